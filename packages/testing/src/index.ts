@@ -1,0 +1,8 @@
+/**
+ * Private helpers shared by the workspace's tests and benchmarks. Not published.
+ *
+ * @packageDocumentation
+ */
+export type { BenchEntry, BenchFn, BenchOptions, BenchResult, BenchRow } from './bench.js'
+export { measure, runComparison } from './bench.js'
+export { hex, unhex } from './hex.js'
