@@ -106,7 +106,8 @@ export async function runComparison(
       ours ??= opsPerSec
       const mbPerSec = entry.bytes === undefined ? undefined : (opsPerSec * entry.bytes) / 1e6
       results.push({ op: row.op, label: entry.label, opsPerSec, mbPerSec })
-      const ratio = ours === opsPerSec && row.entries[0] === entry ? '—' : `${fmt(ours / opsPerSec)}×`
+      const ratio =
+        ours === opsPerSec && row.entries[0] === entry ? '—' : `${fmt(ours / opsPerSec)}×`
       console.log(
         `| ${row.op} | ${entry.label} | ${fmt(opsPerSec)} | ${mbPerSec === undefined ? '' : fmt(mbPerSec)} | ${ratio} |`,
       )
