@@ -1,0 +1,33 @@
+/** Size of a secp256k1 private key. */
+export const PRIVATE_KEY_BYTES = 32
+/** Size of a public key in devp2p's form: x ‖ y without the SEC1 prefix (also a node id). */
+export const PUBLIC_KEY_BYTES = 64
+/** Size of a SEC1 compressed public key: 0x02 or 0x03 ‖ x. */
+export const COMPRESSED_PUBLIC_KEY_BYTES = 33
+/** Size of a SEC1 uncompressed public key: 0x04 ‖ x ‖ y. */
+export const UNCOMPRESSED_PUBLIC_KEY_BYTES = 65
+/** Size of a recoverable signature: r ‖ s ‖ v. */
+export const SIGNATURE_BYTES = 65
+/** Size of a signature without recovery id: r ‖ s. */
+export const COMPACT_SIGNATURE_BYTES = 64
+/** Size of a message digest to sign (keccak256 output). */
+export const DIGEST_BYTES = 32
+/** Size of the ECDH shared secret (the x coordinate). */
+export const SHARED_SECRET_BYTES = 32
+
+/** Size of the AES-128-CTR IV inside an ECIES message. */
+export const ECIES_IV_BYTES = 16
+/** Size of the HMAC-SHA256 tag at the end of an ECIES message. */
+export const ECIES_MAC_BYTES = 32
+/** Bytes an ECIES message adds to its plaintext: R(65) ‖ iv(16) ‖ … ‖ mac(32). */
+export const ECIES_OVERHEAD_BYTES = UNCOMPRESSED_PUBLIC_KEY_BYTES + ECIES_IV_BYTES + ECIES_MAC_BYTES
+
+/** Permissions of a node key file we create (owner read/write only). */
+export const NODE_KEY_FILE_MODE = 0o600
+/** Permissions of a node key directory we create (owner only). */
+export const NODE_KEY_DIR_MODE = 0o700
+/**
+ * A temporary node key file older than this is a leftover of a crash and is removed
+ * after a successful create; younger ones may belong to a concurrent creator.
+ */
+export const NODE_KEY_TEMP_STALE_MS = 60_000

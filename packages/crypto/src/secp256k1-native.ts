@@ -1,0 +1,107 @@
+import { randomFillSync } from 'node:crypto'
+import { createRequire } from 'node:module'
+import type * as NativeLib from 'secp256k1'
+import type { Secp256k1Backend } from './secp256k1-backend.js'
+
+type Lib = typeof NativeLib
+
+/** The generator G, compressed: the answer the self-test expects for private key 1. */
+const G_COMPRESSED_HEX = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798'
+
+function load(): { lib: Lib; error?: undefined } | { lib?: undefined; error: unknown } {
+  try {
+    // `secp256k1/bindings` throws when the addon cannot load. The package's main entry
+    // would instead fall back silently to its pure-JS `elliptic` code, which is slower
+    // than noble and would be reported as "native".
+    const lib = createRequire(import.meta.url)('secp256k1/bindings') as Lib
+    const one = new Uint8Array(32)
+    one[31] = 1
+    const g = Buffer.from(lib.publicKeyCreate(one, true)).toString('hex')
+    if (g !== G_COMPRESSED_HEX) throw new Error(`native self-test failed: 1·G = ${g}`)
+    // Blinds the context's precomputed tables against side channels (libsecp256k1 advice).
+    lib.contextRandomize(randomFillSync(new Uint8Array(32)))
+    return { lib }
+  } catch (error) {
+    return { error }
+  }
+}
+
+const loaded = load()
+
+/** Why the native addon did not load, or `undefined` when it did. */
+export const nativeLoadError: unknown = loaded.error
+
+// Scratch buffers for the ECDH callback (x and y of the shared point). They are wiped
+// after every call; reusing them saves two allocations per ECDH.
+const ecdhX = new Uint8Array(32)
+const ecdhY = new Uint8Array(32)
+const returnX = (x: Uint8Array): Uint8Array => x
+
+function createNative(lib: Lib): Secp256k1Backend {
+  return {
+    name: 'native',
+
+    publicKeyCreate(privateKey, compressed) {
+      return lib.publicKeyCreate(privateKey, compressed)
+    },
+
+    publicKeyConvert(sec1, compressed) {
+      try {
+        return lib.publicKeyConvert(sec1, compressed)
+      } catch {
+        return undefined
+      }
+    },
+
+    publicKeyIsValid(sec1) {
+      return lib.publicKeyVerify(sec1)
+    },
+
+    sign(digest, privateKey) {
+      const out = new Uint8Array(65)
+      // The addon writes r ‖ s straight into the first 64 bytes: no copy.
+      const { recid } = lib.ecdsaSign(digest, privateKey, {}, out.subarray(0, 64))
+      out[64] = recid
+      return out
+    },
+
+    recover(digest, signature, recid) {
+      try {
+        return lib.ecdsaRecover(signature, recid, digest, false)
+      } catch {
+        return undefined
+      }
+    },
+
+    verify(digest, signature, sec1) {
+      try {
+        return lib.ecdsaVerify(signature, digest, sec1)
+      } catch {
+        // r or s ≥ n: not a valid signature.
+        return false
+      }
+    },
+
+    ecdh(privateKey, sec1) {
+      const out = new Uint8Array(32)
+      try {
+        // libsecp256k1 hashes the shared point with SHA-256 by default; devp2p uses the
+        // raw x coordinate, so the hash function just returns x.
+        lib.ecdh(sec1, privateKey, { hashfn: returnX, xbuf: ecdhX, ybuf: ecdhY }, out)
+        return out
+      } catch {
+        return undefined
+      } finally {
+        ecdhX.fill(0)
+        ecdhY.fill(0)
+      }
+    },
+  }
+}
+
+/**
+ * secp256k1 through libsecp256k1 (the `secp256k1` package's prebuilt N-API addon), or
+ * `undefined` when the addon does not load on this platform (see {@link nativeLoadError}).
+ */
+export const nativeSecp256k1: Secp256k1Backend | undefined =
+  loaded.lib === undefined ? undefined : createNative(loaded.lib)
