@@ -1,5 +1,5 @@
 /**
- * The devp2p-ts demo: `pnpm demo [--datadir DIR]`. It grows with the stack; today it
+ * The devp2p-ts demo: `npx pnpm demo [--datadir DIR]`. It grows with the stack; today it
  * shows node identity, the crypto backends in use, ECIES and RLP.
  */
 import { resolve } from 'node:path'
