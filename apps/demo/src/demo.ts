@@ -9,12 +9,16 @@ import {
   loadOrCreateNodeKey,
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
+import { LocalNode, NodeDB } from '@devp2p/enode'
 import { decodeAs, encodeAs, t } from '@devp2p/rlp'
 
 /** What the demo shows, so a test can check it as well as a person can read it. */
 export interface DemoReport {
   readonly keyFile: string
   readonly nodeId: string
+  readonly enode: string
+  readonly enr: string
+  readonly seq: bigint
   readonly publicKey: string
   readonly backends: ReturnType<typeof cryptoBackends>
   readonly eciesRoundTrip: boolean
@@ -23,7 +27,7 @@ export interface DemoReport {
 }
 
 export interface DemoOptions {
-  /** Folder for the node key (created if missing). */
+  /** Folder for the node key and the node database (created if missing). */
   readonly dataDir: string
   /** Where lines go; the app prints them, a test collects them. */
   readonly print: (line: string) => void
@@ -46,7 +50,7 @@ const hello = t.struct(
 
 /**
  * Runs what exists of the stack today: loads or creates the node key, derives the node
- * id, sends a message to ourselves through ECIES, and round-trips a Hello through RLP.
+ * id, prints our enode URL and signed ENR, sends a message to ourselves through ECIES, and round-trips a Hello through RLP.
  */
 export async function runDemo({ dataDir, print }: DemoOptions): Promise<DemoReport> {
   const keyFile = join(dataDir, 'nodekey')
@@ -57,6 +61,21 @@ export async function runDemo({ dataDir, print }: DemoOptions): Promise<DemoRepo
   print(`node key     ${keyFile}`)
   print(`node id      ${nodeId}`)
   print(`public key   ${hex(publicKey)}`)
+
+  // Our own signed record; its seq lives in the node database and only ever grows.
+  const db = await NodeDB.open({ path: join(dataDir, 'nodes') })
+  let local: LocalNode
+  try {
+    local = await LocalNode.create({ privateKey, db, ip: '127.0.0.1', tcp: 30303, udp: 30303 })
+    await local.flush()
+  } finally {
+    await db.close()
+  }
+  const enode = local.node.toEnodeUrl()
+  const enr = local.node.toEnrText()
+  print(`enode        ${enode}`)
+  print(`enr          ${enr}`)
+  print(`enr seq      ${local.record.seq}`)
   print(
     `backends     secp256k1=${backends.secp256k1} keccak=${backends.keccak} aes=${backends.aes}`,
   )
@@ -83,6 +102,9 @@ export async function runDemo({ dataDir, print }: DemoOptions): Promise<DemoRepo
   return {
     keyFile,
     nodeId,
+    enode,
+    enr,
+    seq: local.record.seq,
     publicKey: hex(publicKey),
     backends,
     eciesRoundTrip,

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ENR } from '@chainsafe/enr'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -27,8 +28,18 @@ describe('demo', () => {
     expect(first.nodeId).toBe(Buffer.from(keccak_256(pub)).toString('hex'))
     expect(lines.some((l) => l.includes(first.nodeId))).toBe(true)
 
+    // The enode URL carries the public key; the ENR decodes in an independent implementation.
+    expect(first.enode).toBe(`enode://${Buffer.from(pub).toString('hex')}@127.0.0.1:30303`)
+    const theirs = ENR.decodeTxt(first.enr)
+    expect(theirs.nodeId).toBe(first.nodeId)
+    expect(theirs.ip).toBe('127.0.0.1')
+    expect(theirs.udp).toBe(30303)
+    expect(lines).toContain(`enr          ${first.enr}`)
+
     const second = await runDemo({ dataDir: dir, print: () => {} })
     expect(second.nodeId).toBe(first.nodeId)
+    // seq is kept in the node database and never goes back.
+    expect(second.seq).toBeGreaterThan(first.seq)
   })
 
   it('runs the ECIES and Hello round trips on the native and WASM backends', async () => {
