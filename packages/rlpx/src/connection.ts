@@ -1,0 +1,268 @@
+import type { Duplex } from 'node:stream'
+import {
+  CLOSE_FLUSH_TIMEOUT_MS,
+  FRAME_HEADER_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_SNAPPY_DECODED_BYTES,
+  READ_TIMEOUT_MS,
+  WRITE_TIMEOUT_MS,
+} from './constants.js'
+import { RlpxError } from './errors.js'
+import type { FrameCodec } from './frame-codec.js'
+import { type RlpxLogger, silentLogger } from './logger.js'
+import { snappyCompress, snappyDecompress } from './snappy-codec.js'
+import type { StreamReader } from './stream-reader.js'
+
+/** Tunables of a connection; every field has a geth-like default. */
+export interface ConnectionOptions {
+  /** Deadline for one whole inbound message after `readMsg` starts waiting (default 30 s). */
+  readTimeoutMs?: number
+  /** Deadline for the peer to take an outbound frame we could not hand off (default 20 s). */
+  writeTimeoutMs?: number
+  /** Largest inbound frame accepted (default and maximum `MAX_FRAME_BYTES`, 2^24 − 1). */
+  maxFrameBytes?: number
+  logger?: RlpxLogger
+}
+
+/** One inbound message. `payload` is a new view owned by the caller. */
+export interface RlpxMessage {
+  code: number
+  payload: Uint8Array
+  /** Payload length after decompression. */
+  size: number
+  /** Bytes the frame took on the wire (header, padding and MACs included). */
+  wireSize: number
+}
+
+const noop = (): void => {}
+
+/**
+ * An established, encrypted RLPx connection: frames in, frames out. Created by
+ * `initiatorHandshake` / `recipientHandshake`; it owns the stream from then on.
+ *
+ * Any protocol failure (bad MAC, oversized frame, timeout, stream error) destroys the
+ * stream at once; the first error is kept and every later call rejects with it.
+ *
+ * bounded: reads pull exactly one frame at a time from the stream (TCP flow control does
+ * the rest); writes hand one frame at a time to the stream and wait for `'drain'` once
+ * it is over its high-water mark, so at most one frame (≤ 16 MiB + 48 bytes) sits above
+ * `writableHighWaterMark`. Callers that do not await `writeMsg` keep their own payloads
+ * in a promise queue.
+ */
+export class RlpxConnection {
+  /** The peer's static public key (64 bytes x ‖ y), authenticated by the handshake. */
+  readonly remotePublicKey: Uint8Array
+  readonly #stream: Duplex
+  readonly #codec: FrameCodec
+  readonly #reader: StreamReader
+  readonly #readTimeoutMs: number
+  readonly #writeTimeoutMs: number
+  readonly #maxFrameBytes: number
+  readonly #log: RlpxLogger
+  #snappy = false
+  #error: RlpxError | undefined
+  #closed: Promise<void> | undefined
+  #readTail: Promise<unknown> = Promise.resolve()
+  #writeTail: Promise<void> = Promise.resolve()
+  #queuedWrites = 0
+  #draining = false
+
+  /** @internal Use the handshake functions; this does no I/O. */
+  constructor(
+    stream: Duplex,
+    reader: StreamReader,
+    codec: FrameCodec,
+    remotePublicKey: Uint8Array,
+    options: ConnectionOptions = {},
+  ) {
+    this.#stream = stream
+    this.#reader = reader
+    this.#codec = codec
+    this.remotePublicKey = remotePublicKey
+    this.#readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS
+    this.#maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES)
+    this.#log = options.logger ?? silentLogger
+  }
+
+  /** Whether snappy is on (see {@link setSnappy}). */
+  get snappy(): boolean {
+    return this.#snappy
+  }
+
+  /** The error that ended the connection, if it has ended. */
+  get error(): RlpxError | undefined {
+    return this.#error
+  }
+
+  /**
+   * Turns snappy compression of every later message on or off, both directions
+   * (devp2p v5: after both Hellos say version ≥ 5). The frame size counts compressed
+   * bytes; the decoded size is checked from the snappy header before decompressing.
+   */
+  setSnappy(enabled: boolean): void {
+    this.#snappy = enabled
+  }
+
+  /**
+   * Reads the next message. Calls are served in order.
+   *
+   * @throws RlpxError `CONNECTION_CLOSED` after a clean close, otherwise the reason the
+   *   connection failed (`MAC_MISMATCH`, `READ_TIMEOUT`, `FRAME_TOO_LARGE`, …); the
+   *   connection is then destroyed.
+   */
+  readMsg(): Promise<RlpxMessage> {
+    const next = this.#readTail.then(() => this.#readOne())
+    this.#readTail = next.then(noop, noop)
+    return next
+  }
+
+  async #readOne(): Promise<RlpxMessage> {
+    if (this.#error) throw this.#error
+    try {
+      const limits = { deadline: performance.now() + this.#readTimeoutMs }
+      const head =
+        this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
+        (await this.#reader.readExactly(FRAME_HEADER_BYTES, true, limits))
+      const restBytes = this.#codec.decodeHeader(head, this.#maxFrameBytes)
+      const rest =
+        this.#reader.tryRead(restBytes, false) ??
+        (await this.#reader.readExactly(restBytes, false, limits))
+      const frame = this.#codec.decodeBody(rest)
+      let payload = new Uint8Array(
+        frame.payload.buffer,
+        frame.payload.byteOffset,
+        frame.payload.length,
+      )
+      if (this.#snappy) payload = snappyDecompress(payload, MAX_SNAPPY_DECODED_BYTES)
+      return {
+        code: frame.code,
+        payload,
+        size: payload.length,
+        wireSize: FRAME_HEADER_BYTES + restBytes,
+      }
+    } catch (err) {
+      throw this.#fail(err)
+    }
+  }
+
+  /**
+   * Encrypts and sends one message. Resolves once the stream accepted the frame below
+   * its high-water mark, or after `'drain'` when it did not; calls are sent in order.
+   *
+   * @throws TypeError / RangeError (synchronously) for a bad code or payload, or a
+   *   message over the frame limit.
+   * @throws RlpxError (rejection) `WRITE_TIMEOUT`, `CONNECTION_CLOSED`, `SOCKET_ERROR`.
+   */
+  writeMsg(code: number, payload: Uint8Array): Promise<void> {
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
+    if (!Number.isSafeInteger(code) || code < 0) {
+      throw new RangeError(`message code must be a non-negative safe integer, got ${code}`)
+    }
+    if (payload.length > MAX_FRAME_BYTES) {
+      throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`)
+    }
+    if (this.#error) return Promise.reject(this.#error)
+    const data = this.#snappy ? snappyCompress(payload) : payload
+    if (this.#queuedWrites === 0 && !this.#draining) return this.#writeNow(code, data)
+    this.#queuedWrites++
+    const next = this.#writeTail.then(() => this.#writeNow(code, data))
+    const settled = next.finally(() => {
+      this.#queuedWrites--
+    })
+    this.#writeTail = settled.then(noop, noop)
+    return settled
+  }
+
+  #writeNow(code: number, data: Uint8Array): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error)
+    const stream = this.#stream
+    if (stream.destroyed || stream.writableEnded) {
+      return Promise.reject(this.#fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
+    }
+    const frame = this.#codec.encode(code, data)
+    if (stream.write(frame)) return Promise.resolve()
+    this.#draining = true
+    const drained = new Promise<void>((resolve, reject) => {
+      const done = (err?: RlpxError): void => {
+        clearTimeout(timer)
+        stream.off('drain', onDrain)
+        stream.off('close', onClose)
+        this.#draining = false
+        if (err) reject(this.#fail(err))
+        else resolve()
+      }
+      const onDrain = (): void => done()
+      const onClose = (): void =>
+        done(this.#error ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
+      const timer = setTimeout(
+        () =>
+          done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#writeTimeoutMs} ms`)),
+        this.#writeTimeoutMs,
+      )
+      stream.on('drain', onDrain)
+      stream.on('close', onClose)
+    })
+    this.#writeTail = drained.then(noop, noop)
+    return drained
+  }
+
+  /** Records the first fatal error, destroys the stream and returns the kept error. */
+  #fail(err: unknown): unknown {
+    if (!(err instanceof RlpxError)) {
+      // a bug or an unexpected exception: still never leave a half-working connection
+      this.#error ??= new RlpxError('SOCKET_ERROR', 'unexpected failure', { cause: err })
+    } else {
+      this.#error ??= err
+    }
+    if (!this.#stream.destroyed && this.#closed === undefined) {
+      this.#log.debug(
+        { code: this.#error.code, err: this.#error.message },
+        'rlpx connection failed',
+      )
+      this.#stream.destroy()
+    }
+    this.#reader.fail(this.#error)
+    return this.#error
+  }
+
+  /**
+   * Closes the connection: pending and later reads and writes fail with
+   * `CONNECTION_CLOSED`, bytes already handed to the stream get up to 1 s to flush, then
+   * the stream is destroyed. Idempotent; resolves when the stream has closed.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return this.#closed
+    this.#error ??= new RlpxError('CONNECTION_CLOSED', 'connection closed locally')
+    this.#reader.fail(this.#error)
+    const stream = this.#stream
+    this.#closed = new Promise<void>((resolve) => {
+      if (stream.destroyed && (stream as { closed?: boolean }).closed !== false) {
+        resolve()
+        return
+      }
+      stream.once('close', () => resolve())
+      if (stream.destroyed) return
+      const timer = setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
+      timer.unref?.()
+      stream.once('close', () => clearTimeout(timer))
+      stream.end(() => stream.destroy())
+    })
+    return this.#closed
+  }
+
+  /**
+   * Messages until the connection closes cleanly; a failure is thrown. Leaving the loop
+   * early does not close the connection.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<RlpxMessage, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.readMsg()
+      } catch (err) {
+        if (err instanceof RlpxError && err.code === 'CONNECTION_CLOSED') return
+        throw err
+      }
+    }
+  }
+}

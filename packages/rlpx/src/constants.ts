@@ -1,0 +1,33 @@
+/** Largest auth or ack packet accepted, counted like geth: the size prefix's value (the ECIES part). */
+export const MAX_HANDSHAKE_PACKET_BYTES = 2048
+/** Size of a pre-EIP-8 auth packet (plain ECIES, no size prefix). */
+export const LEGACY_AUTH_BYTES = 307
+/** Size of a pre-EIP-8 ack packet (plain ECIES, no size prefix). */
+export const LEGACY_ACK_BYTES = 210
+/** Random padding added to our auth and ack: at least this many bytes (EIP-8, geth). */
+export const HANDSHAKE_PADDING_MIN_BYTES = 100
+/** Random padding added to our auth and ack: fewer than this many bytes (geth: 100 + Intn(100)). */
+export const HANDSHAKE_PADDING_MAX_BYTES = 200
+/** Version number we put in auth and ack. */
+export const HANDSHAKE_VERSION = 4
+
+/** Whole encryption handshake deadline (geth: handshakeTimeout). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000
+/** Deadline for one whole inbound message once `readMsg` is called (geth: frameReadTimeout). */
+export const READ_TIMEOUT_MS = 30_000
+/** Deadline for the peer to accept one outbound frame (geth: frameWriteTimeout). */
+export const WRITE_TIMEOUT_MS = 20_000
+/** How long `close()` waits for queued bytes to flush before destroying the stream. */
+export const CLOSE_FLUSH_TIMEOUT_MS = 1_000
+
+/** Largest frame size (rlp(code) ‖ payload, before padding): the 3-byte size field's range. */
+export const MAX_FRAME_BYTES = 0xff_ffff
+/** Largest decoded size of a snappy-compressed message (EIP-706: below 2^24). */
+export const MAX_SNAPPY_DECODED_BYTES = 0xff_ffff
+
+/** Frame header: 16 bytes of ciphertext plus the 16-byte header-mac. */
+export const FRAME_HEADER_BYTES = 32
+/** Length of each MAC tag on the wire. */
+export const MAC_BYTES = 16
+/** Smallest EIP-8 size prefix worth reading: the ECIES overhead (113) plus one byte. */
+export const ECIES_MIN_PACKET_BYTES = 114

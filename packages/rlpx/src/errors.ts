@@ -1,0 +1,70 @@
+/**
+ * Why an RLPx operation failed. Every code is caused by the remote peer, the network or
+ * the clock, never by a programming mistake; misuse (wrong argument types, a message
+ * that is too large to send) throws `TypeError` or `RangeError` instead.
+ *
+ * - `HANDSHAKE_TIMEOUT`: the auth/ack exchange did not finish within its deadline.
+ * - `ABORTED`: the caller's `AbortSignal` fired.
+ * - `HANDSHAKE_TOO_LARGE`: an auth or ack size prefix announces more than
+ *   `MAX_HANDSHAKE_PACKET_BYTES`; nothing more was read.
+ * - `HANDSHAKE_DECRYPT_FAILED`: the ECIES layer of an auth or ack did not verify or
+ *   was too short.
+ * - `INVALID_HANDSHAKE`: an auth or ack decrypted but its content is malformed.
+ * - `INVALID_PUBLIC_KEY`: a public key from the peer is not a valid secp256k1 point.
+ * - `INVALID_SIGNATURE`: the auth signature recovers no key.
+ * - `UNEXPECTED_IDENTITY`: (reserved for callers) the peer is not the expected node.
+ * - `CONNECTION_CLOSED`: the connection was closed, locally or by the peer at a frame
+ *   boundary.
+ * - `UNEXPECTED_EOF`: the stream ended or was reset in the middle of a packet or frame.
+ * - `SOCKET_ERROR`: the underlying stream failed (see `cause`).
+ * - `READ_TIMEOUT` / `WRITE_TIMEOUT`: no whole message arrived, or the peer did not
+ *   accept our bytes, within the deadline.
+ * - `MAC_MISMATCH`: a header-mac or frame-mac did not verify; nothing was decrypted.
+ * - `FRAME_TOO_LARGE`: a frame header announces more than the configured maximum.
+ * - `INVALID_MESSAGE_CODE`: a frame does not start with a canonical RLP integer.
+ * - `SNAPPY_TOO_LARGE`: a compressed message declares a decoded size over the limit.
+ * - `SNAPPY_INVALID`: a compressed message does not decompress.
+ */
+export type RlpxErrorCode =
+  | 'HANDSHAKE_TIMEOUT'
+  | 'ABORTED'
+  | 'HANDSHAKE_TOO_LARGE'
+  | 'HANDSHAKE_DECRYPT_FAILED'
+  | 'INVALID_HANDSHAKE'
+  | 'INVALID_PUBLIC_KEY'
+  | 'INVALID_SIGNATURE'
+  | 'UNEXPECTED_IDENTITY'
+  | 'CONNECTION_CLOSED'
+  | 'UNEXPECTED_EOF'
+  | 'SOCKET_ERROR'
+  | 'READ_TIMEOUT'
+  | 'WRITE_TIMEOUT'
+  | 'MAC_MISMATCH'
+  | 'FRAME_TOO_LARGE'
+  | 'INVALID_MESSAGE_CODE'
+  | 'SNAPPY_TOO_LARGE'
+  | 'SNAPPY_INVALID'
+
+/**
+ * The one error class of `@devp2p/rlpx`. Bad input from the network always ends as an
+ * `RlpxError` (the connection is destroyed first); `code` says why.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await conn.readMsg()
+ * } catch (err) {
+ *   if (err instanceof RlpxError) log.debug({ code: err.code }, 'peer dropped')
+ *   else throw err
+ * }
+ * ```
+ */
+export class RlpxError extends Error {
+  override readonly name = 'RlpxError'
+  readonly code: RlpxErrorCode
+
+  constructor(code: RlpxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}

@@ -1,0 +1,171 @@
+import { type Cipher, createCipheriv, type Decipher } from 'node:crypto'
+import { equalBytes, type KeccakState } from '@devp2p/crypto'
+import { MAC_BYTES, MAX_FRAME_BYTES } from './constants.js'
+import { RlpxError } from './errors.js'
+import type { Secrets } from './secrets.js'
+
+const ZERO_IV = new Uint8Array(16)
+/** rlp([0, 0]): the header-data every current client sends (capability-id, context-id). */
+const HEADER_DATA = [0xc2, 0x80, 0x80] as const
+
+/** A decoded frame: the message code and a view of the payload (owned by the caller). */
+export interface DecodedFrame {
+  code: number
+  payload: Uint8Array
+}
+
+/**
+ * The RLPx frame layer without I/O: AES-256-CTR with one continuous key stream per
+ * direction (IV zero) and the keccak-based header-mac and frame-mac (rlpx.md "Framing").
+ * The ciphers and MAC states persist for the whole connection, so frames must be
+ * encoded and decoded in wire order.
+ */
+export class FrameCodec {
+  readonly #egressAes: Cipher
+  readonly #ingressAes: Decipher
+  readonly #macCipher: Cipher
+  readonly #egressMac: KeccakState
+  readonly #ingressMac: KeccakState
+  /** Size of the frame whose header was decoded last; -1 when a header is due. */
+  #pendingSize = -1
+
+  constructor(secrets: Secrets) {
+    this.#egressAes = createCipheriv('aes-256-ctr', secrets.aes, ZERO_IV)
+    this.#ingressAes = createCipheriv('aes-256-ctr', secrets.aes, ZERO_IV)
+    this.#macCipher = createCipheriv('aes-256-ecb', secrets.mac, null).setAutoPadding(false)
+    this.#egressMac = secrets.egressMac
+    this.#ingressMac = secrets.ingressMac
+  }
+
+  /**
+   * Encodes one message as a whole frame: header ‖ header-mac ‖ body ‖ frame-mac.
+   *
+   * @returns a new buffer owned by the caller.
+   * @throws RangeError when rlp(code) ‖ payload is larger than `MAX_FRAME_BYTES`.
+   */
+  encode(code: number, payload: Uint8Array): Uint8Array {
+    const codeBytes = codeLength(code)
+    const size = codeBytes + payload.length
+    if (size > MAX_FRAME_BYTES) {
+      throw new RangeError(
+        `message of ${size} bytes exceeds the ${MAX_FRAME_BYTES}-byte frame limit`,
+      )
+    }
+    const padded = (size + 15) & ~15
+    const frame = Buffer.allocUnsafe(32 + padded + MAC_BYTES)
+    // header: size(3) ‖ rlp([0,0]) ‖ zero padding
+    frame[0] = size >>> 16
+    frame[1] = (size >>> 8) & 0xff
+    frame[2] = size & 0xff
+    frame[3] = HEADER_DATA[0]
+    frame[4] = HEADER_DATA[1]
+    frame[5] = HEADER_DATA[2]
+    frame.fill(0, 6, 16)
+    frame.set(this.#egressAes.update(frame.subarray(0, 16)), 0)
+    frame.set(this.#headerMac(this.#egressMac, frame.subarray(0, 16)), 16)
+    // body: rlp(code) ‖ payload ‖ zero padding
+    writeCode(frame, 32, code, codeBytes)
+    frame.set(payload, 32 + codeBytes)
+    frame.fill(0, 32 + size, 32 + padded)
+    const body = frame.subarray(32, 32 + padded)
+    body.set(this.#egressAes.update(body), 0)
+    frame.set(this.#frameMac(this.#egressMac, body), 32 + padded)
+    return frame
+  }
+
+  /**
+   * Verifies and decrypts a 32-byte frame header (ciphertext ‖ header-mac).
+   *
+   * @returns how many more bytes the frame has on the wire (padded body + frame-mac).
+   * @throws RlpxError `MAC_MISMATCH` (nothing decrypted) or `FRAME_TOO_LARGE` when the
+   *   size exceeds `maxFrameBytes`.
+   */
+  decodeHeader(header: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number {
+    const ciphertext = header.subarray(0, 16)
+    const expected = this.#headerMac(this.#ingressMac, ciphertext)
+    if (!equalBytes(expected, header.subarray(16, 32))) {
+      throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
+    }
+    const plain = this.#ingressAes.update(ciphertext)
+    const size = (plain[0]! << 16) | (plain[1]! << 8) | plain[2]!
+    // geth ignores header-data (capability-id, context-id) and so do we.
+    if (size > maxFrameBytes) {
+      throw new RlpxError('FRAME_TOO_LARGE', `frame of ${size} bytes exceeds ${maxFrameBytes}`)
+    }
+    this.#pendingSize = size
+    return ((size + 15) & ~15) + MAC_BYTES
+  }
+
+  /**
+   * Verifies and decrypts the rest of the frame announced by the last header.
+   *
+   * @throws RlpxError `MAC_MISMATCH` (nothing decrypted) or `INVALID_MESSAGE_CODE`.
+   */
+  decodeBody(rest: Uint8Array): DecodedFrame {
+    const size = this.#pendingSize
+    if (size < 0) throw new Error('decodeBody called before decodeHeader')
+    const padded = rest.length - MAC_BYTES
+    const ciphertext = rest.subarray(0, padded)
+    const expected = this.#frameMac(this.#ingressMac, ciphertext)
+    if (!equalBytes(expected, rest.subarray(padded))) {
+      throw new RlpxError('MAC_MISMATCH', 'frame-mac does not verify')
+    }
+    this.#pendingSize = -1
+    const plain = this.#ingressAes.update(ciphertext)
+    return readCode(plain.subarray(0, size))
+  }
+
+  #headerMac(mac: KeccakState, headerCiphertext: Uint8Array): Uint8Array {
+    const seed = this.#macCipher.update(mac.digest().subarray(0, 16))
+    for (let i = 0; i < 16; i++) seed[i]! ^= headerCiphertext[i]!
+    return mac.update(seed).digest().subarray(0, 16)
+  }
+
+  #frameMac(mac: KeccakState, bodyCiphertext: Uint8Array): Uint8Array {
+    const prev = mac.update(bodyCiphertext).digest().subarray(0, 16)
+    const seed = this.#macCipher.update(prev)
+    for (let i = 0; i < 16; i++) seed[i]! ^= prev[i]!
+    return mac.update(seed).digest().subarray(0, 16)
+  }
+}
+
+function codeLength(code: number): number {
+  if (!Number.isSafeInteger(code) || code < 0) {
+    throw new RangeError(`message code must be a non-negative safe integer, got ${code}`)
+  }
+  if (code < 0x80) return 1
+  let n = 0
+  for (let c = code; c > 0; c = Math.floor(c / 256)) n++
+  return 1 + n
+}
+
+function writeCode(out: Uint8Array, at: number, code: number, length: number): void {
+  if (code === 0) out[at] = 0x80
+  else if (code < 0x80) out[at] = code
+  else {
+    out[at] = 0x80 + length - 1
+    let c = code
+    for (let i = length - 1; i >= 1; i--) {
+      out[at + i] = c % 256
+      c = Math.floor(c / 256)
+    }
+  }
+}
+
+/** Splits a canonical RLP unsigned integer (the message code) off the frame data. */
+function readCode(data: Uint8Array): DecodedFrame {
+  const b = data[0]
+  if (b === undefined) throw new RlpxError('INVALID_MESSAGE_CODE', 'empty frame')
+  if (b < 0x80) return { code: b, payload: data.subarray(1) }
+  if (b === 0x80) return { code: 0, payload: data.subarray(1) }
+  const n = b - 0x80
+  if (n > 6 || data.length < 1 + n || data[1] === 0 || (n === 1 && data[1]! < 0x80)) {
+    throw new RlpxError('INVALID_MESSAGE_CODE', 'message code is not a canonical RLP integer')
+  }
+  let code = 0
+  for (let i = 1; i <= n; i++) code = code * 256 + data[i]!
+  if (!Number.isSafeInteger(code)) {
+    throw new RlpxError('INVALID_MESSAGE_CODE', 'message code is too large')
+  }
+  return { code, payload: data.subarray(1 + n) }
+}

@@ -1,0 +1,51 @@
+/**
+ * The RLPx transport of devp2p: the EIP-8 auth/ack handshake (both roles, accepting the
+ * legacy pre-EIP-8 packets too) and the encrypted, MAC-authenticated, framed connection
+ * with optional snappy compression. Wire-compatible with go-ethereum. Hello, ping and
+ * capabilities live in `@devp2p/p2p`.
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'node:net'
+ * import { initiatorHandshake } from '@devp2p/rlpx'
+ *
+ * const socket = connect(30303, '127.0.0.1')
+ * await new Promise((resolve) => socket.once('connect', resolve))
+ * const conn = await initiatorHandshake(socket, { privateKey, remotePublicKey })
+ * await conn.writeMsg(0x00, helloPayload)
+ * const { code, payload } = await conn.readMsg()
+ * await conn.close()
+ * ```
+ *
+ * @packageDocumentation
+ */
+export type { ConnectionOptions, RlpxMessage } from './connection.js'
+export { RlpxConnection } from './connection.js'
+export {
+  CLOSE_FLUSH_TIMEOUT_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  LEGACY_ACK_BYTES,
+  LEGACY_AUTH_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_HANDSHAKE_PACKET_BYTES,
+  MAX_SNAPPY_DECODED_BYTES,
+  READ_TIMEOUT_MS,
+  WRITE_TIMEOUT_MS,
+} from './constants.js'
+export type { RlpxErrorCode } from './errors.js'
+export { RlpxError } from './errors.js'
+export type { DecodedFrame } from './frame-codec.js'
+export { FrameCodec } from './frame-codec.js'
+export type { HandshakeOptions, InitiatorHandshakeOptions } from './handshake.js'
+export { initiatorHandshake, recipientHandshake } from './handshake.js'
+export type {
+  AckMessage,
+  AuthMessage,
+  HandshakeFormat,
+  MakeAckOptions,
+  MakeAuthOptions,
+} from './handshake-messages.js'
+export { makeAck, makeAuth, parseAck, parseAuth } from './handshake-messages.js'
+export type { RlpxLogger } from './logger.js'
+export type { Secrets, SecretsInput } from './secrets.js'
+export { deriveSecrets } from './secrets.js'

@@ -1,0 +1,49 @@
+import { compressSync, uncompressSync } from 'snappy'
+import { RlpxError } from './errors.js'
+
+/**
+ * The decoded length a raw snappy block declares in its leading uvarint, or -1 when the
+ * varint is malformed. Read before decompressing, so a length bomb costs nothing.
+ */
+export function snappyDeclaredLength(data: Uint8Array): number {
+  let result = 0
+  for (let i = 0; i < 5; i++) {
+    const b = data[i]
+    if (b === undefined) return -1
+    result += (b & 0x7f) * 2 ** (7 * i)
+    if (b < 0x80) return result
+  }
+  return -1
+}
+
+/**
+ * Decompresses a message payload after checking its declared size against `maxBytes`.
+ *
+ * @throws RlpxError `SNAPPY_TOO_LARGE` or `SNAPPY_INVALID`.
+ */
+export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array {
+  const declared = snappyDeclaredLength(data)
+  if (declared < 0) throw new RlpxError('SNAPPY_INVALID', 'snappy length prefix is malformed')
+  if (declared > maxBytes) {
+    throw new RlpxError(
+      'SNAPPY_TOO_LARGE',
+      `snappy payload declares ${declared} bytes > ${maxBytes}`,
+    )
+  }
+  let out: Buffer
+  try {
+    out = uncompressSync(data, { asBuffer: true, copyOutputData: true }) as Buffer
+  } catch (err) {
+    throw new RlpxError('SNAPPY_INVALID', 'snappy payload does not decompress', { cause: err })
+  }
+  if (out.length !== declared) {
+    throw new RlpxError('SNAPPY_INVALID', 'snappy payload length differs from its header')
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length)
+}
+
+/** Compresses a payload as one raw snappy block (what devp2p v5 uses). */
+export function snappyCompress(data: Uint8Array): Uint8Array {
+  const out = compressSync(data)
+  return new Uint8Array(out.buffer, out.byteOffset, out.length)
+}

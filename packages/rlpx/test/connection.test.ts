@@ -1,0 +1,108 @@
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  initiatorHandshake,
+  type RlpxConnection,
+  type RlpxError,
+  recipientHandshake,
+} from '../src/index.js'
+import { duplexPair } from './helpers/duplex-pair.js'
+import { snappyjs } from './helpers/ethereumjs-peer.js'
+import { rejection, utf8 } from './helpers/support.js'
+
+async function pair(): Promise<[RlpxConnection, RlpxConnection]> {
+  const [sa, sb] = duplexPair()
+  const keyB = generatePrivateKey()
+  return Promise.all([
+    initiatorHandshake(sa, {
+      privateKey: generatePrivateKey(),
+      remotePublicKey: publicKeyFromPrivate(keyB),
+    }),
+    recipientHandshake(sb, { privateKey: keyB }),
+  ])
+}
+
+describe('RlpxConnection', () => {
+  it('round-trips arbitrary codes and payloads (property)', async () => {
+    const [a, b] = await pair()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 2 ** 40 }),
+        fc.uint8Array({ maxLength: 3000 }),
+        async (code, payload) => {
+          await a.writeMsg(code, payload)
+          const msg = await b.readMsg()
+          expect(msg.code).toBe(code)
+          expect(Buffer.from(msg.payload).equals(Buffer.from(payload))).toBe(true)
+          const codeBytes = code < 0x80 ? 1 : 1 + Math.ceil(code.toString(16).length / 2)
+          expect(msg.wireSize).toBe(32 + Math.ceil((codeBytes + payload.length) / 16) * 16 + 16)
+        },
+      ),
+      { numRuns: 200 },
+    )
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('snappy: compressed on the wire, identical after decoding, readable by snappyjs', async () => {
+    const [a, b] = await pair()
+    a.setSnappy(true)
+    b.setSnappy(true)
+    const text = utf8('abcdefgh'.repeat(1000))
+    await a.writeMsg(0x10, text)
+    const msg = await b.readMsg()
+    expect(msg.size).toBe(8000)
+    expect(msg.wireSize).toBeLessThan(1000)
+    expect(Buffer.from(msg.payload).toString()).toBe('abcdefgh'.repeat(1000))
+    // an independent compressor's output decodes too
+    b.setSnappy(false)
+    a.setSnappy(false)
+    await a.writeMsg(0x11, snappyjs.compress(text))
+    b.setSnappy(true)
+    expect(Buffer.from((await b.readMsg()).payload).toString()).toBe('abcdefgh'.repeat(1000))
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('async iteration yields messages in order and ends when the peer closes', async () => {
+    const [a, b] = await pair()
+    for (let i = 0; i < 5; i++) void a.writeMsg(i, Uint8Array.of(i))
+    void a.close()
+    const seen: number[] = []
+    for await (const msg of b) seen.push(msg.code, msg.payload[0]!)
+    expect(seen).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    expect(b.error?.code).toBe('CONNECTION_CLOSED')
+  })
+
+  it('close() is idempotent and fails later calls with CONNECTION_CLOSED', async () => {
+    const [a, b] = await pair()
+    const pendingRead = a.readMsg()
+    const first = a.close()
+    expect(a.close()).toBe(first)
+    await first
+    expect((await rejection(pendingRead)) as RlpxError).toMatchObject({ code: 'CONNECTION_CLOSED' })
+    expect(await rejection(a.readMsg())).toMatchObject({ code: 'CONNECTION_CLOSED' })
+    expect(await rejection(a.writeMsg(1, new Uint8Array()))).toMatchObject({
+      code: 'CONNECTION_CLOSED',
+    })
+    expect(await rejection(b.readMsg())).toMatchObject({ code: 'CONNECTION_CLOSED' })
+    await b.close()
+  })
+
+  it('misuse throws TypeError / RangeError at once', async () => {
+    const [a, b] = await pair()
+    expect(() => a.writeMsg(-1, new Uint8Array())).toThrow(RangeError)
+    expect(() => a.writeMsg(1.5, new Uint8Array())).toThrow(RangeError)
+    expect(() => a.writeMsg(1, 'text' as never)).toThrow(TypeError)
+    expect(() => a.writeMsg(1, new Uint8Array(2 ** 24))).toThrow(RangeError)
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('a 16 MiB − 2 message (the largest frame) goes through', async () => {
+    const [a, b] = await pair()
+    const big = new Uint8Array(2 ** 24 - 2).fill(7)
+    const [, msg] = await Promise.all([a.writeMsg(0x10, big), b.readMsg()])
+    expect(msg.payload.length).toBe(big.length)
+    expect(msg.payload[big.length - 1]).toBe(7)
+    await Promise.all([a.close(), b.close()])
+  })
+})

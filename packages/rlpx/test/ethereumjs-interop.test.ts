@@ -1,0 +1,104 @@
+import type { Socket } from 'node:net'
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { decode, encode } from '@devp2p/rlp'
+import { describe, expect, it } from 'vitest'
+import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '../src/index.js'
+import { ethereumjsPeer } from './helpers/ethereumjs-peer.js'
+import { hex, utf8 } from './helpers/support.js'
+import { dial, listen } from './helpers/tcp.js'
+
+/** A Hello written by hand: [version, clientId, [[cap, ver]], port, nodeId]. */
+function hello(version: number, publicKey: Uint8Array): Uint8Array {
+  return encode([version, 'devp2p-ts/test', [['foo', 1]], 0, publicKey])
+}
+
+/** Our side of the base protocol: send Hello, read theirs, switch snappy on if both ≥ 5. */
+async function helloExchange(conn: RlpxConnection, version: number, ourPub: Uint8Array) {
+  await conn.writeMsg(0x00, hello(version, ourPub))
+  const msg = await conn.readMsg()
+  expect(msg.code).toBe(0x00)
+  const theirs = decode(msg.payload) as Uint8Array[]
+  const theirVersion = theirs[0]![0] ?? 0
+  expect(theirVersion).toBe(5)
+  expect(hex(theirs[4] as Uint8Array)).toBe(hex(conn.remotePublicKey))
+  conn.setSnappy(version >= 5 && theirVersion >= 5)
+}
+
+for (const snappy of [false, true]) {
+  const version = snappy ? 5 : 4
+  describe(`@ethereumjs/devp2p interop over TCP, snappy ${snappy ? 'on' : 'off'}`, () => {
+    it('our initiator → their recipient: handshake, Hello, one message each way', async () => {
+      const ours = generatePrivateKey()
+      const theirs = generatePrivateKey()
+      let them: ReturnType<typeof ethereumjsPeer> | undefined
+      const server = await listen((socket: Socket) => {
+        them = ethereumjsPeer({
+          socket,
+          privateKey: theirs,
+          publicKey: publicKeyFromPrivate(theirs),
+          remotePublicKey: null,
+        })
+      })
+      const socket = await dial(server.port)
+      try {
+        const conn = await initiatorHandshake(socket, {
+          privateKey: ours,
+          remotePublicKey: publicKeyFromPrivate(theirs),
+        })
+        expect(hex(conn.remotePublicKey)).toBe(hex(publicKeyFromPrivate(theirs)))
+        await helloExchange(conn, version, publicKeyFromPrivate(ours))
+        await them!.connected
+        await conn.writeMsg(0x10, encode(['ping from devp2p-ts', 1]))
+        const got = await them!.nextMessage()
+        expect(got.code).toBe(0)
+        expect(hex(got.payload)).toBe(hex(encode(['ping from devp2p-ts', 1])))
+        them!.sendFoo(utf8('reply from ethereumjs'))
+        const reply = await conn.readMsg()
+        expect(reply.code).toBe(0x10)
+        expect(Buffer.from(reply.payload).toString()).toBe('reply from ethereumjs')
+        expect(them!.errors).toEqual([])
+        await conn.close()
+      } finally {
+        socket.destroy()
+        await server.close()
+      }
+    })
+
+    it('their initiator → our recipient: handshake, Hello, one message each way', async () => {
+      const ours = generatePrivateKey()
+      const theirs = generatePrivateKey()
+      const accepted: Promise<RlpxConnection>[] = []
+      const server = await listen((socket) => {
+        accepted.push(recipientHandshake(socket, { privateKey: ours }))
+      })
+      const socket = await dial(server.port)
+      try {
+        const them = ethereumjsPeer({
+          socket,
+          privateKey: theirs,
+          publicKey: publicKeyFromPrivate(theirs),
+          remotePublicKey: publicKeyFromPrivate(ours),
+        })
+        while (accepted.length === 0) await new Promise((r) => setTimeout(r, 1))
+        const conn = await accepted[0]!
+        expect(hex(conn.remotePublicKey)).toBe(hex(publicKeyFromPrivate(theirs)))
+        await helloExchange(conn, version, publicKeyFromPrivate(ours))
+        await them.connected
+        them.sendFoo(utf8('hello from ethereumjs'))
+        const msg = await conn.readMsg()
+        expect(msg.code).toBe(0x10)
+        expect(Buffer.from(msg.payload).toString()).toBe('hello from ethereumjs')
+        const big = new Uint8Array(100_000).map((_, i) => i & 0xff)
+        await conn.writeMsg(0x10, big)
+        const got = await them.nextMessage()
+        expect(got.payload.length).toBe(big.length)
+        expect(hex(got.payload)).toBe(hex(big))
+        expect(them.errors).toEqual([])
+        await conn.close()
+      } finally {
+        socket.destroy()
+        await server.close()
+      }
+    })
+  })
+}

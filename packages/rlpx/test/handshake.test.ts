@@ -1,0 +1,86 @@
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { describe, expect, it } from 'vitest'
+import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '../src/index.js'
+import { duplexPair } from './helpers/duplex-pair.js'
+import { hex, utf8 } from './helpers/support.js'
+import { tcpPair } from './helpers/tcp.js'
+
+async function exchange(a: RlpxConnection, b: RlpxConnection): Promise<void> {
+  await a.writeMsg(0x00, utf8('from initiator'))
+  await b.writeMsg(0x11, utf8('from recipient'))
+  const atB = await b.readMsg()
+  const atA = await a.readMsg()
+  expect(atB.code).toBe(0)
+  expect(Buffer.from(atB.payload).toString()).toBe('from initiator')
+  expect(atA.code).toBe(0x11)
+  expect(Buffer.from(atA.payload).toString()).toBe('from recipient')
+}
+
+describe('full handshake', () => {
+  it('over an in-memory duplex pair: both ends learn each other’s key and exchange frames', async () => {
+    const keyA = generatePrivateKey()
+    const keyB = generatePrivateKey()
+    const [sa, sb] = duplexPair()
+    const [a, b] = await Promise.all([
+      initiatorHandshake(sa, { privateKey: keyA, remotePublicKey: publicKeyFromPrivate(keyB) }),
+      recipientHandshake(sb, { privateKey: keyB }),
+    ])
+    expect(hex(a.remotePublicKey)).toBe(hex(publicKeyFromPrivate(keyB)))
+    expect(hex(b.remotePublicKey)).toBe(hex(publicKeyFromPrivate(keyA)))
+    await exchange(a, b)
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('over loopback TCP, with noDelay set, many messages both ways', async () => {
+    const keyA = generatePrivateKey()
+    const keyB = generatePrivateKey()
+    const tcp = await tcpPair()
+    try {
+      const [a, b] = await Promise.all([
+        initiatorHandshake(tcp.client, {
+          privateKey: keyA,
+          remotePublicKey: publicKeyFromPrivate(keyB),
+        }),
+        recipientHandshake(tcp.server, { privateKey: keyB }),
+      ])
+      await exchange(a, b)
+      const sizes = [0, 1, 15, 16, 17, 1000, 70_000]
+      for (const [i, n] of sizes.entries()) void a.writeMsg(0x20 + i, new Uint8Array(n).fill(i))
+      for (const [i, n] of sizes.entries()) {
+        const msg = await b.readMsg()
+        expect(msg.code).toBe(0x20 + i)
+        expect(msg.payload.length).toBe(n)
+        expect(msg.payload.every((x) => x === i)).toBe(true)
+      }
+      await Promise.all([a.close(), b.close()])
+    } finally {
+      await tcp.close()
+    }
+  })
+
+  it('the initiator reports the key the recipient actually has', async () => {
+    const keyB = generatePrivateKey()
+    const [sa, sb] = duplexPair()
+    const wrongB = publicKeyFromPrivate(generatePrivateKey())
+    const results = await Promise.allSettled([
+      initiatorHandshake(sa, { privateKey: generatePrivateKey(), remotePublicKey: wrongB }),
+      recipientHandshake(sb, { privateKey: keyB, timeoutMs: 500 }),
+    ])
+    // the auth is encrypted to another key: B cannot open it, both ends fail
+    expect(results[1].status).toBe('rejected')
+    expect(((results[1] as PromiseRejectedResult).reason as { code: string }).code).toBe(
+      'HANDSHAKE_DECRYPT_FAILED',
+    )
+    expect(results[0].status).toBe('rejected')
+    expect(sa.destroyed && sb.destroyed).toBe(true)
+  })
+
+  it('rejects a bad private key synchronously-ish with a TypeError (misuse)', async () => {
+    const [sa, sb] = duplexPair()
+    await expect(recipientHandshake(sb, { privateKey: new Uint8Array(32) })).rejects.toBeInstanceOf(
+      TypeError,
+    )
+    sa.destroy()
+    sb.destroy()
+  })
+})
