@@ -125,6 +125,7 @@ export class RlpxConnection {
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
         (await this.#reader.readExactly(FRAME_HEADER_BYTES, true, limits))
       const restBytes = this.#codec.decodeHeader(head, this.#maxFrameBytes)
+      // bounded: restBytes ≤ maxFrameBytes (< 2^24) + padding + MAC, checked by decodeHeader
       const rest =
         this.#reader.tryRead(restBytes, false) ??
         (await this.#reader.readExactly(restBytes, false, limits))
@@ -134,6 +135,7 @@ export class RlpxConnection {
         frame.payload.byteOffset,
         frame.payload.length,
       )
+      // bounded: the decoded size is read from the snappy header and checked first
       if (this.#snappy) payload = snappyDecompress(payload, MAX_SNAPPY_DECODED_BYTES)
       return {
         code: frame.code,

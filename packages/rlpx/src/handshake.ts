@@ -203,6 +203,7 @@ async function readHandshakePacket<M extends AuthMessage | AckMessage>(
     // A legacy packet starts with the ECIES key's 0x04; an EIP-8 size of 0x04xx is
     // also possible, so fall back to EIP-8 when the legacy decryption fails.
     const legacyBytes = kind === 'auth' ? LEGACY_AUTH_BYTES : LEGACY_ACK_BYTES
+    // bounded: a legacy packet is a fixed 307 (auth) or 210 (ack) bytes
     const rest = await reader.readExactly(legacyBytes - 2, false, limits)
     head = Buffer.concat([prefix, rest])
     try {
@@ -221,6 +222,7 @@ async function readHandshakePacket<M extends AuthMessage | AckMessage>(
   if (size < ECIES_MIN_PACKET_BYTES) {
     throw new RlpxError('INVALID_HANDSHAKE', `${kind} size prefix ${size} is too small`)
   }
+  // bounded: size ≤ MAX_HANDSHAKE_PACKET_BYTES (2048) was checked above, before this read
   const rest = await reader.readExactly(size + 2 - head.length, false, limits)
   const packet = Buffer.concat([head, rest])
   return { packet, message: parse(packet, 'eip8') }

@@ -96,23 +96,6 @@ describe('malicious handshakes: typed error, stream destroyed', () => {
     expect(codeOf(await rejection(pending))).toBe('INVALID_HANDSHAKE')
   })
 
-  it('a slow initiator (one byte every 20 ms) hits the handshake deadline', async () => {
-    const [a, b] = duplexPair()
-    const started = performance.now()
-    const pending = recipientHandshake(b, { privateKey: generatePrivateKey(), timeoutMs: 150 })
-    const auth = unhex(vectors.auth[1]!.hex)
-    const drip = setInterval(() => {
-      if (!a.destroyed) a.write(auth.subarray(0, 1))
-    }, 20)
-    try {
-      expect(codeOf(await rejection(pending))).toBe('HANDSHAKE_TIMEOUT')
-      expect(performance.now() - started).toBeLessThan(1000)
-    } finally {
-      clearInterval(drip)
-      a.destroy()
-    }
-  })
-
   it('the caller’s AbortSignal ends a waiting handshake', async () => {
     const [a, b] = duplexPair()
     const controller = new AbortController()
@@ -187,24 +170,6 @@ describe('oversized and malformed frames', () => {
     a.write(codec.encode(0x10, Uint8Array.of(0x0a, 0xff, 0xff, 0xff)))
     expect(codeOf(await rejection(conn.readMsg()))).toBe('SNAPPY_INVALID')
     a.destroy()
-  })
-
-  it('a slow peer (one byte every 20 ms) hits the read deadline', async () => {
-    const { a, codec, conn } = await rawSession({ readTimeoutMs: 150 })
-    const frame = codec.encode(0x10, new Uint8Array(64))
-    let i = 0
-    const drip = setInterval(() => {
-      if (i < frame.length && !a.destroyed) a.write(frame.subarray(i, ++i))
-    }, 20)
-    const started = performance.now()
-    try {
-      expect(codeOf(await rejection(conn.readMsg()))).toBe('READ_TIMEOUT')
-      expect(performance.now() - started).toBeGreaterThanOrEqual(140)
-      expect(performance.now() - started).toBeLessThan(1000)
-    } finally {
-      clearInterval(drip)
-      a.destroy()
-    }
   })
 })
 

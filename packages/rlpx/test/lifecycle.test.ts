@@ -1,0 +1,155 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import { generatePrivateKey, publicKeyFromPrivate, randomBytes } from '@devp2p/crypto'
+import { describe, expect, it, vi } from 'vitest'
+import { initiatorHandshake, type RlpxError, recipientHandshake } from '../src/index.js'
+import { duplexPair } from './helpers/duplex-pair.js'
+import { rejection } from './helpers/support.js'
+import { dial } from './helpers/tcp.js'
+
+/**
+ * Idempotent close and no leftovers: after `close()` or a failed handshake the socket is
+ * destroyed, the server counts no connection, and no timer or socket handle is left.
+ */
+
+/** How many active handles of each kind the process has (timers, TCP sockets, ...). */
+function handles(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
+  return counts
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
+}
+
+async function server(): Promise<{ srv: Server; port: number; accepted: Promise<Socket> }> {
+  const srv = createServer()
+  const accepted = new Promise<Socket>((resolve) => srv.once('connection', resolve))
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  const address = srv.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  return { srv, port: address.port, accepted }
+}
+
+const connections = (srv: Server): Promise<number> =>
+  new Promise((resolve, reject) => srv.getConnections((err, n) => (err ? reject(err) : resolve(n))))
+
+async function closeServer(srv: Server): Promise<void> {
+  await new Promise<void>((resolve) => srv.close(() => resolve()))
+}
+
+describe('close() and failures leave nothing open', () => {
+  it('after close() on both ends over TCP: sockets destroyed, 0 connections, no timers left', async () => {
+    await settle()
+    const before = handles()
+    const { srv, port, accepted } = await server()
+    const keyB = generatePrivateKey()
+    const client = await dial(port)
+    const [a, b] = await Promise.all([
+      initiatorHandshake(client, {
+        privateKey: generatePrivateKey(),
+        remotePublicKey: publicKeyFromPrivate(keyB),
+      }),
+      accepted.then((socket) => recipientHandshake(socket, { privateKey: keyB })),
+    ])
+    await a.writeMsg(0x10, Uint8Array.of(1, 2, 3))
+    expect((await b.readMsg()).payload).toEqual(Uint8Array.of(1, 2, 3))
+    expect(await connections(srv)).toBe(1)
+
+    const closing = a.close()
+    expect(a.close()).toBe(closing) // idempotent: the same promise
+    await Promise.all([closing, b.close()])
+    await a.close() // and again after it resolved
+    expect(client.destroyed).toBe(true)
+    expect((await accepted).destroyed).toBe(true)
+    expect(await connections(srv)).toBe(0)
+    await closeServer(srv)
+    await settle()
+    const after = handles()
+    expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0)
+    expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0)
+    expect(after.TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0)
+  })
+
+  it('after a failed handshake over TCP: the recipient’s socket is destroyed, no timer left', async () => {
+    await settle()
+    const before = handles()
+    const { srv, port, accepted } = await server()
+    const client = await dial(port)
+    client.on('error', () => {})
+    const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()))
+    const pending = accepted.then((socket) =>
+      recipientHandshake(socket, { privateKey: generatePrivateKey() }),
+    )
+    client.write(Buffer.concat([Uint8Array.of(0x01, 0x80), randomBytes(0x180)]))
+    const err = (await rejection(pending)) as RlpxError
+    expect(err.code).toBe('HANDSHAKE_DECRYPT_FAILED')
+    expect((await accepted).destroyed).toBe(true)
+    // the peer sees the connection go away without doing anything itself
+    client.resume()
+    await clientClosed
+    expect(await connections(srv)).toBe(0)
+    await closeServer(srv)
+    await settle()
+    const after = handles()
+    expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0)
+    expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0)
+  })
+
+  it('close() after a connection failure resolves, keeps the first error, destroys nothing twice', async () => {
+    const [sa, sb] = duplexPair()
+    const keyB = generatePrivateKey()
+    const [a, b] = await Promise.all([
+      initiatorHandshake(sa, {
+        privateKey: generatePrivateKey(),
+        remotePublicKey: publicKeyFromPrivate(keyB),
+      }),
+      recipientHandshake(sb, { privateKey: keyB }),
+    ])
+    // garbage where a frame header should be: MAC_MISMATCH, stream destroyed
+    sa.write(new Uint8Array(32))
+    expect(((await rejection(b.readMsg())) as RlpxError).code).toBe('MAC_MISMATCH')
+    expect(sb.destroyed).toBe(true)
+    const first = b.close()
+    await first
+    expect(b.close()).toBe(first)
+    expect(b.error?.code).toBe('MAC_MISMATCH')
+    await a.close()
+    expect(sa.destroyed).toBe(true)
+  })
+
+  it('close() while a read and a drain-blocked write are pending settles both with CONNECTION_CLOSED', async () => {
+    const [sa, sb] = duplexPair({ highWaterMark: 1024 })
+    const keyB = generatePrivateKey()
+    const [a, b] = await Promise.all([
+      initiatorHandshake(sa, {
+        privateKey: generatePrivateKey(),
+        remotePublicKey: publicKeyFromPrivate(keyB),
+      }),
+      recipientHandshake(sb, { privateKey: keyB }),
+    ])
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const reading = a.readMsg()
+      const writing = a.writeMsg(0x10, new Uint8Array(64 * 1024)) // b never reads: blocks
+      await settle()
+      expect(vi.getTimerCount()).toBe(2) // the read deadline and the write deadline
+      const closing = a.close()
+      expect(((await rejection(reading)) as RlpxError).code).toBe('CONNECTION_CLOSED')
+      // the queued bytes cannot flush (b does not read): destroyed after the 1 s flush limit
+      await vi.advanceTimersByTimeAsync(999)
+      expect(sa.destroyed).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      await closing
+      // the frame already handed to the stream fails when the stream closes
+      expect(((await rejection(writing)) as RlpxError).code).toBe('CONNECTION_CLOSED')
+      expect(sa.destroyed).toBe(true)
+      await b.close()
+      await settle()
+      // the read deadline, the write deadline and the close flush timer are all gone
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
