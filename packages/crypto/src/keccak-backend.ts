@@ -44,35 +44,81 @@ export const nobleKeccak: KeccakBackend = {
 
 function createWasmBackend(hasher: IHasher): KeccakBackend {
   // Each hash-wasm hasher owns its own WASM memory (128 KiB), so the whole process
-  // shares this one. A state is a save()d snapshot of the sponge (404 bytes): every
-  // operation loads it, works, and saves a new one. Snapshots are never mutated after
-  // save() returns them, so a clone can share its snapshot.
+  // shares this one. A state is a save()d snapshot of the sponge (404 bytes). Snapshots
+  // are never mutated after save() returns them, so a clone can share its snapshot.
+  //
+  // load() and save() cost more than absorbing a short input, so the hasher stays
+  // "owned" by the state that updated it last: further updates of that state skip the
+  // load, and its snapshot is refreshed (saved) only when something else needs the
+  // hasher or the state needs a snapshot (digest, clone). A state also keeps the digest
+  // it computed last until its next update, since RLPx asks for the same digest twice
+  // (the frame-mac of one frame, then the header-mac seed of the next).
   const initial = hasher.init().save()
+  /** The state whose sponge is live in the hasher, or `undefined` (hasher free). */
+  let owner: WasmState | undefined
+
+  /** Frees the hasher for another use, saving the owner's snapshot if it is stale. */
+  function release(): void {
+    owner?.sync()
+    owner = undefined
+  }
 
   class WasmState implements KeccakStateImpl {
     #snapshot: Uint8Array
-    constructor(snapshot: Uint8Array) {
+    /** The hasher holds data absorbed after #snapshot was taken (only while owner). */
+    #stale = false
+    /** Digest of everything absorbed so far, cached until the next update. */
+    #digest: Uint8Array | undefined
+    constructor(snapshot: Uint8Array, digest?: Uint8Array) {
       this.#snapshot = snapshot
+      this.#digest = digest
+    }
+    /** Brings #snapshot up to date with the hasher (call only while owner). */
+    sync(): void {
+      if (this.#stale) {
+        this.#snapshot = hasher.save()
+        this.#stale = false
+      }
     }
     update(data: Uint8Array): void {
-      hasher.load(this.#snapshot)
+      if (owner !== this) {
+        release()
+        hasher.load(this.#snapshot)
+        owner = this
+      }
       hasher.update(data)
-      this.#snapshot = hasher.save()
+      this.#stale = true
+      this.#digest = undefined
     }
     digest(): Uint8Array {
-      // digest() finalises the shared hasher, not this state: the snapshot is unchanged,
-      // and every other operation starts with init() or load().
-      hasher.load(this.#snapshot)
-      return hasher.digest('binary')
+      let digest = this.#digest
+      if (digest === undefined) {
+        // digest() finalises the hasher, so the sponge must be saved first; the state
+        // itself lives on in its snapshot.
+        if (owner === this) {
+          this.sync()
+          owner = undefined
+        } else {
+          release()
+          hasher.load(this.#snapshot)
+        }
+        digest = hasher.digest('binary')
+        this.#digest = digest
+      }
+      return digest.slice()
     }
     clone(): KeccakStateImpl {
-      return new WasmState(this.#snapshot)
+      if (owner === this) this.sync()
+      return new WasmState(this.#snapshot, this.#digest)
     }
   }
 
   return {
     name: 'wasm',
-    hash: (data) => hasher.init().update(data).digest('binary'),
+    hash: (data) => {
+      release()
+      return hasher.init().update(data).digest('binary')
+    },
     createState: () => new WasmState(initial),
   }
 }

@@ -90,6 +90,47 @@ describe.each(['wasm', 'noble'] as const)('keccak256 with the %s backend', (back
     expect(hex(a.digest())).toBe(hex(ecKeccak256(utf8('shared prefix for a!'))))
     expect(hex(b.digest())).toBe(hex(ecKeccak256(utf8('shared prefix for b'))))
   })
+
+  it('KeccakState: any interleaving of updates, digests, clones and one-shot hashes across states matches a model', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('update' as const),
+        at: fc.nat(),
+        data: fc.uint8Array({ maxLength: 300 }),
+      }),
+      fc.record({ kind: fc.constant('digest' as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant('clone' as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant('hash' as const), data: fc.uint8Array({ maxLength: 40 }) }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const states = [new KeccakState(), new KeccakState()]
+        const model: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)]
+        for (const o of ops) {
+          if (o.kind === 'hash') {
+            expect(hex(keccak256(o.data))).toBe(hex(ecKeccak256(o.data)))
+            continue
+          }
+          const i = o.at % states.length
+          if (o.kind === 'update') {
+            states[i]!.update(o.data)
+            model[i] = concat(model[i]!, o.data)
+          } else if (o.kind === 'clone') {
+            states.push(states[i]!.clone())
+            model.push(model[i]!)
+          } else {
+            const d = states[i]!.digest()
+            expect(hex(d)).toBe(hex(ecKeccak256(model[i]!)))
+            d.fill(0) // the caller owns it: must not affect later digests
+          }
+        }
+        for (let i = 0; i < states.length; i++) {
+          expect(hex(states[i]!.digest())).toBe(hex(ecKeccak256(model[i]!)))
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
 })
 
 describe('KeccakState memory with the wasm backend', () => {

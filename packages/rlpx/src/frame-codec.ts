@@ -52,23 +52,27 @@ export class FrameCodec {
       )
     }
     const padded = (size + 15) & ~15
-    const frame = Buffer.allocUnsafe(32 + padded + MAC_BYTES)
+    // Plaintext header ‖ body side by side, so that one cipher call encrypts both (the
+    // CTR stream is continuous); the ciphertext is then laid out around the header-mac.
+    const plain = Buffer.allocUnsafe(16 + padded)
     // header: size(3) ‖ rlp([0,0]) ‖ zero padding
-    frame[0] = size >>> 16
-    frame[1] = (size >>> 8) & 0xff
-    frame[2] = size & 0xff
-    frame[3] = HEADER_DATA[0]
-    frame[4] = HEADER_DATA[1]
-    frame[5] = HEADER_DATA[2]
-    frame.fill(0, 6, 16)
-    frame.set(this.#egressAes.update(frame.subarray(0, 16)), 0)
-    frame.set(this.#headerMac(this.#egressMac, frame.subarray(0, 16)), 16)
+    plain[0] = size >>> 16
+    plain[1] = (size >>> 8) & 0xff
+    plain[2] = size & 0xff
+    plain[3] = HEADER_DATA[0]
+    plain[4] = HEADER_DATA[1]
+    plain[5] = HEADER_DATA[2]
+    plain.fill(0, 6, 16)
     // body: rlp(code) ‖ payload ‖ zero padding
-    writeCode(frame, 32, code, codeBytes)
-    frame.set(payload, 32 + codeBytes)
-    frame.fill(0, 32 + size, 32 + padded)
-    const body = frame.subarray(32, 32 + padded)
-    body.set(this.#egressAes.update(body), 0)
+    writeCode(plain, 16, code, codeBytes)
+    plain.set(payload, 16 + codeBytes)
+    plain.fill(0, 16 + size, 16 + padded)
+    const cipher = this.#egressAes.update(plain)
+    const frame = Buffer.allocUnsafe(32 + padded + MAC_BYTES)
+    frame.set(cipher.subarray(0, 16), 0)
+    frame.set(this.#headerMac(this.#egressMac, cipher.subarray(0, 16)), 16)
+    const body = cipher.subarray(16)
+    frame.set(body, 32)
     frame.set(this.#frameMac(this.#egressMac, body), 32 + padded)
     return frame
   }
