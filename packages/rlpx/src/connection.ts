@@ -37,6 +37,20 @@ export interface RlpxMessage {
 const noop = (): void => {}
 
 /**
+ * Builds an error without capturing a stack trace: for the normal end of a connection
+ * (a local close), where the trace says nothing and costs more than the rest of close().
+ */
+function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
+/**
  * An established, encrypted RLPx connection: frames in, frames out. Created by
  * `initiatorHandshake` / `recipientHandshake`; it owns the stream from then on.
  *
@@ -63,6 +77,8 @@ export class RlpxConnection {
   #error: RlpxError | undefined
   #closed: Promise<void> | undefined
   #readTail: Promise<unknown> = Promise.resolve()
+  /** readMsg calls not settled yet. */
+  #readsPending = 0
   #writeTail: Promise<void> = Promise.resolve()
   #queuedWrites = 0
   #draining = false
@@ -112,9 +128,21 @@ export class RlpxConnection {
    *   connection is then destroyed.
    */
   readMsg(): Promise<RlpxMessage> {
+    if (this.#readsPending === 0) {
+      // nothing in flight: start at once, without a link in the promise chain
+      this.#readsPending++
+      const next = this.#readOne()
+      this.#readTail = next.then(this.#readSettled, this.#readSettled)
+      return next
+    }
+    this.#readsPending++
     const next = this.#readTail.then(() => this.#readOne())
-    this.#readTail = next.then(noop, noop)
+    this.#readTail = next.then(this.#readSettled, this.#readSettled)
     return next
+  }
+
+  #readSettled = (): void => {
+    this.#readsPending--
   }
 
   async #readOne(): Promise<RlpxMessage> {
@@ -235,7 +263,9 @@ export class RlpxConnection {
    */
   close(): Promise<void> {
     if (this.#closed) return this.#closed
-    this.#error ??= new RlpxError('CONNECTION_CLOSED', 'connection closed locally')
+    this.#error ??= withoutStack(
+      () => new RlpxError('CONNECTION_CLOSED', 'connection closed locally'),
+    )
     this.#reader.fail(this.#error)
     const stream = this.#stream
     this.#closed = new Promise<void>((resolve) => {
