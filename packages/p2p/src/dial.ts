@@ -1,0 +1,218 @@
+import { lookup } from 'node:dns/promises'
+import { type Clock, ENode, type Logger, type NodeIdHex, type TimerHandle } from '@devp2p/enode'
+import { ExpiringSet } from './expiring-set.js'
+import type { NetList } from './netutil.js'
+import type { NodeSource } from './protocol.js'
+
+/** A node is not dialed again within this long of the last attempt (geth: 35 s). */
+export const DIAL_HISTORY_MS = 35_000
+/** First wait after a static node's host name failed to resolve (geth: 60 s). */
+export const RESOLVE_BACKOFF_MIN_MS = 60_000
+/** Longest wait between resolve attempts (geth: 1 h). */
+export const RESOLVE_BACKOFF_MAX_MS = 3_600_000
+
+/** Why a dial target is skipped. */
+export type DialSkip = 'self' | 'connected' | 'dialing' | 'recent' | 'no-address' | 'restricted'
+
+/** @internal What the scheduler needs from the server. */
+export interface DialSchedulerOptions {
+  readonly self: NodeIdHex
+  /** Peers we may dial (MaxPeers / DialRatio). */
+  readonly maxDialPeers: number
+  /** Dials in progress at most (MaxPendingPeers). */
+  readonly maxActiveDials: number
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly netRestrict?: NetList | undefined
+  readonly sources: readonly NodeSource[]
+  /** Opens and sets up a connection; resolves when it is a peer or has failed. */
+  readonly dial: (node: ENode, kind: 'static' | 'dynamic') => Promise<void>
+}
+
+interface StaticEntry {
+  node: ENode
+  /** When a host name may be resolved again. */
+  notBefore: number
+  backoffMs: number
+}
+
+/**
+ * @internal Decides whom to dial, as geth's `dialScheduler`: static nodes whenever they
+ * are not connected, dynamic candidates from the node sources while dial slots are free,
+ * never the same node twice within {@link DIAL_HISTORY_MS}, never ourselves or outside
+ * the net restriction.
+ *
+ * bounded: statics are local configuration; `dialing` ≤ maxActiveDials; the history is
+ * an {@link ExpiringSet} of at most 4096 ids; `peers` is bounded by the server's limits.
+ */
+export class DialScheduler {
+  readonly #o: DialSchedulerOptions
+  readonly #statics = new Map<NodeIdHex, StaticEntry>()
+  readonly #dialing = new Map<NodeIdHex, 'static' | 'dynamic'>()
+  readonly #history: ExpiringSet<NodeIdHex>
+  /** Connected peers; `true` when we dialed them. */
+  readonly #peers = new Map<NodeIdHex, boolean>()
+  #dialPeers = 0
+  #slotWaiters: (() => void)[] = []
+  #timer: TimerHandle | undefined
+  #timerAt = Number.POSITIVE_INFINITY
+  readonly #abort = new AbortController()
+  #running = false
+
+  constructor(options: DialSchedulerOptions) {
+    this.#o = options
+    this.#history = new ExpiringSet({ clock: options.clock, maxSize: 4096 })
+  }
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    for (const source of this.#o.sources) void this.#pump(source)
+    this.#tick()
+  }
+
+  stop(): void {
+    if (!this.#running) return
+    this.#running = false
+    this.#abort.abort()
+    this.#o.clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    for (const wake of this.#slotWaiters.splice(0)) wake()
+  }
+
+  /** Dials in progress. */
+  get dialing(): number {
+    return this.#dialing.size
+  }
+
+  addStatic(node: ENode): void {
+    if (node.idHex === this.#o.self || this.#statics.has(node.idHex)) return
+    this.#statics.set(node.idHex, { node, notBefore: 0, backoffMs: RESOLVE_BACKOFF_MIN_MS })
+    this.#tick()
+  }
+
+  removeStatic(id: NodeIdHex): boolean {
+    return this.#statics.delete(id)
+  }
+
+  isStatic(id: NodeIdHex): boolean {
+    return this.#statics.has(id)
+  }
+
+  peerAdded(id: NodeIdHex, dialed: boolean): void {
+    if (this.#peers.has(id)) return
+    this.#peers.set(id, dialed)
+    if (dialed) this.#dialPeers++
+  }
+
+  peerRemoved(id: NodeIdHex): void {
+    const dialed = this.#peers.get(id)
+    if (dialed === undefined) return
+    this.#peers.delete(id)
+    if (dialed) this.#dialPeers--
+    this.#slotFreed()
+    this.#tick()
+  }
+
+  /** Why `node` would not be dialed now, or `undefined` when it would. */
+  check(node: ENode): DialSkip | undefined {
+    if (node.idHex === this.#o.self) return 'self'
+    if (this.#peers.has(node.idHex)) return 'connected'
+    if (this.#dialing.has(node.idHex)) return 'dialing'
+    if (this.#history.has(node.idHex)) return 'recent'
+    if ((node.ip === undefined && node.hostname === undefined) || !node.tcp) return 'no-address'
+    if (node.ip !== undefined && this.#o.netRestrict && !this.#o.netRestrict.contains(node.ip)) {
+      return 'restricted'
+    }
+    return undefined
+  }
+
+  #freeSlots(): number {
+    const slots = Math.min((this.#o.maxDialPeers - this.#dialPeers) * 2, this.#o.maxActiveDials)
+    return slots - this.#dialing.size
+  }
+
+  #slotFreed(): void {
+    for (const wake of this.#slotWaiters.splice(0)) wake()
+  }
+
+  #tick(): void {
+    if (!this.#running) return
+    const now = this.#o.clock.now()
+    let next = Number.POSITIVE_INFINITY
+    for (const entry of this.#statics.values()) {
+      if (this.#freeSlots() <= 0) break
+      const skip = this.check(entry.node)
+      if (skip === 'recent') {
+        next = Math.min(next, now + 1000)
+        continue
+      }
+      if (skip !== undefined) continue
+      if (entry.notBefore > now) {
+        next = Math.min(next, entry.notBefore)
+        continue
+      }
+      this.#start(entry.node, 'static', entry)
+    }
+    if (next < this.#timerAt) {
+      this.#o.clock.clearTimeout(this.#timer)
+      this.#timerAt = next
+      this.#timer = this.#o.clock.setTimeout(
+        () => {
+          this.#timerAt = Number.POSITIVE_INFINITY
+          this.#timer = undefined
+          this.#tick()
+        },
+        Math.max(0, next - now),
+      )
+    }
+  }
+
+  #start(node: ENode, kind: 'static' | 'dynamic', entry?: StaticEntry): void {
+    this.#dialing.set(node.idHex, kind)
+    this.#history.add(node.idHex, DIAL_HISTORY_MS)
+    void this.#run(node, kind, entry).finally(() => {
+      this.#dialing.delete(node.idHex)
+      this.#slotFreed()
+      this.#tick()
+    })
+  }
+
+  async #run(node: ENode, kind: 'static' | 'dynamic', entry?: StaticEntry): Promise<void> {
+    let target = node
+    if (node.ip === undefined && node.hostname !== undefined) {
+      try {
+        const { address } = await lookup(node.hostname)
+        target = ENode.fromPublicKey(node.publicKey, { ip: address, tcp: node.tcp, udp: node.udp })
+        if (entry) entry.backoffMs = RESOLVE_BACKOFF_MIN_MS
+      } catch (err) {
+        this.#o.logger.debug({ node: node.idHex, err: String(err) }, 'cannot resolve host name')
+        if (entry) {
+          entry.notBefore = this.#o.clock.now() + entry.backoffMs
+          entry.backoffMs = Math.min(entry.backoffMs * 2, RESOLVE_BACKOFF_MAX_MS)
+        }
+        return
+      }
+      if (this.#o.netRestrict && !this.#o.netRestrict.contains(target.ip!)) return
+    }
+    if (!this.#running) return
+    await this.#o.dial(target, kind)
+  }
+
+  async #pump(source: NodeSource): Promise<void> {
+    const signal = this.#abort.signal
+    try {
+      for await (const node of source.randomNodes({ signal })) {
+        if (!this.#running) break
+        while (this.#running && this.#freeSlots() <= 0) {
+          await new Promise<void>((resolve) => this.#slotWaiters.push(resolve))
+        }
+        if (!this.#running) break
+        if (this.#statics.has(node.idHex)) continue
+        if (this.check(node) === undefined) this.#start(node, 'dynamic')
+      }
+    } catch (err) {
+      if (!signal.aborted) this.#o.logger.warn({ err: String(err) }, 'node source failed')
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The devp2p server: sub-protocols as plain values, multiplexed over authenticated and
+ * encrypted RLPx connections, with go-ethereum's peer management (limits, dial ratio,
+ * inbound throttle, static and trusted nodes) and the p2p base protocol (Hello, Ping,
+ * Disconnect, capability offsets).
+ *
+ * @example
+ * ```ts
+ * import { Server, send, type Protocol } from '@devp2p/p2p'
+ * import { t } from '@devp2p/rlp'
+ *
+ * const foo: Protocol = {
+ *   name: 'foo', version: 1, length: 1,
+ *   async run(peer, rw) {
+ *     for await (const msg of rw) {
+ *       if (msg.decode(t.string) === 'foo') await send(rw, 0, 'bar')
+ *     }
+ *   },
+ * }
+ * const server = new Server({ privateKey, name: 'demo', maxPeers: 10,
+ *   listenAddr: '127.0.0.1:30303', protocols: [foo] })
+ * await server.start()
+ * server.addPeer('enode://…@127.0.0.1:30304')
+ * ```
+ *
+ * @packageDocumentation
+ */
+export type { Cap, Hello } from './base-protocol.js'
+export {
+  BASE_PROTOCOL_LENGTH,
+  BASE_PROTOCOL_VERSION,
+  decodeDisconnect,
+  decodeHello,
+  encodeDisconnect,
+  encodeHello,
+  MAX_HELLO_BYTES,
+} from './base-protocol.js'
+export type { MatchedProtocol } from './caps.js'
+export { capString, matchProtocols } from './caps.js'
+export { DIAL_HISTORY_MS, RESOLVE_BACKOFF_MAX_MS, RESOLVE_BACKOFF_MIN_MS } from './dial.js'
+export type { P2pErrorCode } from './errors.js'
+export {
+  DisconnectReason,
+  disconnectReasonFor,
+  disconnectReasonText,
+  P2pError,
+  toDisconnectReason,
+} from './errors.js'
+export { ExpiringSet } from './expiring-set.js'
+export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.js'
+export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'
+export { isLan, NetList } from './netutil.js'
+export type { PeerEvent, PeerInfo } from './peer.js'
+export { DISCONNECT_WRITE_TIMEOUT_MS, Peer, PING_INTERVAL_MS } from './peer.js'
+export type { NodeSource, Protocol } from './protocol.js'
+export type { NodeInfo, NodeLike, ServerEvents, ServerOptions } from './server.js'
+export {
+  DEFAULT_DIAL_RATIO,
+  DEFAULT_MAX_PENDING_PEERS,
+  DIAL_TIMEOUT_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  INBOUND_THROTTLE_MS,
+  MAX_SUBSCRIBER_BACKLOG,
+  Server,
+} from './server.js'

@@ -1,0 +1,243 @@
+import { decodeAs, encode, type RlpInput, type Schema } from '@devp2p/rlp'
+import { P2pError } from './errors.js'
+
+/** A message to send: a code relative to its protocol and the RLP payload. */
+export interface OutMsg {
+  readonly code: number
+  readonly payload: Uint8Array
+}
+
+/**
+ * One received message of a sub-protocol. `code` is relative to the protocol (0 is its
+ * first message), `payload` is the RLP content after decompression.
+ */
+export class Msg implements OutMsg {
+  readonly code: number
+  readonly payload: Uint8Array
+  /** When it was read, in clock milliseconds. */
+  readonly receivedAt: number
+
+  constructor(code: number, payload: Uint8Array, receivedAt: number) {
+    this.code = code
+    this.payload = payload
+    this.receivedAt = receivedAt
+  }
+
+  /** Payload length in bytes (after decompression), as geth's `Msg.Size`. */
+  get size(): number {
+    return this.payload.length
+  }
+
+  /**
+   * Decodes the payload with an `@devp2p/rlp` schema.
+   *
+   * @example
+   * ```ts
+   * const [requestId, hashes] = msg.decode(t.tuple(t.uint64, t.list(t.bytesN(32), { max: 1024 })))
+   * ```
+   * @throws RlpError when the payload does not match; a protocol that lets it escape
+   *   from `run` drops the peer with "breach of protocol".
+   */
+  decode<T>(schema: Schema<T>): T {
+    return decodeAs(schema, this.payload)
+  }
+}
+
+/**
+ * How a sub-protocol talks to one peer, as geth's `p2p.MsgReadWriter`. Reads are served
+ * in order; iteration ends (without error) when the peer drops or the pipe closes.
+ */
+export interface MsgReadWriter extends AsyncIterable<Msg> {
+  /**
+   * The next message.
+   * @throws P2pError `PEER_CLOSED` once the peer has dropped (`cause` says why).
+   */
+  readMsg(): Promise<Msg>
+  /**
+   * Sends a message; resolves once the transport took it (backpressure: await it).
+   * @throws RangeError (synchronously) for a code outside the protocol's `length`.
+   * @throws P2pError `PEER_CLOSED` (rejection) once the peer has dropped.
+   */
+  writeMsg(msg: OutMsg): Promise<void>
+}
+
+/**
+ * Sends `value` RLP-encoded as message `code`, as geth's `p2p.Send`.
+ *
+ * @example
+ * ```ts
+ * await send(rw, 0, 'foo')
+ * ```
+ */
+export function send(rw: MsgReadWriter, code: number, value: RlpInput): Promise<void> {
+  return rw.writeMsg({ code, payload: encode(value) })
+}
+
+/** Sends the items as one RLP list, as geth's `p2p.SendItems`. */
+export function sendItems(rw: MsgReadWriter, code: number, ...items: RlpInput[]): Promise<void> {
+  return rw.writeMsg({ code, payload: encode(items) })
+}
+
+/** Options of {@link expectMsg}. */
+export interface ExpectMsgOptions {
+  /** Give up after this long (default: wait as long as the peer lives). */
+  timeoutMs?: number
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * Reads one message and checks its code and, when `content` is given, that its payload
+ * is exactly `encode(content)`, as geth's `p2p.ExpectMsg`. Returns the message.
+ *
+ * @throws P2pError `UNEXPECTED_MESSAGE`, `TIMEOUT` or `PEER_CLOSED`.
+ */
+export async function expectMsg(
+  rw: MsgReadWriter,
+  code: number,
+  content?: RlpInput,
+  options: ExpectMsgOptions = {},
+): Promise<Msg> {
+  let timer: NodeJS.Timeout | undefined
+  const read = rw.readMsg()
+  const msg =
+    options.timeoutMs === undefined
+      ? await read
+      : await Promise.race([
+          read,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new P2pError('TIMEOUT', `no message within ${options.timeoutMs} ms`)),
+              options.timeoutMs,
+            )
+          }),
+        ]).finally(() => clearTimeout(timer))
+  if (msg.code !== code) {
+    throw new P2pError('UNEXPECTED_MESSAGE', `expected message code ${code}, got ${msg.code}`)
+  }
+  if (content !== undefined && !sameBytes(msg.payload, encode(content))) {
+    throw new P2pError('UNEXPECTED_MESSAGE', `message ${code} has unexpected content`)
+  }
+  return msg
+}
+
+interface Reader {
+  resolve(msg: Msg): void
+  reject(err: unknown): void
+}
+
+interface Writer {
+  msg: Msg
+  resolve(): void
+  reject(err: unknown): void
+}
+
+/**
+ * @internal An unbuffered channel of messages, as geth's `chan Msg`: a push resolves
+ * when a reader took the message, so a slow reader slows the writer down.
+ *
+ * bounded: the peer's read loop awaits each push before reading the next frame, so at
+ * most one remote message waits here per protocol; waiting readers are local calls.
+ */
+export class MsgChannel {
+  readonly #readers: Reader[] = []
+  readonly #writers: Writer[] = []
+  #error: Error | undefined
+
+  get closed(): boolean {
+    return this.#error !== undefined
+  }
+
+  /** Hands `msg` to the next reader; resolves once it was taken. */
+  push(msg: Msg): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error)
+    const reader = this.#readers.shift()
+    if (reader) {
+      reader.resolve(msg)
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve, reject) => this.#writers.push({ msg, resolve, reject }))
+  }
+
+  take(): Promise<Msg> {
+    const writer = this.#writers.shift()
+    if (writer) {
+      writer.resolve()
+      return Promise.resolve(writer.msg)
+    }
+    if (this.#error) return Promise.reject(this.#error)
+    return new Promise<Msg>((resolve, reject) => this.#readers.push({ resolve, reject }))
+  }
+
+  /** Fails every waiting and later call with `error` (the first close wins). */
+  close(error: Error): void {
+    if (this.#error) return
+    this.#error = error
+    for (const reader of this.#readers.splice(0)) reader.reject(error)
+    for (const writer of this.#writers.splice(0)) writer.reject(error)
+  }
+}
+
+/** Messages of `rw` until it reports `PEER_CLOSED`; other failures are thrown. */
+export async function* iterateMsgs(rw: MsgReadWriter): AsyncGenerator<Msg, void, undefined> {
+  for (;;) {
+    try {
+      yield await rw.readMsg()
+    } catch (err) {
+      if (err instanceof P2pError && err.code === 'PEER_CLOSED') return
+      throw err
+    }
+  }
+}
+
+/** One end of a {@link msgPipe}. */
+export interface MsgPipeEnd extends MsgReadWriter {
+  /** Closes both ends: waiting and later calls fail with `PEER_CLOSED`. */
+  close(): void
+}
+
+/**
+ * Two connected in-memory `MsgReadWriter`s, as geth's `p2p.MsgPipe`: what one end
+ * writes the other reads, and a write resolves when the other end has read it. For
+ * testing a protocol's `run` without sockets.
+ *
+ * @example
+ * ```ts
+ * const [ours, theirs] = msgPipe()
+ * void protocol.run(fakePeer, ours)
+ * await send(theirs, 0, 'foo')
+ * await expectMsg(theirs, 0, 'bar')
+ * ours.close()
+ * ```
+ */
+export function msgPipe(options: { clock?: { now(): number } } = {}): [MsgPipeEnd, MsgPipeEnd] {
+  const now = options.clock ? () => options.clock!.now() : Date.now
+  const aToB = new MsgChannel()
+  const bToA = new MsgChannel()
+  const close = (): void => {
+    const error = new P2pError('PEER_CLOSED', 'message pipe closed')
+    aToB.close(error)
+    bToA.close(error)
+  }
+  const end = (incoming: MsgChannel, outgoing: MsgChannel): MsgPipeEnd => {
+    const rw: MsgPipeEnd = {
+      readMsg: () => incoming.take(),
+      writeMsg: (msg) => {
+        if (!Number.isSafeInteger(msg.code) || msg.code < 0)
+          throw new RangeError(`message code must be a non-negative integer, got ${msg.code}`)
+        if (!(msg.payload instanceof Uint8Array))
+          throw new TypeError('payload must be a Uint8Array')
+        // the reader owns what it gets, as with a real peer
+        return outgoing.push(new Msg(msg.code, msg.payload.slice(), now()))
+      },
+      close,
+      [Symbol.asyncIterator]: () => iterateMsgs(rw),
+    }
+    return rw
+  }
+  return [end(bToA, aToB), end(aToB, bToA)]
+}

@@ -1,0 +1,75 @@
+import type { ENode } from '@devp2p/enode'
+import type { RlpInput } from '@devp2p/rlp'
+import type { MsgReadWriter } from './msg.js'
+import type { Peer } from './peer.js'
+
+/** A source of nodes to dial, e.g. discovery's `randomNodes()`; see `ServerOptions.nodeSource`. */
+export interface NodeSource {
+  /**
+   * An endless stream of candidates; it must end when `signal` aborts. The server pulls
+   * one at a time, only when it has a free dial slot.
+   */
+  randomNodes(options: { signal: AbortSignal }): AsyncIterable<ENode>
+}
+
+/**
+ * A sub-protocol, as a plain value (geth's `p2p.Protocol`). The server runs `run` once
+ * per connected peer that shares the capability `name/version`.
+ *
+ * @example
+ * ```ts
+ * const foo: Protocol = {
+ *   name: 'foo',
+ *   version: 1,
+ *   length: 1,
+ *   async run(peer, rw) {
+ *     for await (const msg of rw) {
+ *       const text = msg.decode(t.string)
+ *       if (text === 'foo') await send(rw, 0, 'bar')
+ *     }
+ *   },
+ * }
+ * ```
+ */
+export interface Protocol {
+  /** The capability name, at most 8 ASCII characters by convention (`eth`, `snap`). */
+  readonly name: string
+  readonly version: number
+  /** How many message codes the protocol uses (codes 0 … length − 1). */
+  readonly length: number
+  /**
+   * Talks to one peer. Returning ends the connection with "client quitting"; throwing
+   * ends it with `disconnectReasonFor(error)` (a decode error is a protocol breach).
+   * `rw` stops yielding when the peer drops, and `peer.signal` aborts.
+   */
+  run(peer: Peer, rw: MsgReadWriter): Promise<void>
+  /** What `nodeInfo().protocols[name]` shows. */
+  nodeInfo?(): unknown
+  /** What `peersInfo()[i].protocols[name]` shows for `peer`. */
+  peerInfo?(peer: Peer): unknown
+  /** More nodes to dial for this protocol (geth's `DialCandidates`). */
+  readonly dialCandidates?: NodeSource
+  /** Entries the server puts into the local ENR, e.g. `{ eth: [[forkHash, forkNext]] }`. */
+  readonly attributes?: Readonly<Record<string, RlpInput>>
+}
+
+/** @internal Checks a protocol value given to the server. */
+export function checkProtocol(protocol: Protocol): void {
+  if (typeof protocol !== 'object' || protocol === null)
+    throw new TypeError('protocol must be an object')
+  if (typeof protocol.name !== 'string' || protocol.name.length === 0) {
+    throw new TypeError('protocol.name must be a non-empty string')
+  }
+  if (
+    !Number.isInteger(protocol.version) ||
+    protocol.version < 0 ||
+    protocol.version > 0xffff_ffff
+  ) {
+    throw new RangeError(`protocol ${protocol.name}: version must be a uint32`)
+  }
+  if (!Number.isInteger(protocol.length) || protocol.length < 1 || protocol.length > 0x10000) {
+    throw new RangeError(`protocol ${protocol.name}: length must be an integer 1–65536`)
+  }
+  if (typeof protocol.run !== 'function')
+    throw new TypeError(`protocol ${protocol.name}: run must be a function`)
+}

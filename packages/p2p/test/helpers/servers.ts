@@ -1,0 +1,84 @@
+import { generatePrivateKey } from '@devp2p/crypto'
+import { t } from '@devp2p/rlp'
+import {
+  type Msg,
+  type PeerEvent,
+  type Protocol,
+  Server,
+  type ServerOptions,
+  send,
+} from '../../src/index.ts'
+
+/** Servers started by a test; `stopAll` in afterEach. */
+export class ServerPool {
+  readonly servers: Server[] = []
+
+  async start(options: Partial<ServerOptions> & Pick<ServerOptions, 'protocols'>): Promise<Server> {
+    const server = new Server({
+      privateKey: generatePrivateKey(),
+      listenAddr: '127.0.0.1:0',
+      name: `test-${this.servers.length}`,
+      ...options,
+    })
+    this.servers.push(server)
+    await server.start()
+    return server
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.servers.splice(0).map((s) => s.stop()))
+  }
+}
+
+/** Resolves with the first peer event matching `match`. */
+export function nextEvent(
+  server: Server,
+  match: (event: PeerEvent) => boolean = () => true,
+): Promise<PeerEvent> {
+  return new Promise((resolve) => {
+    const onEvent = (event: PeerEvent): void => {
+      if (!match(event)) return
+      server.off('peer', onEvent)
+      resolve(event)
+    }
+    server.on('peer', onEvent)
+  })
+}
+
+/** Resolves once `server` has `count` peers. */
+export async function peerCount(server: Server, count: number): Promise<void> {
+  while (server.peerCount !== count) {
+    await nextEvent(server)
+  }
+}
+
+/** A protocol that answers "foo" with "bar" and records everything else. */
+export function fooProtocol(options: { version?: number; received?: string[] } = {}): Protocol {
+  return {
+    name: 'foo',
+    version: options.version ?? 1,
+    length: 1,
+    async run(_peer, rw) {
+      for await (const msg of rw) {
+        const text = msg.decode(t.string)
+        if (text === 'foo') await send(rw, 0, 'bar')
+        else options.received?.push(text)
+      }
+    },
+  }
+}
+
+/** A protocol whose `run` hands its rw to the test. */
+export function captureProtocol(
+  name: string,
+  version: number,
+  length: number,
+  onRun: (
+    peer: Parameters<Protocol['run']>[0],
+    rw: Parameters<Protocol['run']>[1],
+  ) => Promise<void>,
+): Protocol {
+  return { name, version, length, run: onRun }
+}
+
+export type { Msg }
