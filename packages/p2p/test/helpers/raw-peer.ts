@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net'
-import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { generatePrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
 import { decode, encode, type RlpValue } from '@devp2p/rlp'
 import { initiatorHandshake, type RlpxConnection, type RlpxMessage } from '@devp2p/rlpx'
 import type { Server } from '../../src/index.ts'
@@ -88,4 +88,32 @@ export function closed(socket: Socket): Promise<void> {
     if (socket.closed) resolve()
     else socket.once('close', () => resolve())
   })
+}
+
+/**
+ * Dials `server`, exchanges Hellos as a well-behaved `foo/1` peer (snappy on) and
+ * resolves once the server reports the peer as added.
+ */
+export async function rawJoin(server: Server, privateKey = generatePrivateKey()): Promise<RawPeer> {
+  const peer = await rawDial(server, privateKey)
+  const idHex = Buffer.from(keccakId(peer.publicKey)).toString('hex')
+  const added = new Promise<void>((resolve) => {
+    const onPeer = (event: { type: string; peer: string }): void => {
+      if (event.type === 'add' && event.peer === idHex) {
+        server.off('peer', onPeer)
+        resolve()
+      }
+    }
+    server.on('peer', onPeer)
+  })
+  await peer.conn.writeMsg(0x00, helloPayload({ id: peer.publicKey }))
+  const hello = await peer.conn.readMsg()
+  if (hello.code !== 0x00) throw new Error(`expected the server's hello, got code ${hello.code}`)
+  peer.conn.setSnappy(true)
+  await added
+  return peer
+}
+
+function keccakId(publicKey: Uint8Array): Uint8Array {
+  return keccak256(publicKey)
 }

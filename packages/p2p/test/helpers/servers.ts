@@ -82,3 +82,12 @@ export function captureProtocol(
 }
 
 export type { Msg }
+
+/** A promise with its resolve function (Node 20 has no Promise.withResolvers). */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}

@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generatePrivateKey } from '@devp2p/crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DisconnectReason, P2pError, Server } from '../src/index.ts'
+import {
+  closed,
+  portOf,
+  rawDial,
+  rawJoin,
+  readUntilDisconnect,
+  tcpConnect,
+} from './helpers/raw-peer.ts'
+import { fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
+
+/** How many active handles of each kind the process has (timers, TCP sockets, ...). */
+function handles(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
+  return counts
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r))
+}
+
+const pool = new ServerPool()
+afterEach(() => pool.stopAll())
+
+describe('start and stop', () => {
+  it('stop() sends "client quitting" to every peer, is idempotent and leaves no handle open', async () => {
+    await settle()
+    const before = handles()
+    const dir = await mkdtemp(join(tmpdir(), 'p2p-lifecycle-'))
+    const a = new Server({
+      privateKey: generatePrivateKey(),
+      listenAddr: '127.0.0.1:0',
+      protocols: [fooProtocol()],
+      nodeDatabase: join(dir, 'nodes'),
+    })
+    await a.start()
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    const c = await pool.start({ protocols: [fooProtocol()] })
+    b.addPeer(a.self())
+    c.addPeer(a.self())
+    const raw = await rawJoin(a)
+    const idle = await tcpConnect(portOf(a)) // a handshake in progress
+    const pendingRaw = await rawDial(a) // past the encryption handshake, no Hello yet
+    await peerCount(a, 3)
+    const dropB = nextEvent(b, (e) => e.type === 'drop')
+    const dropC = nextEvent(c, (e) => e.type === 'drop')
+    const stopping = a.stop()
+    expect(a.stop()).toBe(stopping)
+    const rawSaw = readUntilDisconnect(raw.conn)
+    await stopping
+    expect((await dropB).reason).toBe(DisconnectReason.Quitting)
+    expect((await dropC).reason).toBe(DisconnectReason.Quitting)
+    expect((await rawSaw).reason).toBe(DisconnectReason.Quitting)
+    await closed(idle)
+    // the half-set-up connection is closed without ceremony after the server's Hello
+    const pendingSaw = await readUntilDisconnect(pendingRaw.conn)
+    expect(pendingSaw.before.map((m) => m.code)).toEqual([0x00])
+    await closed(pendingRaw.socket)
+    expect(a.peerCount).toBe(0)
+    await pool.stopAll()
+    await raw.conn.close()
+    await settle()
+    expect(handles()).toEqual(before)
+    await expect(a.start()).rejects.toBeInstanceOf(P2pError)
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('the ENR seq survives a restart with the same node database', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'p2p-db-'))
+    const privateKey = generatePrivateKey()
+    const options = {
+      privateKey,
+      listenAddr: '127.0.0.1:0',
+      protocols: [{ ...fooProtocol(), attributes: { foo: [1] } }],
+      nodeDatabase: join(dir, 'nodes'),
+    }
+    const first = new Server(options)
+    await first.start()
+    const seq1 = first.record.seq
+    expect(first.record.get('foo')).toBeDefined()
+    await first.stop()
+    const second = new Server(options)
+    await second.start()
+    expect(second.record.seq > seq1).toBe(true)
+    await second.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('rejects bad configuration with clear errors', () => {
+    const privateKey = generatePrivateKey()
+    const protocols = [fooProtocol()]
+    expect(() => new Server({ privateKey: new Uint8Array(32), protocols })).toThrow(/privateKey/)
+    expect(() => new Server({ privateKey, protocols, maxPeers: -1 })).toThrow(/maxPeers/)
+    expect(() => new Server({ privateKey, protocols, dialRatio: 0 })).toThrow(/dialRatio/)
+    expect(() => new Server({ privateKey, protocols, listenAddr: 'localhost' })).toThrow(
+      /listenAddr/,
+    )
+    expect(() => new Server({ privateKey, protocols: [...protocols, fooProtocol()] })).toThrow(
+      /twice/,
+    )
+    expect(() => new Server({ privateKey, protocols: [{ ...fooProtocol(), length: 0 }] })).toThrow(
+      /length/,
+    )
+    expect(() => new Server({ privateKey, protocols, netRestrict: '10.0.0.0/33' })).toThrow(
+      TypeError,
+    )
+    expect(() => new Server({ privateKey, protocols, staticNodes: ['enode://nope'] })).toThrow()
+  })
+
+  it('addPeer before start() is an error; a listen error rejects start() and cleans up', async () => {
+    const a = await pool.start({ protocols: [fooProtocol()] })
+    const late = new Server({ privateKey: generatePrivateKey(), protocols: [fooProtocol()] })
+    expect(() => late.addPeer(a.self())).toThrow(P2pError)
+    const clash = new Server({
+      privateKey: generatePrivateKey(),
+      protocols: [fooProtocol()],
+      listenAddr: a.listenAddr,
+    })
+    await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    await clash.stop()
+  })
+})

@@ -1,0 +1,210 @@
+import { createServer, type Socket } from 'node:net'
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { ENode } from '@devp2p/enode'
+import { initiatorHandshake } from '@devp2p/rlpx'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DisconnectReason, type Server } from '../src/index.ts'
+import { ManualClock } from './helpers/manual-clock.ts'
+import {
+  closed,
+  portOf,
+  rawDial,
+  rawJoin,
+  readUntilDisconnect,
+  tcpConnect,
+} from './helpers/raw-peer.ts'
+import { fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
+
+const pool = new ServerPool()
+const sockets: Socket[] = []
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy()
+  await pool.stopAll()
+})
+
+/** The reason a fresh connection gets right after the encryption handshake. */
+async function refusedWith(
+  server: Server,
+  privateKey = generatePrivateKey(),
+): Promise<number | undefined> {
+  const peer = await rawDial(server, privateKey)
+  const { reason, before } = await readUntilDisconnect(peer.conn)
+  expect(before).toEqual([]) // refused before any Hello
+  await closed(peer.socket)
+  return reason
+}
+
+async function settle(until: () => boolean): Promise<void> {
+  while (!until()) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+describe('peer limits', () => {
+  it('maxPeers: inbound connections over the limit get "too many peers"', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()], maxPeers: 2, noDial: true })
+    expect(server.maxInboundPeers).toBe(2)
+    await rawJoin(server)
+    await rawJoin(server)
+    expect(await refusedWith(server)).toBe(DisconnectReason.TooManyPeers)
+    expect(server.peerCount).toBe(2)
+  })
+
+  it('dialRatio: inbound peers stop at maxPeers − maxPeers/dialRatio, dialed ones may fill the rest', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()], maxPeers: 3, dialRatio: 3 })
+    expect(server.maxDialedPeers).toBe(1)
+    expect(server.maxInboundPeers).toBe(2)
+    await rawJoin(server)
+    await rawJoin(server)
+    expect(await refusedWith(server)).toBe(DisconnectReason.TooManyPeers)
+    const other = await pool.start({ protocols: [fooProtocol()] })
+    server.addPeer(other.self())
+    await peerCount(server, 3)
+    expect(server.peers().filter((p) => !p.inbound)).toHaveLength(1)
+  })
+
+  it('trusted peers are exempt from the limits, given up front or added later', async () => {
+    const trustedKey = generatePrivateKey()
+    const lateKey = generatePrivateKey()
+    const trusted = ENode.fromPublicKey(publicKeyFromPrivate(trustedKey))
+    const server = await pool.start({
+      protocols: [fooProtocol()],
+      maxPeers: 1,
+      noDial: true,
+      trustedNodes: [trusted],
+    })
+    await rawJoin(server)
+    await rawJoin(server, trustedKey)
+    expect(await refusedWith(server, lateKey)).toBe(DisconnectReason.TooManyPeers)
+    server.addTrustedPeer(ENode.fromPublicKey(publicKeyFromPrivate(lateKey)))
+    await rawJoin(server, lateKey)
+    expect(server.peerCount).toBe(3)
+    const flags = server.peersInfo().map((p) => p.network.trusted)
+    expect(flags.filter(Boolean)).toHaveLength(2)
+  })
+
+  it('the same node twice: "already connected"', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    const key = generatePrivateKey()
+    await rawJoin(server, key)
+    expect(await refusedWith(server, key)).toBe(DisconnectReason.AlreadyConnected)
+    expect(server.peerCount).toBe(1)
+  })
+
+  it('our own key: "connected to self"', async () => {
+    const key = generatePrivateKey()
+    const server = await pool.start({ protocols: [fooProtocol()], privateKey: key })
+    expect(await refusedWith(server, key)).toBe(DisconnectReason.Self)
+  })
+
+  it('maxPendingPeers: a connection beyond the pending handshakes is closed at once', async () => {
+    const server = await pool.start({
+      protocols: [fooProtocol()],
+      maxPendingPeers: 2,
+      handshakeTimeoutMs: 60_000,
+    })
+    const idle = [await tcpConnect(portOf(server)), await tcpConnect(portOf(server))]
+    sockets.push(...idle)
+    await settle(() => server.pendingHandshakes === 2)
+    const third = await tcpConnect(portOf(server))
+    sockets.push(third)
+    let got = 0
+    third.on('data', (chunk: Buffer) => {
+      got += chunk.length
+    })
+    await closed(third)
+    expect(got).toBe(0)
+    idle[0]!.destroy()
+    await settle(() => server.pendingHandshakes === 1)
+    await rawJoin(server)
+    expect(server.peerCount).toBe(1)
+  })
+
+  it('netRestrict: connections from outside the listed networks are closed before any crypto', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()], netRestrict: '10.0.0.0/8' })
+    const socket = await tcpConnect(portOf(server))
+    sockets.push(socket)
+    await closed(socket)
+    const allowed = await pool.start({ protocols: [fooProtocol()], netRestrict: ['127.0.0.0/8'] })
+    await rawJoin(allowed)
+    expect(allowed.peerCount).toBe(1)
+  })
+})
+
+describe('inbound throttle', () => {
+  /** A loopback connection the server sees as coming from `ip` (not on the LAN). */
+  async function fromAddress(server: Server, ip: string): Promise<Socket> {
+    const relay = createServer()
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+    const port = (relay.address() as { port: number }).port
+    const accepted = new Promise<Socket>((resolve) => relay.once('connection', resolve))
+    const client = await tcpConnect(port)
+    const inner = await accepted
+    relay.close()
+    Object.defineProperty(inner, 'remoteAddress', { value: ip })
+    server._accept(inner)
+    sockets.push(client, inner)
+    return client
+  }
+
+  it('a non-LAN IP may connect once per 30 s; the second attempt is closed before any crypto', async () => {
+    const clock = new ManualClock()
+    const server = await pool.start({ protocols: [fooProtocol()], clock })
+    const first = await fromAddress(server, '203.0.113.9')
+    // the first one gets a real handshake
+    const conn = await initiatorHandshake(first, {
+      privateKey: generatePrivateKey(),
+      remotePublicKey: server.self().publicKey,
+    })
+    expect(conn.remotePublicKey).toEqual(server.self().publicKey)
+    const second = await fromAddress(server, '203.0.113.9')
+    await closed(second)
+    const otherIp = await fromAddress(server, '198.51.100.1')
+    expect(otherIp.destroyed).toBe(false)
+    clock.advance(30_000)
+    const third = await fromAddress(server, '203.0.113.9')
+    await initiatorHandshake(third, {
+      privateKey: generatePrivateKey(),
+      remotePublicKey: server.self().publicKey,
+    })
+    await conn.close()
+  })
+
+  it('LAN and loopback addresses are exempt', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    for (let i = 0; i < 3; i++) {
+      const peer = await rawJoin(server)
+      await peer.conn.close()
+      await nextEvent(server, (e) => e.type === 'drop')
+    }
+    expect(server.peerCount).toBe(0)
+  })
+})
+
+describe('static nodes', () => {
+  it('a static node is redialed after it drops, once the 35 s dial history has passed', async () => {
+    const clock = new ManualClock()
+    const a = await pool.start({ protocols: [fooProtocol()], clock })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    a.addPeer(b.nodeInfo().enode)
+    await Promise.all([peerCount(a, 1), peerCount(b, 1)])
+    const dropped = nextEvent(a, (e) => e.type === 'drop')
+    b.peers()[0]!.disconnect(DisconnectReason.Requested)
+    expect((await dropped).reason).toBe(DisconnectReason.Requested)
+    expect(a.peers()).toHaveLength(0)
+    const readded = nextEvent(a, (e) => e.type === 'add')
+    clock.advance(34_000)
+    expect(a.peerCount).toBe(0)
+    clock.advance(2_000)
+    await readded
+    expect(a.peers()[0]!.static).toBe(true)
+  })
+
+  it('removePeer disconnects and stops redialing', async () => {
+    const a = await pool.start({ protocols: [fooProtocol()] })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    a.addPeer(b.self())
+    await peerCount(a, 1)
+    const dropped = nextEvent(b, (e) => e.type === 'drop')
+    a.removePeer(b.self())
+    expect((await dropped).reason).toBe(DisconnectReason.Requested)
+  })
+})

@@ -1,0 +1,367 @@
+import type { Socket } from 'node:net'
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { t } from '@devp2p/rlp'
+import { initiatorHandshake } from '@devp2p/rlpx'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  DisconnectReason,
+  expectMsg,
+  type MsgReadWriter,
+  type Peer,
+  type PeerEvent,
+  type Protocol,
+  send,
+} from '../src/index.ts'
+import { duplexPair } from './helpers/duplex-pair.ts'
+import { ManualClock } from './helpers/manual-clock.ts'
+import { helloPayload, rawJoin } from './helpers/raw-peer.ts'
+import { deferred, fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
+
+const pool = new ServerPool()
+afterEach(() => pool.stopAll())
+
+interface Seen {
+  protocol: string
+  code: number
+  text: string
+}
+
+/** A protocol that sends `<name>:<code>` on every code it has, then records what arrives. */
+function chatty(name: string, version: number, length: number, seen: Seen[]): Protocol {
+  return {
+    name,
+    version,
+    length,
+    async run(_peer, rw) {
+      for (let code = 0; code < length; code++) await send(rw, code, `${name}/${version}:${code}`)
+      for await (const msg of rw)
+        seen.push({ protocol: name, code: msg.code, text: msg.decode(t.string) })
+    },
+  }
+}
+
+describe('multiplexing', () => {
+  it('three shared protocols of different lengths and versions on one connection', async () => {
+    const seenA: Seen[] = []
+    const seenB: Seen[] = []
+    const a = await pool.start({
+      protocols: [
+        chatty('aaa', 1, 2, seenA),
+        chatty('aaa', 2, 5, seenA),
+        chatty('bbb', 1, 3, seenA),
+        chatty('ccc', 4, 7, seenA),
+        chatty('zzz', 1, 1, seenA), // only we have it
+      ],
+    })
+    const b = await pool.start({
+      protocols: [
+        chatty('ccc', 4, 7, seenB),
+        chatty('bbb', 1, 3, seenB),
+        chatty('aaa', 3, 9, seenB), // only they have it
+        chatty('aaa', 2, 5, seenB),
+      ],
+    })
+    b.addPeer(a.self())
+    await Promise.all([peerCount(a, 1), peerCount(b, 1)])
+    // the shared set: aaa/2 (0x10–0x14), bbb/1 (0x15–0x17), ccc/4 (0x18–0x1e), by name
+    const offsets = (peer: Peer) =>
+      peer.protocols.map((m) => `${m.protocol.name}/${m.protocol.version}@${m.offset}`)
+    expect(offsets(a.peers()[0]!)).toEqual(['aaa/2@16', 'bbb/1@21', 'ccc/4@24'])
+    expect(offsets(b.peers()[0]!)).toEqual(['aaa/2@16', 'bbb/1@21', 'ccc/4@24'])
+    const expected = [
+      ...[0, 1, 2, 3, 4].map((code) => ({ protocol: 'aaa', code, text: `aaa/2:${code}` })),
+      ...[0, 1, 2].map((code) => ({ protocol: 'bbb', code, text: `bbb/1:${code}` })),
+      ...[0, 1, 2, 3, 4, 5, 6].map((code) => ({ protocol: 'ccc', code, text: `ccc/4:${code}` })),
+    ]
+    const byKey = (x: Seen, y: Seen) => (x.text < y.text ? -1 : 1)
+    while (seenA.length < expected.length || seenB.length < expected.length) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    expect([...seenA].sort(byKey)).toEqual(expected)
+    expect([...seenB].sort(byKey)).toEqual(expected)
+    expect(a.peers()[0]!.caps.map((c) => `${c.name}/${c.version}`)).toEqual([
+      'ccc/4',
+      'bbb/1',
+      'aaa/3',
+      'aaa/2',
+    ])
+  })
+
+  it('a write outside the protocol length throws RangeError', async () => {
+    let rw: MsgReadWriter | undefined
+    const ready = deferred()
+    const proto: Protocol = {
+      name: 'foo',
+      version: 1,
+      length: 2,
+      run: async (peer, r) => {
+        rw = r
+        ready.resolve()
+        await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
+      },
+    }
+    const a = await pool.start({ protocols: [proto] })
+    const b = await pool.start({ protocols: [{ ...proto }] })
+    b.addPeer(a.self())
+    await ready.promise
+    expect(() => rw!.writeMsg({ code: 2, payload: Uint8Array.of(0x80) })).toThrow(RangeError)
+  })
+})
+
+describe('protocol failures', () => {
+  it('a run() that throws drops only its own peer, with "subprotocol error"', async () => {
+    const fragile: Protocol = {
+      name: 'foo',
+      version: 1,
+      length: 1,
+      async run(peer, rw) {
+        if (peer.name === 'bad') throw new Error('boom')
+        for await (const msg of rw) if (msg.decode(t.string) === 'foo') await send(rw, 0, 'bar')
+      },
+    }
+    const hub = await pool.start({ protocols: [fragile] })
+    const good = await pool.start({ protocols: [fooProtocol()], name: 'good' })
+    let goodRw: MsgReadWriter | undefined
+    const goodReady = deferred()
+    const good2 = await pool.start({
+      name: 'good2',
+      protocols: [
+        {
+          name: 'foo',
+          version: 1,
+          length: 1,
+          run: async (peer, rw) => {
+            goodRw = rw
+            goodReady.resolve()
+            await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
+          },
+        },
+      ],
+    })
+    const bad = await pool.start({ protocols: [fooProtocol()], name: 'bad' })
+    void good
+    good2.addPeer(hub.self())
+    await goodReady.promise
+    const dropped = nextEvent(hub, (e) => e.type === 'drop')
+    bad.addPeer(hub.self())
+    const drop = await dropped
+    expect(drop.peer).toBe(bad.self().idHex)
+    expect(drop.reason).toBe(DisconnectReason.SubprotocolError)
+    expect(hub.peers().map((p) => p.name)).toEqual(['good2'])
+    await send(goodRw!, 0, 'foo')
+    await expectMsg(goodRw!, 0, 'bar')
+  })
+
+  it('a run() that returns ends the peer with "client quitting"; a decode error is a breach', async () => {
+    const quits: Protocol = { name: 'foo', version: 1, length: 1, run: async () => {} }
+    const a = await pool.start({ protocols: [quits] })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    const droppedB = nextEvent(b, (e) => e.type === 'drop')
+    b.addPeer(a.self())
+    expect((await droppedB).reason).toBe(DisconnectReason.Quitting)
+
+    const strict: Protocol = {
+      name: 'bar',
+      version: 1,
+      length: 1,
+      async run(_peer, rw) {
+        for await (const msg of rw) msg.decode(t.uint)
+      },
+    }
+    const sender: Protocol = {
+      name: 'bar',
+      version: 1,
+      length: 1,
+      async run(peer, rw) {
+        await send(rw, 0, ['not', 'a', 'number'])
+        await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
+      },
+    }
+    const c = await pool.start({ protocols: [strict] })
+    const d = await pool.start({ protocols: [sender] })
+    const droppedD = nextEvent(d, (e) => e.type === 'drop')
+    d.addPeer(c.self())
+    expect((await droppedD).reason).toBe(DisconnectReason.ProtocolError)
+  })
+
+  it('a message code outside every capability range is a breach', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    const peer = await rawJoin(server)
+    const dropped = nextEvent(server, (e) => e.type === 'drop')
+    await peer.conn.writeMsg(0x11, Uint8Array.of(0xc0)) // foo/1 has only 0x10
+    expect((await dropped).reason).toBe(DisconnectReason.ProtocolError)
+  })
+})
+
+describe('ping and pong', () => {
+  it('pings every 15 s and answers every ping', async () => {
+    const clock = new ManualClock()
+    const server = await pool.start({ protocols: [fooProtocol()], clock })
+    const peer = await rawJoin(server)
+    clock.advance(14_999)
+    await peer.conn.writeMsg(0x02, Uint8Array.of(0xc0))
+    expect((await peer.conn.readMsg()).code).toBe(0x03) // our ping answered first
+    clock.advance(1)
+    expect((await peer.conn.readMsg()).code).toBe(0x02)
+    clock.advance(15_000)
+    expect((await peer.conn.readMsg()).code).toBe(0x02)
+  })
+
+  it('a ping flood from a peer that does not read stays bounded by backpressure', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    // in-memory streams with 16 KiB buffers, so no kernel buffer hides the backpressure
+    const hwm = 16 * 1024
+    const [ours, theirs] = duplexPair({ highWaterMark: hwm })
+    Object.defineProperties(theirs, {
+      remoteAddress: { value: '127.0.0.1' },
+      remotePort: { value: 40000 },
+    })
+    server._accept(theirs as Socket)
+    const key = generatePrivateKey()
+    const conn = await initiatorHandshake(ours, {
+      privateKey: key,
+      remotePublicKey: server.self().publicKey,
+    })
+    const added = nextEvent(server, (e) => e.type === 'add')
+    await conn.writeMsg(0x00, helloPayload({ id: publicKeyFromPrivate(key) }))
+    expect((await conn.readMsg()).code).toBe(0x00)
+    conn.setSnappy(true)
+    await added
+
+    const sent = 20_000
+    let written = 0
+    for (let i = 0; i < sent; i++) {
+      conn.writeMsg(0x02, Uint8Array.of(0xc0)).then(
+        () => written++,
+        () => {},
+      )
+    }
+    // let the streams run until nothing moves any more (all in memory: no I/O to wait for)
+    let idle = 0
+    let last = -1
+    while (idle < 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      idle = written === last ? idle + 1 : 0
+      last = written
+    }
+    // the server stopped reading once its Pongs filled our unread buffer
+    expect(written).toBeLessThan(sent)
+    expect(ours.readableLength).toBeLessThanOrEqual(2 * hwm)
+    expect(server.peerCount).toBe(1)
+    // once we read, every Ping is answered and the peer stays connected
+    let pongs = 0
+    while (pongs < sent) {
+      const msg = await conn.readMsg()
+      if (msg.code === 0x03) pongs++
+    }
+    expect(pongs).toBe(sent)
+    expect(server.peerCount).toBe(1)
+    await conn.close()
+  })
+})
+
+describe('events and info', () => {
+  it('msgsend and msgrecv events with geth’s fields, only when enabled', async () => {
+    const a = await pool.start({ protocols: [fooProtocol()], enableMsgEvents: true })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    const eventsA: PeerEvent[] = []
+    const eventsB: PeerEvent[] = []
+    a.on('peer', (e) => eventsA.push(e))
+    b.on('peer', (e) => eventsB.push(e))
+    let rw: MsgReadWriter | undefined
+    const ready = deferred()
+    const c = await pool.start({
+      protocols: [
+        {
+          name: 'foo',
+          version: 1,
+          length: 1,
+          run: async (peer, r) => {
+            rw = r
+            ready.resolve()
+            await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
+          },
+        },
+      ],
+    })
+    c.addPeer(a.self())
+    b.addPeer(a.self())
+    await ready.promise
+    await Promise.all([peerCount(a, 2), peerCount(b, 1)])
+    const sent = nextEvent(a, (e) => e.type === 'msgsend')
+    await send(rw!, 0, 'foo')
+    const recv =
+      eventsA.find((e) => e.type === 'msgrecv') ??
+      (await sent, eventsA.find((e) => e.type === 'msgrecv'))
+    expect(recv).toEqual({
+      type: 'msgrecv',
+      peer: c.self().idHex,
+      protocol: 'foo',
+      msgCode: 0,
+      msgSize: 4, // rlp("foo")
+      localAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    })
+    expect(await sent).toMatchObject({ type: 'msgsend', protocol: 'foo', msgCode: 0, msgSize: 4 })
+    await expectMsg(rw!, 0, 'bar')
+    expect(eventsB.map((e) => e.type)).toEqual(['add'])
+  })
+
+  it('subscribeEvents yields add and drop, and ends on abort', async () => {
+    const a = await pool.start({ protocols: [fooProtocol()] })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    const controller = new AbortController()
+    const types: string[] = []
+    const reading = (async () => {
+      for await (const event of a.subscribeEvents({ signal: controller.signal })) {
+        types.push(`${event.type}:${event.peer === b.self().idHex}`)
+        if (types.length === 2) controller.abort()
+      }
+    })()
+    b.addPeer(a.self())
+    await peerCount(b, 1)
+    b.peers()[0]!.disconnect()
+    await reading
+    expect(types).toEqual(['add:true', 'drop:true'])
+  })
+
+  it('nodeInfo and peersInfo in geth’s shapes', async () => {
+    const a = await pool.start({
+      name: 'alpha',
+      protocols: [
+        { ...fooProtocol(), nodeInfo: () => ({ network: 7 }), peerInfo: () => ({ v: 1 }) },
+      ],
+    })
+    const b = await pool.start({ protocols: [fooProtocol()], name: 'beta' })
+    b.addPeer(a.self())
+    await Promise.all([peerCount(a, 1), peerCount(b, 1)])
+    const info = a.nodeInfo()
+    const port = a.self().tcp
+    expect(info).toEqual({
+      id: a.self().idHex,
+      name: 'alpha',
+      enode: `enode://${Buffer.from(a.self().publicKey).toString('hex')}@127.0.0.1:${port}`,
+      enr: expect.stringMatching(/^enr:/),
+      ip: '127.0.0.1',
+      ports: { discovery: 0, listener: port },
+      listenAddr: `127.0.0.1:${port}`,
+      protocols: { foo: { network: 7 } },
+    })
+    const [peer] = a.peersInfo()
+    expect(peer).toEqual({
+      enode: expect.stringMatching(/^enode:\/\//),
+      id: b.self().idHex,
+      name: 'beta',
+      caps: ['foo/1'],
+      network: {
+        localAddress: `127.0.0.1:${port}`,
+        remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+        inbound: true,
+        trusted: false,
+        static: false,
+      },
+      protocols: { foo: { v: 1 } },
+    })
+    expect(b.peersInfo()[0]!.network.static).toBe(true)
+  })
+})
