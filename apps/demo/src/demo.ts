@@ -1,114 +1,252 @@
 import { join } from 'node:path'
 import {
   cryptoBackends,
-  eciesDecrypt,
-  eciesEncrypt,
-  equalBytes,
   generatePrivateKey,
   keccak256,
   loadOrCreateNodeKey,
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
-import { LocalNode, NodeDB } from '@devp2p/enode'
-import { decodeAs, encodeAs, t } from '@devp2p/rlp'
+import { type PeerEvent, type Protocol, Server, send } from '@devp2p/p2p'
+import { t } from '@devp2p/rlp'
 
-/** What the demo shows, so a test can check it as well as a person can read it. */
+/** How many nodes the demo runs unless told otherwise. */
+export const DEFAULT_NODES = 3
+export const MIN_NODES = 2
+export const MAX_NODES = 16
+/** How long the whole exchange may take before the demo gives up. */
+export const DEMO_TIMEOUT_MS = 30_000
+/** Peers per node: geth's default; a third (16) may be dialed, enough for MAX_NODES. */
+const MAX_PEERS = 50
+
+/** One node of the demo, as the report shows it. */
+export interface DemoNode {
+  /** `node0`, `node1`, … */
+  readonly name: string
+  readonly id: string
+  readonly enode: string
+}
+
+/** What the demo did, so a test can check it as well as a person can read it. */
 export interface DemoReport {
   readonly keyFile: string
+  /** Node 0's id, enode URL and ENR (its key persists in the data folder). */
   readonly nodeId: string
   readonly enode: string
   readonly enr: string
   readonly seq: bigint
-  readonly publicKey: string
   readonly backends: ReturnType<typeof cryptoBackends>
-  readonly eciesRoundTrip: boolean
-  readonly helloBytes: number
-  readonly helloClientId: string
+  readonly nodes: readonly DemoNode[]
+  /** Every connection as `[dialer, dialed]` node names. */
+  readonly connections: readonly (readonly [string, string])[]
+  /** Peers per node once every exchange is done, in node order. */
+  readonly peerCounts: readonly number[]
 }
 
 export interface DemoOptions {
-  /** Folder for the node key and the node database (created if missing). */
+  /** Folder for node 0's key and node database (created if missing). */
   readonly dataDir: string
   /** Where lines go; the app prints them, a test collects them. */
   readonly print: (line: string) => void
+  /** How many nodes to run, 2–16 (default 3). */
+  readonly nodes?: number
+  /** Give up (and stop every node) when the exchange is not done within this long. */
+  readonly timeoutMs?: number
+  /** Stops the demo cleanly when it aborts (Ctrl-C). */
+  readonly signal?: AbortSignal
+  /** Keep the nodes running after the exchange until `signal` aborts. */
+  readonly stay?: boolean
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
-
-// The devp2p Hello message, the first message on every connection, as one schema.
-const hello = t.struct(
-  'hello',
-  {
-    protocolVersion: t.uint,
-    clientId: t.string,
-    caps: t.list(t.struct('cap', { name: t.string, version: t.uint })),
-    listenPort: t.uint,
-    nodeKey: t.bytesN(64),
-  },
-  { extra: 'ignore' },
-)
+const short = (id: string) => id.slice(0, 8)
 
 /**
- * Runs what exists of the stack today: loads or creates the node key, derives the node
- * id, prints our enode URL and signed ENR, sends a message to ourselves through ECIES, and round-trips a Hello through RLP.
+ * The go-ethereum p2p tutorial, for real: `nodes` servers on 127.0.0.1, each adding the
+ * ones started before it (so every pair is connected), running a `foo/1` protocol that
+ * sends "foo" on connect, answers "foo" with "bar" and prints anything else. Peer events
+ * are printed as they happen. Once every connection got its "bar" both ways it prints
+ * the peer counts, stops every node and prints `demo finished`.
+ *
+ * @throws Error when the exchange is not done within `timeoutMs`, or `signal` aborted it.
  */
-export async function runDemo({ dataDir, print }: DemoOptions): Promise<DemoReport> {
-  const keyFile = join(dataDir, 'nodekey')
-  const privateKey = await loadOrCreateNodeKey(keyFile)
-  const publicKey = publicKeyFromPrivate(privateKey)
-  const nodeId = hex(keccak256(publicKey))
-  const backends = cryptoBackends()
-  print(`node key     ${keyFile}`)
-  print(`node id      ${nodeId}`)
-  print(`public key   ${hex(publicKey)}`)
-
-  // Our own signed record; its seq lives in the node database and only ever grows.
-  const db = await NodeDB.open({ path: join(dataDir, 'nodes') })
-  let local: LocalNode
-  try {
-    local = await LocalNode.create({ privateKey, db, ip: '127.0.0.1', tcp: 30303, udp: 30303 })
-    await local.flush()
-  } finally {
-    await db.close()
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const { dataDir, print, signal } = options
+  const count = options.nodes ?? DEFAULT_NODES
+  if (!Number.isInteger(count) || count < MIN_NODES || count > MAX_NODES) {
+    throw new RangeError(`nodes must be an integer ${MIN_NODES}–${MAX_NODES}, got ${count}`)
   }
-  const enode = local.node.toEnodeUrl()
-  const enr = local.node.toEnrText()
-  print(`enode        ${enode}`)
-  print(`enr          ${enr}`)
-  print(`enr seq      ${local.record.seq}`)
-  print(
-    `backends     secp256k1=${backends.secp256k1} keccak=${backends.keccak} aes=${backends.aes}`,
-  )
+  if (options.stay && !signal) throw new TypeError('stay needs a signal to stop on')
+  const timeoutMs = options.timeoutMs ?? DEMO_TIMEOUT_MS
 
-  // ECIES as the RLPx handshake uses it: a peer encrypts to our static key.
-  const plaintext = new TextEncoder().encode('hello from a peer')
-  const sharedMacData = new Uint8Array([0x01, 0x00])
-  const message = eciesEncrypt(publicKey, plaintext, sharedMacData)
-  const opened = eciesDecrypt(privateKey, message, sharedMacData)
-  const eciesRoundTrip = equalBytes(opened, plaintext)
-  print(
-    `ecies        ${message.length} bytes on the wire, round trip ${eciesRoundTrip ? 'ok' : 'FAILED'}`,
-  )
+  const keyFile = join(dataDir, 'nodekey')
+  const keys = [await loadOrCreateNodeKey(keyFile)]
+  for (let i = 1; i < count; i++) keys.push(generatePrivateKey())
+  const ids = keys.map((key) => hex(keccak256(publicKeyFromPrivate(key))))
+  const names = ids.map((_, i) => `node${i}`)
+  const nameOf = (id: string) => {
+    const i = ids.indexOf(id)
+    return i < 0 ? short(id) : names[i]!
+  }
 
-  const wire = encodeAs(hello, {
-    protocolVersion: 5,
-    clientId: 'devp2p-ts/demo',
-    caps: [{ name: 'eth', version: 68 }],
-    listenPort: 30303,
-    nodeKey: publicKeyFromPrivate(generatePrivateKey()),
+  // Full mesh: node i adds nodes 0 … i−1, so every pair has exactly one connection.
+  const connections: [number, number][] = []
+  for (let i = 1; i < count; i++) for (let j = 0; j < i; j++) connections.push([i, j])
+  // Every connection owes a "bar" both ways; `to<from` until it arrived.
+  const owed = new Set(connections.flatMap(([a, b]) => [`${a}<${b}`, `${b}<${a}`]))
+  let exchanged: () => void = () => {}
+  const allExchanged = new Promise<void>((resolve) => {
+    exchanged = resolve
   })
-  const decoded = decodeAs(hello, wire)
-  print(`hello        ${wire.length} bytes of RLP, client "${decoded.clientId}"`)
-  return {
-    keyFile,
-    nodeId,
-    enode,
-    enr,
-    seq: local.record.seq,
-    publicKey: hex(publicKey),
-    backends,
-    eciesRoundTrip,
-    helloBytes: wire.length,
-    helloClientId: decoded.clientId,
+
+  const fooProtocol = (self: number): Protocol => ({
+    name: 'foo',
+    version: 1,
+    length: 1,
+    async run(peer, rw) {
+      await send(rw, 0, 'foo')
+      for await (const msg of rw) {
+        const text = msg.decode(t.string)
+        if (text === 'foo') {
+          await send(rw, 0, 'bar')
+          continue
+        }
+        print(`${names[self]} ← ${nameOf(peer.idHex)}: ${text}`)
+        if (text === 'bar' && owed.delete(`${self}<${ids.indexOf(peer.idHex)}`) && !owed.size) {
+          exchanged()
+        }
+      }
+    },
+  })
+
+  const servers = keys.map(
+    (privateKey, i) =>
+      new Server({
+        privateKey,
+        name: `devp2p-ts/demo/${names[i]}`,
+        maxPeers: MAX_PEERS,
+        listenAddr: '127.0.0.1:0',
+        protocols: [fooProtocol(i)],
+        ...(i === 0 ? { nodeDatabase: join(dataDir, 'nodes') } : {}),
+      }),
+  )
+  servers.forEach((server, i) => {
+    server.on('peer', (ev: PeerEvent) => print(describeEvent(names[i]!, server, ev, nameOf)))
+  })
+
+  const stopAll = async (): Promise<void> => {
+    // Newest first: the nodes still running never have a stopped one as a static peer.
+    for (const server of [...servers].reverse()) await server.stop()
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const missing = [...owed].map((k) =>
+          k
+            .split('<')
+            .map((n) => names[Number(n)])
+            .join(' ← '),
+        )
+        reject(
+          new Error(
+            `demo timed out after ${timeoutMs / 1000} s; still waiting for "bar" at ${missing.join(', ')}`,
+          ),
+        )
+      }, timeoutMs)
+      onAbort = () => reject(new Error('demo interrupted'))
+      if (signal?.aborted) onAbort()
+      else signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    deadline.catch(() => {})
+    const within = <T>(task: Promise<T>): Promise<T> => Promise.race([task, deadline])
+
+    await within(Promise.all(servers.map((server) => server.start())))
+    const zero = servers[0]!.nodeInfo()
+    const backends = cryptoBackends()
+    print(`node key     ${keyFile}`)
+    print(`node id      ${zero.id}`)
+    print(`enode        ${zero.enode}`)
+    print(`enr          ${zero.enr}`)
+    print(`enr seq      ${servers[0]!.record.seq}`)
+    print(
+      `backends     secp256k1=${backends.secp256k1} keccak=${backends.keccak} aes=${backends.aes}`,
+    )
+    servers.forEach((server, i) => {
+      const note = i === 0 ? '  (key in node key file)' : ''
+      print(
+        `${i === 0 ? 'nodes' : '     '}        ${names[i]}  ${short(ids[i]!)}  ${server.listenAddr}${note}`,
+      )
+    })
+    print(
+      `topology     full mesh, each node adds the ones before it: ${connections.map(([a, b]) => `${names[a]} → ${names[b]}`).join(', ')}`,
+    )
+
+    for (const [a, b] of connections) servers[a]!.addPeer(servers[b]!.self())
+    await within(allExchanged)
+
+    const peerCounts = servers.map((server, i) => {
+      const peers = server.peersInfo()
+      const inbound = peers.filter((p) => p.network.inbound).length
+      const list = peers.map((p) => nameOf(p.id)).sort()
+      print(
+        `admin_peers  ${names[i]}: ${peers.length} peers (${inbound} inbound, ${peers.length - inbound} outbound): ${list.join(' ')}`,
+      )
+      return peers.length
+    })
+    clearTimeout(timer)
+    const nodes = servers.map((server, i) => ({
+      name: names[i]!,
+      id: ids[i]!,
+      enode: server.self().toEnodeUrl(),
+    }))
+
+    if (options.stay && signal) {
+      print('running      until Ctrl-C')
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve()
+        else signal.addEventListener('abort', () => resolve(), { once: true })
+      })
+    }
+    print('stopping')
+    await stopAll()
+    print('demo finished')
+    return {
+      keyFile,
+      nodeId: zero.id,
+      enode: zero.enode,
+      enr: zero.enr,
+      seq: servers[0]!.record.seq,
+      backends,
+      nodes,
+      connections: connections.map(([a, b]) => [names[a]!, names[b]!] as const),
+      peerCounts,
+    }
+  } finally {
+    clearTimeout(timer)
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
+    await stopAll()
+  }
+}
+
+/** `node0 + node1 (inbound)`, `node0 − node1: client quitting`. */
+function describeEvent(
+  self: string,
+  server: Server,
+  ev: PeerEvent,
+  nameOf: (id: string) => string,
+): string {
+  const peer = nameOf(ev.peer)
+  switch (ev.type) {
+    case 'add': {
+      const inbound = server.peers().find((p) => p.idHex === ev.peer)?.inbound
+      const dir = inbound === undefined ? '' : inbound ? ' (inbound)' : ' (outbound)'
+      return `${self} + ${peer}${dir}`
+    }
+    case 'drop':
+      return `${self} − ${peer}: ${ev.error ?? 'dropped'}`
+    default:
+      return `${self} ${ev.type} ${peer} ${ev.protocol}/${ev.msgCode} ${ev.msgSize} bytes`
   }
 }

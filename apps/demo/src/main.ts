@@ -1,24 +1,55 @@
 /**
- * The devp2p-ts demo: `npx pnpm demo [--datadir DIR]`. It grows with the stack; today it
- * shows node identity, the crypto backends in use, ECIES and RLP.
+ * The devp2p-ts demo: `npx pnpm demo [--datadir DIR] [--nodes N] [--stay]`. It runs the
+ * go-ethereum p2p tutorial on 127.0.0.1: N nodes joined with addPeer, a "foo"/"bar"
+ * protocol between every pair, peer events as they happen, then a clean stop.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { runDemo } from './demo.js'
+import { DEFAULT_NODES, MAX_NODES, MIN_NODES, runDemo } from './demo.js'
 
-const { values } = parseArgs({
-  options: { datadir: { type: 'string', default: '.data' }, help: { type: 'boolean' } },
-})
+const usage = `usage: pnpm demo [--datadir DIR] [--nodes N] [--stay]
+  --datadir DIR  node0's key and node database (default: apps/demo/.data)
+  --nodes N      how many nodes, ${MIN_NODES}–${MAX_NODES} (default ${DEFAULT_NODES})
+  --stay         keep running after the exchange until Ctrl-C`
+
+let values: { datadir: string; nodes?: string; stay?: boolean; help?: boolean }
+try {
+  ;({ values } = parseArgs({
+    options: {
+      datadir: { type: 'string', default: '.data' },
+      nodes: { type: 'string' },
+      stay: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  }))
+} catch (err) {
+  console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`)
+  process.exit(2)
+}
 if (values.help) {
-  console.log('usage: pnpm demo [--datadir DIR]   (default DIR: apps/demo/.data)')
+  console.log(usage)
   process.exit(0)
 }
 
+// Ctrl-C stops every node cleanly; a second one exits at once.
+const interrupt = new AbortController()
+const onSigint = (): void => {
+  if (interrupt.signal.aborted) process.exit(130)
+  interrupt.abort()
+}
+process.on('SIGINT', onSigint)
+
 try {
-  const report = await runDemo({ dataDir: resolve(values.datadir), print: (l) => console.log(l) })
-  if (!report.eciesRoundTrip) process.exitCode = 1
-  console.log('demo finished')
+  await runDemo({
+    dataDir: resolve(values.datadir),
+    nodes: values.nodes === undefined ? DEFAULT_NODES : Number(values.nodes),
+    stay: values.stay ?? false,
+    signal: interrupt.signal,
+    print: (l) => console.log(l),
+  })
 } catch (err) {
   console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`)
-  process.exitCode = 1
+  process.exitCode = interrupt.signal.aborted ? 130 : 1
+} finally {
+  process.off('SIGINT', onSigint)
 }

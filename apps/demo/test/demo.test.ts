@@ -15,38 +15,126 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/** How many active handles of each kind the process has (timers, TCP sockets, ...). */
+function handles(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
+  return counts
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
+}
+
+const pairs = (n: number): [number, number][] => {
+  const out: [number, number][] = []
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) if (a !== b) out.push([a, b])
+  return out
+}
+
 describe('demo', () => {
-  it('creates a node key, reports its node id, and keeps the identity on the next run', async () => {
+  it('runs the tutorial: every node gets a bar from every other, add and drop events, a clean stop', async () => {
+    await settle()
+    const before = handles()
     const lines: string[] = []
-    const first = await runDemo({ dataDir: dir, print: (l) => lines.push(l) })
+    const report = await runDemo({ dataDir: dir, print: (l) => lines.push(l) })
+
+    expect(report.nodes.map((n) => n.name)).toEqual(['node0', 'node1', 'node2'])
+    expect(report.connections).toEqual([
+      ['node1', 'node0'],
+      ['node2', 'node0'],
+      ['node2', 'node1'],
+    ])
+    expect(report.peerCounts).toEqual([2, 2, 2])
+    for (const [a, b] of pairs(3)) {
+      // the tutorial's exchange, each way, and the peer events of both ends
+      expect(lines).toContain(`node${a} ← node${b}: bar`)
+      expect(lines.filter((l) => l.startsWith(`node${a} + node${b} (`))).toHaveLength(1)
+      expect(lines).toContain(`node${a} − node${b}: client quitting`)
+    }
+    // whoever added the other dialed it
+    expect(lines).toContain('node1 + node0 (outbound)')
+    expect(lines).toContain('node0 + node1 (inbound)')
+    // no "foo" is ever printed (it is answered), and nothing drops before the stop
+    expect(lines.some((l) => l.endsWith(': foo'))).toBe(false)
+    const stopping = lines.indexOf('stopping')
+    expect(lines.findIndex((l) => l.includes(' − '))).toBeGreaterThan(stopping)
+    expect(lines.filter((l) => l.startsWith('admin_peers'))).toHaveLength(3)
+    expect(lines.at(-1)).toBe('demo finished')
+
+    // every server, socket and timer is gone once runDemo resolves
+    await settle()
+    expect(handles()).toEqual(before)
+  })
+
+  it('keeps node 0 identity in the data folder across runs; its ENR decodes independently', async () => {
+    const lines: string[] = []
+    const first = await runDemo({ dataDir: dir, nodes: 2, print: (l) => lines.push(l) })
     const keyHex = (await readFile(join(dir, 'nodekey'), 'utf8')).trim()
     expect(keyHex).toMatch(/^[0-9a-f]{64}$/)
     expect((await stat(join(dir, 'nodekey'))).mode & 0o777).toBe(0o600)
+    expect((await stat(join(dir, 'nodes'))).isDirectory()).toBe(true)
 
     // The node id, computed independently of the code under test.
     const pub = secp256k1.getPublicKey(Buffer.from(keyHex, 'hex'), false).subarray(1)
     expect(first.nodeId).toBe(Buffer.from(keccak_256(pub)).toString('hex'))
-    expect(lines.some((l) => l.includes(first.nodeId))).toBe(true)
+    expect(first.nodes[0]!.id).toBe(first.nodeId)
+    expect(lines).toContain(`node id      ${first.nodeId}`)
 
-    // The enode URL carries the public key; the ENR decodes in an independent implementation.
-    expect(first.enode).toBe(`enode://${Buffer.from(pub).toString('hex')}@127.0.0.1:30303`)
+    // The enode URL carries the public key and the bound port; the ENR agrees.
+    const port = Number(/@127\.0\.0\.1:(\d+)$/.exec(first.enode)?.[1])
+    expect(first.enode).toBe(`enode://${Buffer.from(pub).toString('hex')}@127.0.0.1:${port}`)
+    expect(port).toBeGreaterThan(0)
     const theirs = ENR.decodeTxt(first.enr)
     expect(theirs.nodeId).toBe(first.nodeId)
     expect(theirs.ip).toBe('127.0.0.1')
-    expect(theirs.udp).toBe(30303)
+    expect(theirs.tcp).toBe(port)
     expect(lines).toContain(`enr          ${first.enr}`)
+    expect(first.backends.secp256k1).toBe('native')
+    expect(first.backends.keccak).toBe('wasm')
 
-    const second = await runDemo({ dataDir: dir, print: () => {} })
+    const second = await runDemo({ dataDir: dir, nodes: 2, print: () => {} })
     expect(second.nodeId).toBe(first.nodeId)
+    // the other nodes' keys live in memory only
+    expect(second.nodes[1]!.id).not.toBe(first.nodes[1]!.id)
     // seq is kept in the node database and never goes back.
     expect(second.seq).toBeGreaterThan(first.seq)
   })
 
-  it('runs the ECIES and Hello round trips on the native and WASM backends', async () => {
-    const report = await runDemo({ dataDir: dir, print: () => {} })
-    expect(report.eciesRoundTrip).toBe(true)
-    expect(report.helloClientId).toBe('devp2p-ts/demo')
-    expect(report.backends.secp256k1).toBe('native')
-    expect(report.backends.keccak).toBe('wasm')
+  it('fails with a clear message on timeout, interrupt or a bad node count, leaving nothing open', async () => {
+    await settle()
+    const before = handles()
+    await expect(runDemo({ dataDir: dir, timeoutMs: 1, print: () => {} })).rejects.toThrow(
+      /^demo timed out after 0\.001 s; still waiting for "bar" at node1 ← node0, /,
+    )
+    await expect(
+      runDemo({ dataDir: dir, signal: AbortSignal.abort(), print: () => {} }),
+    ).rejects.toThrow('demo interrupted')
+    await settle()
+    expect(handles()).toEqual(before)
+    for (const nodes of [1, 17, 2.5]) {
+      await expect(runDemo({ dataDir: dir, nodes, print: () => {} })).rejects.toThrow(
+        'nodes must be an integer 2–16',
+      )
+    }
+  })
+
+  it('stops cleanly when interrupted, also with stay', async () => {
+    const interrupt = new AbortController()
+    const lines: string[] = []
+    const done = runDemo({
+      dataDir: dir,
+      stay: true,
+      signal: interrupt.signal,
+      print: (l) => {
+        lines.push(l)
+        if (l.startsWith('running')) interrupt.abort()
+      },
+    })
+    const report = await done
+    expect(report.peerCounts).toEqual([2, 2, 2])
+    expect(lines.slice(lines.indexOf('running      until Ctrl-C'))).toContain('stopping')
+    expect(lines.filter((l) => l.includes(' − '))).toHaveLength(6)
+    expect(lines.at(-1)).toBe('demo finished')
   })
 })
