@@ -284,6 +284,11 @@ export class Server extends EventEmitter<ServerEvents> {
     return Math.max(0, this.maxPeers - this.maxDialedPeers)
   }
 
+  /** Starting or running: connections are welcome. */
+  get #live(): boolean {
+    return this.#state === 'starting' || this.#state === 'running'
+  }
+
   get running(): boolean {
     return this.#state === 'running'
   }
@@ -478,8 +483,11 @@ export class Server extends EventEmitter<ServerEvents> {
    */
   addPeer(node: NodeLike): ENode {
     const target = toNode(node, 'node')
-    if (this.#noDial) this.#log.warn({ node: target.idHex }, 'addPeer with noDial: not dialed')
-    this.#requireDialer().addStatic(target)
+    if (!this.#live) {
+      throw new P2pError('NOT_RUNNING', 'the server is not running')
+    }
+    if (this.#dialer) this.#dialer.addStatic(target)
+    else this.#log.warn({ node: target.idHex }, 'addPeer with noDial: the node is not dialed')
     return target
   }
 
@@ -501,25 +509,6 @@ export class Server extends EventEmitter<ServerEvents> {
     const target = toNode(node, 'node')
     this.#trusted.delete(target.idHex)
     this.#peers.get(target.idHex)?._setTrusted(false)
-  }
-
-  #requireDialer(): DialScheduler {
-    if (this.#state !== 'running' && this.#state !== 'starting') {
-      throw new P2pError('NOT_RUNNING', 'the server is not running')
-    }
-    if (!this.#dialer) {
-      // noDial: keep the call harmless
-      return new DialScheduler({
-        self: this.#selfId,
-        maxDialPeers: 0,
-        maxActiveDials: 0,
-        clock: this.#clock,
-        logger: this.#log,
-        sources: [],
-        dial: async () => {},
-      })
-    }
-    return this.#dialer
   }
 
   /**
@@ -610,7 +599,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /** Why an inbound connection from `ip` is refused before any cryptography, if it is. */
   #refuseInbound(ip: string): string | undefined {
-    if (this.#state !== 'running') return 'not running'
+    if (!this.#live) return 'not running'
     if (this.#pendingInbound >= this.maxPendingPeers) return 'too many pending handshakes'
     if (this.#netRestrict && !this.#netRestrict.contains(ip)) return 'not in netRestrict'
     if (isLan(ip)) return undefined
@@ -625,7 +614,7 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   async #dial(node: ENode, kind: 'static' | 'dynamic'): Promise<void> {
-    if (this.#state !== 'running') return
+    if (!this.#live) return
     const socket = connect({ host: node.ip!, port: node.tcp!, noDelay: true })
     this.#pending.add(socket)
     try {
@@ -635,17 +624,18 @@ export class Server extends EventEmitter<ServerEvents> {
             new P2pError('DIAL_FAILED', `TCP connect timed out after ${this.#dialTimeoutMs} ms`),
           )
         }, this.#dialTimeoutMs)
-        socket.once('connect', () => {
+        const onConnect = (): void => {
           this.#clock.clearTimeout(timer)
-          socket.off('error', onError)
+          socket.off('error', onError).off('close', onClose)
           resolve()
-        })
+        }
         const onError = (err: Error): void => {
           this.#clock.clearTimeout(timer)
+          socket.off('connect', onConnect).off('close', onClose)
           reject(new P2pError('DIAL_FAILED', `cannot connect: ${err.message}`, { cause: err }))
         }
-        socket.once('error', onError)
-        socket.once('close', () => onError(new Error('socket closed')))
+        const onClose = (): void => onError(new Error('socket closed'))
+        socket.once('connect', onConnect).once('error', onError).once('close', onClose)
       })
     } catch (err) {
       socket.destroy()
@@ -654,7 +644,7 @@ export class Server extends EventEmitter<ServerEvents> {
       return
     }
     this.#pending.delete(socket)
-    if (this.#state !== 'running') {
+    if (!this.#live) {
       socket.destroy()
       return
     }
@@ -710,7 +700,7 @@ export class Server extends EventEmitter<ServerEvents> {
       const matched = matchProtocols(this.protocols, hello.caps)
       if (matched.length === 0)
         throw P2pError.local(DisconnectReason.UselessPeer, 'no shared capability')
-      if (this.#state !== 'running') throw P2pError.local(DisconnectReason.Quitting)
+      if (!this.#live) throw P2pError.local(DisconnectReason.Quitting)
       this.#checkLimits(id, kind, this.#trusted.has(id))
       const node = dest ?? ENode.fromPublicKey(remoteKey, { ip: remoteIp, tcp: socket.remotePort })
       const peer = new Peer({

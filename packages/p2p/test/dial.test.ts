@@ -1,0 +1,111 @@
+import { createServer } from 'node:net'
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { ENode } from '@devp2p/enode'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { NodeSource, Server } from '../src/index.ts'
+import { fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
+
+const pool = new ServerPool()
+afterEach(() => pool.stopAll())
+
+/** A node source that yields `nodes` and then waits until aborted; counts pulls. */
+function listSource(nodes: ENode[]): NodeSource & { pulled: number; ended: Promise<void> } {
+  let endedResolve: () => void = () => {}
+  const source = {
+    pulled: 0,
+    ended: new Promise<void>((resolve) => {
+      endedResolve = resolve
+    }),
+    async *randomNodes({ signal }: { signal: AbortSignal }): AsyncGenerator<ENode> {
+      try {
+        for (const node of nodes) {
+          source.pulled++
+          yield node
+        }
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve()
+          else signal.addEventListener('abort', () => resolve(), { once: true })
+        })
+      } finally {
+        endedResolve()
+      }
+    },
+  }
+  return source
+}
+
+async function targets(count: number): Promise<Server[]> {
+  const out: Server[] = []
+  for (let i = 0; i < count; i++) out.push(await pool.start({ protocols: [fooProtocol()] }))
+  return out
+}
+
+describe('dialing', () => {
+  it('dials candidates from nodeSource only while dial slots are free, and ends the source on stop', async () => {
+    const others = await targets(4)
+    const source = listSource(others.map((s) => s.self()))
+    // maxPeers 6 / dialRatio 3 → 2 dialed peers
+    const server = await pool.start({ protocols: [fooProtocol()], maxPeers: 6, nodeSource: source })
+    await peerCount(server, 2)
+    expect(server.peers().every((p) => !p.inbound && !p.static)).toBe(true)
+    // at most one candidate is held back waiting for a slot; none beyond it is pulled
+    expect(source.pulled).toBeLessThanOrEqual(4)
+    const dialed = new Set(server.peers().map((p) => p.idHex))
+    const reached = others.filter((o) => dialed.has(o.self().idHex))
+    expect(reached).toHaveLength(2)
+    await Promise.all(reached.map((o) => peerCount(o, 1)))
+    await server.stop()
+    await source.ended
+  })
+
+  it('skips candidates outside netRestrict, ourselves and nodes without an address', async () => {
+    const [other] = await targets(1)
+    const key = generatePrivateKey()
+    const self = ENode.fromPublicKey(publicKeyFromPrivate(key), { ip: '127.0.0.1', tcp: 1 })
+    const restricted = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()), {
+      ip: '10.1.2.3',
+      tcp: 30303,
+    })
+    const noAddress = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()))
+    const source = listSource([self, restricted, noAddress, other!.self()])
+    const server = await pool.start({
+      privateKey: key,
+      protocols: [fooProtocol()],
+      nodeSource: source,
+      netRestrict: '127.0.0.0/8',
+    })
+    const added = await nextEvent(server, (e) => e.type === 'add')
+    expect(added.peer).toBe(other!.self().idHex)
+    expect(server.peerCount).toBe(1)
+  })
+
+  it('a static node that refuses the TCP connection is retried, not fatal', async () => {
+    // a port that is closed: bind one, remember it, close it
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as { port: number }).port
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    const ghost = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()), {
+      ip: '127.0.0.1',
+      tcp: port,
+    })
+    const [other] = await targets(1)
+    const server = await pool.start({
+      protocols: [fooProtocol()],
+      staticNodes: [ghost, other!.self()],
+    })
+    await peerCount(server, 1)
+    expect(server.peers()[0]!.idHex).toBe(other!.self().idHex)
+    expect(server.peers()[0]!.static).toBe(true)
+  })
+
+  it('noDial: addPeer is accepted but nothing is dialed; inbound still works', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()], noDial: true })
+    expect(server.maxDialedPeers).toBe(0)
+    const [other] = await targets(1)
+    server.addPeer(other!.self())
+    other!.addPeer(server.self())
+    await peerCount(server, 1)
+    expect(server.peers()[0]!.inbound).toBe(true)
+  })
+})
