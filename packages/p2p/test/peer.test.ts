@@ -301,7 +301,12 @@ describe('events and info', () => {
       localAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
     })
-    expect(eventsA.find((e) => e.type === 'msgsend')).toMatchObject({ type: 'msgsend', protocol: 'foo', msgCode: 0, msgSize: 4 })
+    expect(eventsA.find((e) => e.type === 'msgsend')).toMatchObject({
+      type: 'msgsend',
+      protocol: 'foo',
+      msgCode: 0,
+      msgSize: 4,
+    })
     await expectMsg(rw!, 0, 'bar')
     expect(eventsB.map((e) => e.type)).toEqual(['add'])
   })
