@@ -36,6 +36,9 @@ export interface RlpxMessage {
 
 const noop = (): void => {}
 
+/** The p2p base protocol's Disconnect code, the one message read raw if it does not decompress. */
+const DISCONNECT_CODE = 0x01
+
 /**
  * Builds an error without capturing a stack trace: for the normal end of a connection
  * (a local close), where the trace says nothing and costs more than the rest of close().
@@ -164,7 +167,16 @@ export class RlpxConnection {
         frame.payload.length,
       )
       // bounded: the decoded size is read from the snappy header and checked first
-      if (this.#snappy) payload = snappyDecompress(payload, MAX_SNAPPY_DECODED_BYTES)
+      if (this.#snappy) {
+        try {
+          payload = snappyDecompress(payload, MAX_SNAPPY_DECODED_BYTES)
+        } catch (err) {
+          // @ethereumjs/devp2p sends Disconnect (0x01) uncompressed after Hello, against
+          // EIP-706: take such a message as it is, so their reason is not lost
+          const raw = frame.code === DISCONNECT_CODE && err instanceof RlpxError
+          if (!raw || err.code !== 'SNAPPY_INVALID') throw err
+        }
+      }
       return {
         code: frame.code,
         payload,

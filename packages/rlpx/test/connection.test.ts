@@ -63,6 +63,19 @@ describe('RlpxConnection', () => {
     await Promise.all([a.close(), b.close()])
   })
 
+  it('snappy on: an uncompressed Disconnect is read as it is, any other code is SNAPPY_INVALID', async () => {
+    // @ethereumjs/devp2p sends Disconnect uncompressed after Hello (against EIP-706)
+    const [a, b] = await pair()
+    b.setSnappy(true)
+    await a.writeMsg(0x01, Uint8Array.of(0x04)) // their form: the bare reason, raw
+    const disconnect = await b.readMsg()
+    expect(disconnect.code).toBe(0x01)
+    expect(disconnect.payload).toEqual(Uint8Array.of(0x04))
+    await a.writeMsg(0x10, Uint8Array.of(0x04))
+    expect(await rejection(b.readMsg())).toMatchObject({ code: 'SNAPPY_INVALID' })
+    await Promise.all([a.close(), b.close()])
+  })
+
   it('async iteration yields messages in order and ends when the peer closes', async () => {
     const [a, b] = await pair()
     for (let i = 0; i < 5; i++) void a.writeMsg(i, Uint8Array.of(i))
