@@ -41,6 +41,8 @@ export { Enr } from './enr.js'
 export type { EnodeErrorCode, EnrErrorCode } from './errors.js'
 export { EnodeError, EnrError } from './errors.js'
 export { ipFromBytes, ipToBytes, normalizeIp } from './ip.js'
+export type { ListenAddr } from './listen-addr.js'
+export { parseListenAddr } from './listen-addr.js'
 export type {
   LocalEndpoints,
   LocalNodeEvents,

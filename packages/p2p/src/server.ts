@@ -4,6 +4,7 @@ import {
   type Clock,
   ENode,
   type Enr,
+  type ListenAddr,
   LocalNode,
   type Logger,
   NodeDB,
@@ -11,6 +12,7 @@ import {
   nodeIdFromPublicKey,
   nodeIdHex,
   normalizeIp,
+  parseListenAddr,
   parseNode,
   silentLogger,
   systemClock,
@@ -115,23 +117,6 @@ export type ServerEvents = {
 
 type ConnKind = 'inbound' | 'static' | 'dynamic'
 
-interface ListenSpec {
-  host: string | undefined
-  port: number
-}
-
-function parseListenAddr(addr: string): ListenSpec {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr)
-  const port = match ? Number(match[3]) : Number.NaN
-  if (!match || port > 65535) {
-    throw new TypeError(
-      `listenAddr must be host:port, e.g. 127.0.0.1:30303 or :30303, got "${addr}"`,
-    )
-  }
-  const host = match[1] ?? match[2]
-  return { host: host === '' ? undefined : host, port }
-}
-
 function toNode(node: NodeLike, what: string): ENode {
   if (node instanceof ENode) return node
   if (typeof node === 'string') return parseNode(node)
@@ -181,7 +166,7 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly dialRatio: number
   readonly protocols: readonly Protocol[]
   readonly bootstrapNodes: readonly ENode[]
-  readonly #listen: ListenSpec | undefined
+  readonly #listen: ListenAddr | undefined
   readonly #netRestrict: NetList | undefined
   readonly #noDial: boolean
   readonly #msgEvents: boolean
@@ -372,7 +357,7 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
-  #startListening(spec: ListenSpec): Promise<void> {
+  #startListening(spec: ListenAddr): Promise<void> {
     const server = createServer({ noDelay: true }, (socket) => this.#accept(socket))
     this.#netServer = server
     return new Promise<void>((resolve, reject) => {

@@ -111,7 +111,7 @@ describe('start and stop', () => {
     expect(() => new Server({ privateKey, protocols, maxPeers: -1 })).toThrow(/maxPeers/)
     expect(() => new Server({ privateKey, protocols, dialRatio: 0 })).toThrow(/dialRatio/)
     expect(() => new Server({ privateKey, protocols, listenAddr: 'localhost' })).toThrow(
-      /listenAddr/,
+      /listen address/,
     )
     expect(() => new Server({ privateKey, protocols: [...protocols, fooProtocol()] })).toThrow(
       /twice/,

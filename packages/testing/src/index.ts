@@ -6,3 +6,5 @@
 export type { BenchEntry, BenchFn, BenchOptions, BenchResult, BenchRow } from './bench.js'
 export { measure, runComparison } from './bench.js'
 export { hex, unhex } from './hex.js'
+export type { MemoryAddress, MemoryNetworkOptions } from './memory-udp.js'
+export { MemoryNetwork, MemoryTransport } from './memory-udp.js'
