@@ -104,6 +104,8 @@ export function encodeDisconnect(reason: DisconnectReason): Uint8Array {
 function reasonOf(value: RlpValue | undefined): DisconnectReason {
   if (!(value instanceof Uint8Array) || value.length > 1) return DisconnectReason.Invalid
   if (value.length === 0) return DisconnectReason.Requested
+  // a lone 0x00 byte is a non-canonical 0 (canonical: 0x80); geth decodes it as invalid
+  if (value[0] === 0) return DisconnectReason.Invalid
   return toDisconnectReason(value[0]!)
 }
 

@@ -25,7 +25,8 @@ export function matchProtocols(
     if (current === undefined || protocol.version > current.version)
       best.set(protocol.name, protocol)
   }
-  const names = [...best.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  // byte order of the UTF-8 names, as geth sorts Go strings
+  const names = [...best.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
   let offset = BASE_PROTOCOL_LENGTH
   return names.map((name) => {
     const protocol = best.get(name)!

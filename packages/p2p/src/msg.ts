@@ -49,10 +49,11 @@ export class Msg implements OutMsg {
  */
 export interface MsgReadWriter extends AsyncIterable<Msg> {
   /**
-   * The next message.
+   * The next message. An aborted `signal` withdraws the read, so no message is lost to
+   * it (it rejects with the signal's reason).
    * @throws P2pError `PEER_CLOSED` once the peer has dropped (`cause` says why).
    */
-  readMsg(): Promise<Msg>
+  readMsg(options?: { signal?: AbortSignal }): Promise<Msg>
   /**
    * Sends a message; resolves once the transport took it (backpressure: await it).
    * @throws RangeError (synchronously) for a code outside the protocol's `length`.
@@ -102,20 +103,21 @@ export async function expectMsg(
   content?: RlpInput,
   options: ExpectMsgOptions = {},
 ): Promise<Msg> {
-  let timer: NodeJS.Timeout | undefined
-  const read = rw.readMsg()
-  const msg =
-    options.timeoutMs === undefined
-      ? await read
-      : await Promise.race([
-          read,
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new P2pError('TIMEOUT', `no message within ${options.timeoutMs} ms`)),
-              options.timeoutMs,
-            )
-          }),
-        ]).finally(() => clearTimeout(timer))
+  let msg: Msg
+  if (options.timeoutMs === undefined) {
+    msg = await rw.readMsg()
+  } else {
+    const controller = new AbortController()
+    const timer = setTimeout(
+      () => controller.abort(new P2pError('TIMEOUT', `no message within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    )
+    try {
+      msg = await rw.readMsg({ signal: controller.signal })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
   if (msg.code !== code) {
     throw new P2pError('UNEXPECTED_MESSAGE', `expected message code ${code}, got ${msg.code}`)
   }
@@ -163,14 +165,34 @@ export class MsgChannel {
     return new Promise<void>((resolve, reject) => this.#writers.push({ msg, resolve, reject }))
   }
 
-  take(): Promise<Msg> {
+  take(signal?: AbortSignal): Promise<Msg> {
     const writer = this.#writers.shift()
     if (writer) {
       writer.resolve()
       return Promise.resolve(writer.msg)
     }
     if (this.#error) return Promise.reject(this.#error)
-    return new Promise<Msg>((resolve, reject) => this.#readers.push({ resolve, reject }))
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    return new Promise<Msg>((resolve, reject) => {
+      const reader: Reader = { resolve, reject }
+      if (signal) {
+        const onAbort = (): void => {
+          const index = this.#readers.indexOf(reader)
+          if (index >= 0) this.#readers.splice(index, 1)
+          reject(signal.reason)
+        }
+        signal.addEventListener('abort', onAbort, { once: true })
+        reader.resolve = (msg) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(msg)
+        }
+        reader.reject = (err) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(err)
+        }
+      }
+      this.#readers.push(reader)
+    })
   }
 
   /** Fails every waiting and later call with `error` (the first close wins). */
@@ -225,7 +247,7 @@ export function msgPipe(options: { clock?: { now(): number } } = {}): [MsgPipeEn
   }
   const end = (incoming: MsgChannel, outgoing: MsgChannel): MsgPipeEnd => {
     const rw: MsgPipeEnd = {
-      readMsg: () => incoming.take(),
+      readMsg: (options) => incoming.take(options?.signal),
       writeMsg: (msg) => {
         if (!Number.isSafeInteger(msg.code) || msg.code < 0)
           throw new RangeError(`message code must be a non-negative integer, got ${msg.code}`)

@@ -85,8 +85,8 @@ class ProtoRW implements MsgReadWriter {
     this.#matched = matched
   }
 
-  readMsg(): Promise<Msg> {
-    return this.channel.take()
+  readMsg(options?: { signal?: AbortSignal }): Promise<Msg> {
+    return this.channel.take(options?.signal)
   }
 
   writeMsg(msg: OutMsg): Promise<void> {
