@@ -50,6 +50,13 @@ export type {
   RecordUpdatedEvent,
 } from './local-node.js'
 export { LocalNode } from './local-node.js'
+export {
+  checkRelayIp,
+  isLan,
+  isLoopback,
+  isSpecialNetwork,
+  NetList,
+} from './netutil.js'
 export type { NodeAddress } from './node.js'
 export { ENode, parseNode } from './node.js'
 export type { NodeDBOptions } from './node-db.js'

@@ -1,7 +1,13 @@
 import { lookup } from 'node:dns/promises'
-import { type Clock, ENode, type Logger, type NodeIdHex, type TimerHandle } from '@devp2p/enode'
+import {
+  type Clock,
+  ENode,
+  type Logger,
+  type NetList,
+  type NodeIdHex,
+  type TimerHandle,
+} from '@devp2p/enode'
 import { ExpiringSet } from './expiring-set.js'
-import type { NetList } from './netutil.js'
 import type { NodeSource } from './protocol.js'
 
 /** A node is not dialed again within this long of the last attempt (geth: 35 s). */

@@ -25,6 +25,8 @@
  *
  * @packageDocumentation
  */
+
+export { isLan, NetList } from '@devp2p/enode'
 export type { Cap, Hello } from './base-protocol.js'
 export {
   BASE_PROTOCOL_LENGTH,
@@ -49,7 +51,6 @@ export {
 export { ExpiringSet } from './expiring-set.js'
 export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.js'
 export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'
-export { isLan, NetList } from './netutil.js'
 export type { PeerEvent, PeerInfo } from './peer.js'
 export { DISCONNECT_WRITE_TIMEOUT_MS, Peer, PING_INTERVAL_MS } from './peer.js'
 export type { NodeSource, Protocol } from './protocol.js'

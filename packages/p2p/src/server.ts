@@ -4,9 +4,11 @@ import {
   type Clock,
   ENode,
   type Enr,
+  isLan,
   type ListenAddr,
   LocalNode,
   type Logger,
+  NetList,
   NodeDB,
   type NodeIdHex,
   nodeIdFromPublicKey,
@@ -35,7 +37,6 @@ import { matchProtocols } from './caps.js'
 import { DialScheduler } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { ExpiringSet } from './expiring-set.js'
-import { isLan, NetList } from './netutil.js'
 import { Peer, type PeerEvent, type PeerInfo } from './peer.js'
 import { checkProtocol, type NodeSource, type Protocol } from './protocol.js'
 

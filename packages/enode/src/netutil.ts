@@ -7,7 +7,7 @@
  * are IPv4 addresses here, as in Go's `net.IP.To4`. An IPv4 address only ever matches IPv4
  * networks and an IPv6 address only IPv6 networks: `::/0` does not contain `1.2.3.4`.
  */
-import { ipFromBytes, ipToBytes } from '@devp2p/enode'
+import { ipFromBytes, ipToBytes } from './ip.js'
 
 /** The longest entry text quoted in an error message. */
 const MAX_QUOTED_CHARS = 100
@@ -223,4 +223,39 @@ export function isLan(ip: string): boolean {
  */
 export function isLoopback(ip: string): boolean {
   return LOOPBACK.contains(ip)
+}
+
+/** geth's `netutil.IsSpecialNetwork` ranges (documentation, benchmarking, 6to4, ...), plus multicast. */
+const SPECIAL = NetList.parse(
+  [
+    '0.0.0.0/8, 192.0.0.0/29, 192.0.0.9/32, 192.0.0.170/32, 192.0.0.171/32, 192.0.2.0/24',
+    '192.31.196.0/24, 192.52.193.0/24, 192.88.99.0/24, 192.175.48.0/24, 198.18.0.0/15',
+    '198.51.100.0/24, 203.0.113.0/24, 255.255.255.255/32, 224.0.0.0/4',
+    '100::/64, 2001::/32, 2001:1::1/128, 2001:2::/48, 2001:3::/32, 2001:4:112::/48',
+    '2001:5::/32, 2001:10::/28, 2001:20::/28, 2001:db8::/32, 2002::/16, ff00::/8',
+  ].join(', '),
+)
+
+const UNSPECIFIED = NetList.parse('0.0.0.0/32, ::/128')
+
+/**
+ * Whether `ip` is in a special-purpose network that never hosts a public node
+ * (documentation and benchmarking ranges, 6to4, multicast, broadcast), as geth's
+ * `netutil.IsSpecialNetwork`.
+ */
+export function isSpecialNetwork(ip: string): boolean {
+  return SPECIAL.contains(ip)
+}
+
+/**
+ * Whether a node at `ip`, reported to us by `sender`, is worth relaying or contacting
+ * (geth's `netutil.CheckRelayIP`): not unspecified or special; loopback only from a
+ * loopback sender; a LAN address only from a LAN sender.
+ */
+export function checkRelayIp(sender: string, ip: string): boolean {
+  if (ipToBytes(ip) === undefined) return false
+  if (UNSPECIFIED.contains(ip) || isSpecialNetwork(ip)) return false
+  if (isLoopback(ip) && !isLoopback(sender)) return false
+  if (isLan(ip) && !isLan(sender)) return false
+  return true
 }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isLan, isLoopback, NetList } from '../src/netutil.js'
+import { checkRelayIp, isLan, isLoopback, isSpecialNetwork, NetList } from '../src/netutil.js'
 
 describe('NetList.parse', () => {
   it('parses IPv4 and IPv6 networks into canonical text', () => {
@@ -445,5 +445,40 @@ describe('NetList properties', () => {
       }),
       { numRuns: 3000 },
     )
+  })
+})
+
+describe('isSpecialNetwork and checkRelayIp (geth netutil)', () => {
+  it('special networks', () => {
+    for (const ip of [
+      '192.0.2.1',
+      '198.51.100.7',
+      '203.0.113.9',
+      '198.19.0.1',
+      '255.255.255.255',
+      '224.0.0.1',
+      '2001:db8::1',
+      '2002::1',
+      'ff02::1',
+    ]) {
+      expect(isSpecialNetwork(ip), ip).toBe(true)
+    }
+    for (const ip of ['1.2.3.4', '8.8.8.8', '10.0.0.1', '2a00::1', '198.20.0.1']) {
+      expect(isSpecialNetwork(ip), ip).toBe(false)
+    }
+  })
+
+  it('relay rules: unspecified, special, loopback and LAN addresses only from their own kind', () => {
+    expect(checkRelayIp('1.2.3.4', '5.6.7.8')).toBe(true)
+    expect(checkRelayIp('1.2.3.4', '0.0.0.0')).toBe(false)
+    expect(checkRelayIp('1.2.3.4', '::')).toBe(false)
+    expect(checkRelayIp('1.2.3.4', '192.0.2.1')).toBe(false)
+    expect(checkRelayIp('1.2.3.4', '127.0.0.1')).toBe(false)
+    expect(checkRelayIp('127.0.0.1', '127.0.0.2')).toBe(true)
+    expect(checkRelayIp('1.2.3.4', '192.168.1.1')).toBe(false)
+    expect(checkRelayIp('10.0.0.1', '192.168.1.1')).toBe(true)
+    expect(checkRelayIp('127.0.0.1', '10.0.0.1')).toBe(true) // loopback counts as LAN
+    expect(checkRelayIp('10.0.0.1', '8.8.8.8')).toBe(true)
+    expect(checkRelayIp('1.2.3.4', 'not an ip')).toBe(false)
   })
 })
