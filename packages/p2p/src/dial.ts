@@ -53,6 +53,8 @@ interface StaticEntry {
  */
 export class DialScheduler {
   readonly #o: DialSchedulerOptions
+  // bounded: local configuration (the server's sources)
+  readonly #sources: NodeSource[]
   readonly #statics = new Map<NodeIdHex, StaticEntry>()
   readonly #dialing = new Map<NodeIdHex, 'static' | 'dynamic'>()
   readonly #history: ExpiringSet<NodeIdHex>
@@ -67,13 +69,14 @@ export class DialScheduler {
 
   constructor(options: DialSchedulerOptions) {
     this.#o = options
+    this.#sources = [...options.sources]
     this.#history = new ExpiringSet({ clock: options.clock, maxSize: 4096 })
   }
 
   start(): void {
     if (this.#running) return
     this.#running = true
-    for (const source of this.#o.sources) void this.#pump(source)
+    for (const source of this.#sources) void this.#pump(source)
     this.#tick()
   }
 
@@ -84,6 +87,12 @@ export class DialScheduler {
     this.#o.clock.clearTimeout(this.#timer)
     this.#timer = undefined
     for (const wake of this.#slotWaiters.splice(0)) wake()
+  }
+
+  /** Adds a source of dial candidates; it is pulled while dial slots are free. */
+  addSource(source: NodeSource): void {
+    this.#sources.push(source)
+    if (this.#running) void this.#pump(source)
   }
 
   /** Dials in progress. */

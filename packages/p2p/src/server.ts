@@ -174,7 +174,8 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly #dbPath: string | undefined
   readonly #log: Logger
   readonly #clock: Clock
-  readonly #nodeSource: NodeSource | undefined
+  // bounded: local configuration
+  readonly #nodeSources: NodeSource[]
   readonly #handshakeTimeoutMs: number
   readonly #dialTimeoutMs: number
   readonly #staticNodes: readonly ENode[]
@@ -249,7 +250,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#dbPath = options.nodeDatabase
     this.#log = options.logger ?? silentLogger
     this.#clock = options.clock ?? systemClock
-    this.#nodeSource = options.nodeSource
+    this.#nodeSources = options.nodeSource ? [options.nodeSource] : []
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
     this.#dialTimeoutMs = options.dialTimeoutMs ?? DIAL_TIMEOUT_MS
     this.bootstrapNodes = (options.bootstrapNodes ?? []).map((n) => toNode(n, 'a bootstrap node'))
@@ -326,7 +327,7 @@ export class Server extends EventEmitter<ServerEvents> {
       })
       if (!this.#noDial) {
         const sources = [
-          ...(this.#nodeSource ? [this.#nodeSource] : []),
+          ...this.#nodeSources,
           ...this.protocols.flatMap((p) => (p.dialCandidates ? [p.dialCandidates] : [])),
         ]
         this.#dialer = new DialScheduler({
@@ -475,6 +476,18 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.#dialer) this.#dialer.addStatic(target)
     else this.#log.warn({ node: target.idHex }, 'addPeer with noDial: the node is not dialed')
     return target
+  }
+
+  /**
+   * Adds a source of dial candidates after construction (e.g. a discovery service that
+   * shares this server's `localNode`). Ignored with `noDial`.
+   */
+  addNodeSource(source: NodeSource): void {
+    if (typeof source?.randomNodes !== 'function') {
+      throw new TypeError('a node source has randomNodes({ signal })')
+    }
+    this.#nodeSources.push(source)
+    this.#dialer?.addSource(source)
   }
 
   /** Removes a static node and disconnects it if connected. */

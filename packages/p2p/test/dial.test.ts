@@ -58,6 +58,16 @@ describe('dialing', () => {
     await source.ended
   })
 
+  it('addNodeSource after start() adds candidates to dial', async () => {
+    const [other] = await targets(1)
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    const source = listSource([other!.self()])
+    server.addNodeSource(source)
+    const added = await nextEvent(server, (e) => e.type === 'add')
+    expect(added.peer).toBe(other!.self().idHex)
+    expect(() => server.addNodeSource({} as NodeSource)).toThrow(TypeError)
+  })
+
   it('skips candidates outside netRestrict, ourselves and nodes without an address', async () => {
     const [other] = await targets(1)
     const key = generatePrivateKey()
