@@ -126,8 +126,6 @@ export class Peer {
   readonly inbound: boolean
   /** Whether it is a static node (see `Server.addPeer`). */
   readonly static: boolean
-  /** Aborts when the peer drops; for the protocols' own timers and requests. */
-  readonly signal: AbortSignal
   #trusted: boolean
   readonly #conn: RlpxConnection
   readonly #matched: readonly MatchedProtocol[]
@@ -135,7 +133,8 @@ export class Peer {
   readonly #clock: Clock
   readonly #log: Logger
   readonly #onMsgEvent: ((event: PeerEvent) => void) | undefined
-  readonly #abort = new AbortController()
+  // created on first use of `signal`: most protocols never ask for it
+  #abort: AbortController | undefined
   #pingTimer: TimerHandle | undefined
   #ended: Error | undefined
   #endedResolve: (err: Error) => void = noop
@@ -159,11 +158,19 @@ export class Peer {
     this.#clock = init.clock
     this.#log = init.logger
     this.#onMsgEvent = init.onMsgEvent
-    this.signal = this.#abort.signal
     this.#rws = init.matched.map((matched) => new ProtoRW(this, matched))
     this.#endedPromise = new Promise<Error>((resolve) => {
       this.#endedResolve = resolve
     })
+  }
+
+  /** Aborts when the peer drops; for the protocols' own timers and requests. */
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController()
+      if (this.#ended) this.#abort.abort(this.#ended)
+    }
+    return this.#abort.signal
   }
 
   /** Whether it is trusted (exempt from the peer limits). */
@@ -275,7 +282,7 @@ export class Peer {
     this.#clock.clearTimeout(this.#pingTimer)
     const closed = new P2pError('PEER_CLOSED', `peer dropped: ${err.message}`, { cause: err })
     for (const rw of this.#rws) rw.channel.close(closed)
-    this.#abort.abort(err)
+    this.#abort?.abort(err)
     if (
       !(err instanceof P2pError && err.code === 'REMOTE_DISCONNECT') &&
       this.#conn.error === undefined

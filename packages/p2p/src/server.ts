@@ -718,7 +718,8 @@ export class Server extends EventEmitter<ServerEvents> {
         onMsgEvent: this.#msgEvents ? (event) => this.#emit(event) : undefined,
       })
       donePending()
-      await this.#runPeer(peer)
+      // tracked on its own, so this setup's frame is not kept alive for the peer's lifetime
+      void this.#runPeer(peer)
     } catch (err) {
       donePending()
       await this.#reject(conn, socket, err, dest)
