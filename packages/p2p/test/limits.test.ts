@@ -2,9 +2,9 @@ import { createServer, type Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
 import { initiatorHandshake } from '@devp2p/rlpx'
+import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DisconnectReason, type Server } from '../src/index.ts'
-import { ManualClock } from './helpers/manual-clock.ts'
 import {
   closed,
   portOf,

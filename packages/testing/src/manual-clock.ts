@@ -1,4 +1,9 @@
-import type { Clock } from '@devp2p/enode'
+/** The clock shape of @devp2p/enode (structurally typed: testing depends on nothing). */
+interface Clock {
+  now(): number
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
 
 interface Timer {
   at: number
