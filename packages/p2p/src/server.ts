@@ -191,6 +191,8 @@ export class Server extends EventEmitter<ServerEvents> {
   // bounded: an ExpiringSet of at most 10,000 IPs (the oldest go first)
   readonly #throttle: ExpiringSet<string>
   readonly #peerRuns = new Set<Promise<unknown>>()
+  // bounded: the connected peers, plus ones replaced but not yet closed
+  readonly #registered = new Set<Peer>()
   // bounded: local subscribers; each buffers at most MAX_SUBSCRIBER_BACKLOG events
   readonly #subscribers = new Map<(event: PeerEvent) => void, () => void>()
   // bounded: one per connection being set up (≤ maxPendingPeers per direction)
@@ -278,6 +280,15 @@ export class Server extends EventEmitter<ServerEvents> {
 
   get running(): boolean {
     return this.#state === 'running'
+  }
+
+  /**
+   * The node database the server opened (after `start()`), to share with discovery: a
+   * LevelDB directory can be opened only once.
+   */
+  get nodeDB(): NodeDB {
+    if (!this.#db) throw new P2pError('NOT_RUNNING', 'the server is not started')
+    return this.#db
   }
 
   /** Our node record and address book entry (available after `start()`). */
@@ -700,7 +711,11 @@ export class Server extends EventEmitter<ServerEvents> {
       if (matched.length === 0)
         throw P2pError.local(DisconnectReason.UselessPeer, 'no shared capability')
       if (!this.#live) throw P2pError.local(DisconnectReason.Quitting)
-      this.#checkLimits(id, kind, this.#trusted.has(id))
+      const replaced = this.#checkLimits(id, kind, this.#trusted.has(id))
+      if (replaced) {
+        this.#unregister(replaced)
+        replaced.disconnect(DisconnectReason.AlreadyConnected)
+      }
       const node = dest ?? ENode.fromPublicKey(remoteKey, { ip: remoteIp, tcp: socket.remotePort })
       const peer = new Peer({
         conn,
@@ -726,17 +741,32 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
-  #checkLimits(id: NodeIdHex, kind: ConnKind, trusted: boolean): void {
-    if (!trusted && this.#peers.size >= this.maxPeers)
-      throw P2pError.local(DisconnectReason.TooManyPeers)
-    if (!trusted && kind === 'inbound' && this.#inboundPeers >= this.maxInboundPeers) {
-      throw P2pError.local(DisconnectReason.TooManyPeers)
-    }
-    if (!trusted && kind === 'dynamic' && this.#dialedPeers >= this.maxDialedPeers) {
-      throw P2pError.local(DisconnectReason.TooManyPeers)
-    }
-    if (this.#peers.has(id)) throw P2pError.local(DisconnectReason.AlreadyConnected)
+  /**
+   * The limits and identity checks (geth's postHandshakeChecks). Returns a connected peer
+   * the new connection replaces: when two nodes dial each other at the same moment, both
+   * keep the connection dialed by the node with the lower id, so exactly one survives
+   * (refusing both ways would drop both).
+   */
+  #checkLimits(id: NodeIdHex, kind: ConnKind, trusted: boolean): Peer | undefined {
     if (id === this.#selfId) throw P2pError.local(DisconnectReason.Self)
+    const existing = this.#peers.get(id)
+    if (existing) {
+      const crossed = existing.inbound !== (kind === 'inbound')
+      const dialedByUs = kind !== 'inbound'
+      const newWins = crossed && (dialedByUs ? this.#selfId < id : id < this.#selfId)
+      if (!newWins) throw P2pError.local(DisconnectReason.AlreadyConnected)
+    }
+    const peers = this.#peers.size - (existing ? 1 : 0)
+    const inbound = this.#inboundPeers - (existing?.inbound ? 1 : 0)
+    const dialed = this.#dialedPeers - (existing && !existing.inbound ? 1 : 0)
+    if (!trusted && peers >= this.maxPeers) throw P2pError.local(DisconnectReason.TooManyPeers)
+    if (!trusted && kind === 'inbound' && inbound >= this.maxInboundPeers) {
+      throw P2pError.local(DisconnectReason.TooManyPeers)
+    }
+    if (!trusted && kind === 'dynamic' && dialed >= this.maxDialedPeers) {
+      throw P2pError.local(DisconnectReason.TooManyPeers)
+    }
+    return existing
   }
 
   async #exchangeHello(conn: RlpxConnection): Promise<Hello> {
@@ -801,11 +831,26 @@ export class Server extends EventEmitter<ServerEvents> {
     await conn.close()
   }
 
-  async #runPeer(peer: Peer): Promise<void> {
+  /** Counts `peer` as connected. */
+  #register(peer: Peer): void {
+    this.#registered.add(peer)
     this.#peers.set(peer.idHex, peer)
     if (peer.inbound) this.#inboundPeers++
     else this.#dialedPeers++
     this.#dialer?.peerAdded(peer.idHex, !peer.inbound)
+  }
+
+  /** Stops counting `peer` (idempotent; it may have been replaced before it ends). */
+  #unregister(peer: Peer): void {
+    if (!this.#registered.delete(peer)) return
+    if (this.#peers.get(peer.idHex) === peer) this.#peers.delete(peer.idHex)
+    if (peer.inbound) this.#inboundPeers--
+    else this.#dialedPeers--
+    this.#dialer?.peerRemoved(peer.idHex)
+  }
+
+  async #runPeer(peer: Peer): Promise<void> {
+    this.#register(peer)
     const run = peer._run()
     this.#peerRuns.add(run)
     this.#log.debug({ peer: peer.idHex, name: peer.name, inbound: peer.inbound }, 'peer added')
@@ -817,10 +862,7 @@ export class Server extends EventEmitter<ServerEvents> {
     })
     const err = await run
     this.#peerRuns.delete(run)
-    this.#peers.delete(peer.idHex)
-    if (peer.inbound) this.#inboundPeers--
-    else this.#dialedPeers--
-    this.#dialer?.peerRemoved(peer.idHex)
+    this.#unregister(peer)
     const reason = disconnectReasonFor(err)
     this.#log.debug({ peer: peer.idHex, err: err.message }, 'peer dropped')
     this.#emit({

@@ -89,6 +89,27 @@ describe('peer limits', () => {
     expect(server.peerCount).toBe(1)
   })
 
+  it('two nodes dialing each other at once end with exactly one connection', async () => {
+    // crossed dials: both sides keep the connection dialed by the lower node id
+    for (let round = 0; round < 8; round++) {
+      const a = await pool.start({ protocols: [fooProtocol()] })
+      const b = await pool.start({ protocols: [fooProtocol()] })
+      a.addPeer(b.self())
+      b.addPeer(a.self())
+      await Promise.all([peerCount(a, 1), peerCount(b, 1)])
+      // let any losing connection finish closing, then both still agree on one peer
+      await settle(() => a.pendingHandshakes === 0 && b.pendingHandshakes === 0)
+      for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+      expect([a.peerCount, b.peerCount]).toEqual([1, 1])
+      const [pa] = a.peers()
+      const [pb] = b.peers()
+      expect(pa!.inbound).toBe(!pb!.inbound)
+      const lowerDialed = a.self().idHex < b.self().idHex ? !pa!.inbound : !pb!.inbound
+      expect(lowerDialed).toBe(true)
+      await pool.stopAll()
+    }
+  })
+
   it('our own key: "connected to self"', async () => {
     const key = generatePrivateKey()
     const server = await pool.start({ protocols: [fooProtocol()], privateKey: key })
