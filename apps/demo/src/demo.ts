@@ -6,6 +6,7 @@ import {
   loadOrCreateNodeKey,
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
+import { Discv4 } from '@devp2p/discovery/v4'
 import { type PeerEvent, type Protocol, Server, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 
@@ -36,6 +37,8 @@ export interface DemoReport {
   readonly seq: bigint
   readonly backends: ReturnType<typeof cryptoBackends>
   readonly nodes: readonly DemoNode[]
+  /** How the nodes met. */
+  readonly join: 'discovery' | 'addpeer'
   /** Every connection as `[dialer, dialed]` node names. */
   readonly connections: readonly (readonly [string, string])[]
   /** Peers per node once every exchange is done, in node order. */
@@ -55,14 +58,20 @@ export interface DemoOptions {
   readonly signal?: AbortSignal
   /** Keep the nodes running after the exchange until `signal` aborts. */
   readonly stay?: boolean
+  /**
+   * How the nodes meet: `'discovery'` (default) starts a discovery v4 bootnode and gives
+   * each node only that; `'addpeer'` joins them with `addPeer`, as geth's tutorial does.
+   */
+  readonly join?: 'discovery' | 'addpeer'
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const short = (id: string) => id.slice(0, 8)
 
 /**
- * The go-ethereum p2p tutorial, for real: `nodes` servers on 127.0.0.1, each adding the
- * ones started before it (so every pair is connected), running a `foo/1` protocol that
+ * The go-ethereum p2p tutorial, for real: `nodes` servers on 127.0.0.1 that find each
+ * other through a discovery v4 bootnode (or, with `join: 'addpeer'`, each adding the ones
+ * started before it), so every pair is connected, running a `foo/1` protocol that
  * sends "foo" on connect, answers "foo" with "bar" and prints anything else. Peer events
  * are printed as they happen. Once every connection got its "bar" both ways it prints
  * the peer counts, stops every node and prints `demo finished`.
@@ -88,11 +97,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     return i < 0 ? short(id) : names[i]!
   }
 
-  // Full mesh: node i adds nodes 0 … i−1, so every pair has exactly one connection.
-  const connections: [number, number][] = []
-  for (let i = 1; i < count; i++) for (let j = 0; j < i; j++) connections.push([i, j])
-  // Every connection owes a "bar" both ways; `to<from` until it arrived.
-  const owed = new Set(connections.flatMap(([a, b]) => [`${a}<${b}`, `${b}<${a}`]))
+  const joinMode = options.join ?? 'discovery'
+  // Full mesh either way. With addPeer, node i adds nodes 0 … i−1, so every pair has
+  // exactly one connection; with discovery every node finds and dials the others.
+  const pairs: [number, number][] = []
+  for (let i = 1; i < count; i++) for (let j = 0; j < i; j++) pairs.push([i, j])
+  // Every pair owes a "bar" both ways; `to<from` until it arrived.
+  const owed = new Set(pairs.flatMap(([a, b]) => [`${a}<${b}`, `${b}<${a}`]))
   let exchanged: () => void = () => {}
   const allExchanged = new Promise<void>((resolve) => {
     exchanged = resolve
@@ -133,9 +144,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     server.on('peer', (ev: PeerEvent) => print(describeEvent(names[i]!, server, ev, nameOf)))
   })
 
+  // bounded: one discovery service per node, plus the bootnode
+  const discovery: Discv4[] = []
   const stopAll = async (): Promise<void> => {
     // Newest first: the nodes still running never have a stopped one as a static peer.
     for (const server of [...servers].reverse()) await server.stop()
+    for (const disc of discovery) await disc.stop()
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -179,12 +193,41 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         `${i === 0 ? 'nodes' : '     '}        ${names[i]}  ${short(ids[i]!)}  ${server.listenAddr}${note}`,
       )
     })
-    print(
-      `topology     full mesh, each node adds the ones before it: ${connections.map(([a, b]) => `${names[a]} → ${names[b]}`).join(', ')}`,
-    )
-
-    for (const [a, b] of connections) servers[a]!.addPeer(servers[b]!.self())
+    if (joinMode === 'addpeer') {
+      print(
+        `topology     full mesh, each node adds the ones before it: ${pairs.map(([a, b]) => `${names[a]} → ${names[b]}`).join(', ')}`,
+      )
+      for (const [a, b] of pairs) servers[a]!.addPeer(servers[b]!.self())
+    } else {
+      const boot = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+      discovery.push(boot)
+      await within(boot.start())
+      print(`bootnode     ${short(boot.idHex)}  udp ${boot.address.ip}:${boot.address.port}`)
+      print('topology     discovery v4: every node knows only the bootnode and finds the rest')
+      await within(
+        Promise.all(
+          servers.map(async (server) => {
+            const disc = new Discv4({
+              privateKey: keys[servers.indexOf(server)]!,
+              listenAddr: '127.0.0.1:0',
+              localNode: server.localNode,
+              db: server.nodeDB,
+              bootnodes: [boot.self()],
+            })
+            discovery.push(disc)
+            await disc.start()
+            server.addNodeSource(disc)
+          }),
+        ),
+      )
+    }
     await within(allExchanged)
+    const connections = servers.flatMap((server, i) =>
+      server
+        .peers()
+        .filter((p) => !p.inbound)
+        .map((p) => [names[i]!, nameOf(p.idHex)] as const),
+    )
 
     const peerCounts = servers.map((server, i) => {
       const peers = server.peersInfo()
@@ -220,7 +263,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       seq: servers[0]!.record.seq,
       backends,
       nodes,
-      connections: connections.map(([a, b]) => [names[a]!, names[b]!] as const),
+      join: joinMode,
+      connections,
       peerCounts,
     }
   } finally {

@@ -49,10 +49,10 @@ describe('demo', () => {
     await settle()
     const before = handles()
     const lines: string[] = []
-    const report = await runDemo({ dataDir: dir, print: (l) => lines.push(l) })
+    const report = await runDemo({ dataDir: dir, join: 'addpeer', print: (l) => lines.push(l) })
 
     expect(report.nodes.map((n) => n.name)).toEqual(['node0', 'node1', 'node2'])
-    expect(report.connections).toEqual([
+    expect([...report.connections].sort()).toEqual([
       ['node1', 'node0'],
       ['node2', 'node0'],
       ['node2', 'node1'],
@@ -75,6 +75,36 @@ describe('demo', () => {
     expect(lines.at(-1)).toBe('demo finished')
 
     // every server, socket and timer is gone once runDemo resolves
+    await settle()
+    expect(extraHandles(before)).toEqual({})
+  })
+
+  it('with discovery (the default), nodes that know only a bootnode find and greet each other', async () => {
+    await settle()
+    const before = handles()
+    const lines: string[] = []
+    const report = await runDemo({ dataDir: dir, nodes: 4, print: (l) => lines.push(l) })
+    expect(report.join).toBe('discovery')
+    expect(lines.some((l) => /^bootnode {5}[0-9a-f]{8} {2}udp 127\.0\.0\.1:\d+$/.test(l))).toBe(
+      true,
+    )
+    expect(report.peerCounts).toEqual([3, 3, 3, 3])
+    // one connection per pair, whichever side dialed
+    const dialed = report.connections.map(([a, b]) => [a, b].sort().join('-'))
+    expect(dialed.sort()).toEqual([
+      'node0-node1',
+      'node0-node2',
+      'node0-node3',
+      'node1-node2',
+      'node1-node3',
+      'node2-node3',
+    ])
+    for (const [a, b] of pairs(4)) expect(lines).toContain(`node${a} ← node${b}: bar`)
+    // before the stop, a connection may only be dropped as the loser of two crossed dials
+    const stopping = lines.indexOf('stopping')
+    const early = lines.slice(0, stopping).filter((l) => l.includes(' − '))
+    for (const line of early) expect(line).toMatch(/: already connected$/)
+    expect(lines.at(-1)).toBe('demo finished')
     await settle()
     expect(extraHandles(before)).toEqual({})
   })
