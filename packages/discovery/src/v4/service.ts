@@ -699,6 +699,12 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     if (this.#netRestrict && node.ip && !this.#netRestrict.contains(node.ip)) return
     const result = this.#table!.addVerifiedNode(node, this.#clock.now())
     if (result === 'added') this.emit('node:added', node)
+    this.#storeNode(node)
+  }
+
+  /** Keeps a live node in the database: a restarted node seeds its table from these. */
+  #storeNode(node: ENode): void {
+    this.#db?.updateNode(node).catch(noop)
   }
 
   async #onFindNode(
@@ -794,6 +800,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     try {
       const pong = await this.ping(node)
       this.#table!.markRevalidated(node.id, true, this.#clock.now())
+      this.#storeNode(node)
       if (pong.enrSeq !== undefined && pong.enrSeq > node.seq) {
         const record = await this.requestEnr(node).catch(() => undefined)
         if (record) this.#table!.addVerifiedNode(ENode.fromRecord(record), this.#clock.now())
@@ -880,7 +887,10 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     const ip = node.ip ?? ''
     try {
       const found = await this.#findNode(node, target)
-      if (found.length > 0) this.#db?.setFindFails(node.id, ip, 0).catch(noop)
+      if (found.length > 0) {
+        this.#db?.setFindFails(node.id, ip, 0).catch(noop)
+        this.#storeNode(node)
+      }
       return found
     } catch {
       if (this.#state !== 'running') return []

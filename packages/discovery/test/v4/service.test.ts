@@ -1,0 +1,151 @@
+import { generatePrivateKey } from '@devp2p/crypto'
+import { NodeDB } from '@devp2p/enode'
+import { MemoryNetwork } from '@devp2p/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Discv4, type LookupStats } from '../../src/v4/index.js'
+import { seeded } from './helpers/raw-node.js'
+
+const running: Discv4[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((d) => d.stop()))
+})
+
+const ipOf = (i: number) => `1.${(i >> 8) & 255}.${i & 255}.1`
+
+async function network(count: number, net = new MemoryNetwork()) {
+  const boot = new Discv4({ privateKey: generatePrivateKey(), transport: net.bind(ipOf(0), 30303) })
+  running.push(boot)
+  await boot.start()
+  const nodes: Discv4[] = []
+  for (let i = 1; i <= count; i++) {
+    const node = new Discv4({
+      privateKey: generatePrivateKey(),
+      transport: net.bind(ipOf(i), 30303),
+      bootnodes: [boot.self()],
+      random: seeded(i),
+    })
+    running.push(node)
+    nodes.push(node)
+  }
+  await Promise.all(nodes.map((n) => n.start()))
+  await Promise.all(nodes.map((n) => n.refresh()))
+  return { net, boot, nodes }
+}
+
+/** Handle kinds whose count grew since `before`. */
+function extraHandles(before: Record<string, number>): Record<string, number> {
+  const now: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) now[kind] = (now[kind] ?? 0) + 1
+  const extra: Record<string, number> = {}
+  for (const [kind, n] of Object.entries(now))
+    if (n > (before[kind] ?? 0)) extra[kind] = n - (before[kind] ?? 0)
+  return extra
+}
+
+describe('Discv4', () => {
+  it('bootstraps from one bootnode: every table fills and lookups find existing nodes', async () => {
+    const { nodes } = await network(8)
+    for (const node of nodes) expect(node.tableSize).toBeGreaterThanOrEqual(6)
+    const stats: LookupStats = { queries: 0, failed: 0, hops: 0 }
+    const target = nodes[7]!
+    const found = await nodes[0]!.lookup(target.self(), { stats })
+    expect(found.map((n) => n.idHex)).toContain(target.idHex)
+    // closest first: the target itself is at distance 0
+    expect(found[0]!.idHex).toBe(target.idHex)
+    expect(stats.queries).toBeGreaterThan(0)
+    expect(stats.hops).toBeGreaterThanOrEqual(1)
+  })
+
+  it('requestEnr returns the current record; resolve follows a changed record', async () => {
+    const { nodes } = await network(3)
+    const [a, b] = nodes as [Discv4, Discv4]
+    const record = await a.requestEnr(b.self())
+    expect(record.encodeText()).toBe(b.self().toEnrText())
+    b.localNode.set('foo', [1])
+    const resolved = await a.resolve(b.self())
+    expect(resolved?.record?.get('foo')).toBeDefined()
+    expect(resolved?.seq).toBe(b.localNode.seq)
+  })
+
+  it('randomNodes offers nodes with a TCP port and ends when aborted', async () => {
+    const net = new MemoryNetwork()
+    const boot = new Discv4({
+      privateKey: generatePrivateKey(),
+      transport: net.bind(ipOf(0), 30303),
+    })
+    running.push(boot)
+    await boot.start()
+    const nodes: Discv4[] = []
+    for (let i = 1; i <= 4; i++) {
+      const d = new Discv4({
+        privateKey: generatePrivateKey(),
+        transport: net.bind(ipOf(i), 30303),
+        bootnodes: [boot.self()],
+      })
+      running.push(d)
+      await d.start()
+      d.localNode.setEndpoints({ tcp: 30303 })
+      nodes.push(d)
+    }
+    await Promise.all(nodes.map((n) => n.refresh()))
+    const controller = new AbortController()
+    const seen = new Set<string>()
+    for await (const node of nodes[0]!.randomNodes({ signal: controller.signal })) {
+      expect(node.tcp).toBe(30303)
+      seen.add(node.idHex)
+      if (seen.size === 3) controller.abort()
+    }
+    const others = nodes.slice(1).map((n) => n.idHex)
+    expect([...seen].sort()).toEqual(others.sort())
+  })
+
+  it('a restarted node with the same database seeds its table without any bootnode', async () => {
+    const net = new MemoryNetwork()
+    const { nodes } = await network(6, net)
+    const db = await NodeDB.open()
+    const key = generatePrivateKey()
+    const first = new Discv4({
+      privateKey: key,
+      transport: net.bind('2.0.0.1', 30303),
+      db,
+      bootnodes: [nodes[0]!.self()],
+    })
+    await first.start()
+    await first.refresh()
+    const known = first.tableSize
+    expect(known).toBeGreaterThanOrEqual(4)
+    await first.stop()
+    const again = new Discv4({ privateKey: key, transport: net.bind('2.0.0.1', 30303), db })
+    running.push(again)
+    await again.start()
+    await again.refresh()
+    expect(again.tableSize).toBeGreaterThanOrEqual(Math.min(known, 4))
+    await again.stop()
+    await db.close()
+  })
+
+  it('stop() is idempotent and leaves no socket or timer behind (real UDP)', async () => {
+    const before: Record<string, number> = {}
+    for (const kind of process.getActiveResourcesInfo()) before[kind] = (before[kind] ?? 0) + 1
+    const a = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    await a.start()
+    const b = new Discv4({
+      privateKey: generatePrivateKey(),
+      listenAddr: '127.0.0.1:0',
+      bootnodes: [a.self()],
+    })
+    await b.start()
+    await b.refresh()
+    expect(b.tableSize).toBe(1)
+    await expect(b.ping(a.self())).resolves.toMatchObject({
+      to: { ip: '127.0.0.1', udp: b.address.port },
+    })
+    const stopping = a.stop()
+    expect(a.stop()).toBe(stopping)
+    await stopping
+    await b.stop()
+    await expect(a.start()).rejects.toThrow(/stopped/)
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
+    expect(extraHandles(before)).toEqual({})
+  })
+})
