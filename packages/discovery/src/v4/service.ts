@@ -104,6 +104,10 @@ export interface Discv4Stats {
   invalid: number
   /** Packets dropped for a rule: expired, unsolicited, no bond, rate. */
   ignored: number
+  /** Requests that got no (complete) reply in time. */
+  timeouts: number
+  /** Bonds we waited for in vain: the node did not ping us back in time. */
+  bondWaitsExpired: number
 }
 
 /** Events of {@link Discv4}. */
@@ -201,6 +205,8 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     bytesOut: 0,
     invalid: 0,
     ignored: 0,
+    timeouts: 0,
+    bondWaitsExpired: 0,
   }
 
   constructor(options: Discv4Options) {
@@ -349,6 +355,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       type,
       match,
       timer: this.#clock.setTimeout(() => {
+        this.stats.timeouts++
         pending.finish(
           new Discv4RequestError('TIMEOUT', `no ${type} within ${RESPONSE_TIMEOUT_MS} ms`),
         )
@@ -447,12 +454,19 @@ export class Discv4 extends EventEmitter<Discv4Events> {
         'neighbors',
         (packet) => {
           if (packet.type !== 'neighbors') return { matched: false, done: false }
+          const entries = packet.nodes.length + (packet.skipped ?? 0)
+          received += entries
           for (const entry of packet.nodes) {
-            received++
             const valid = this.#nodeFromNeighbors(entry, to.ip)
             if (valid) found.push(valid)
           }
-          return { matched: true, done: received >= BUCKET_SIZE }
+          // Senders fill packets of 12 and send the rest last, so a short packet ends
+          // the answer: no need to wait out the timeout as geth does (a sender that
+          // splits otherwise loses us the nodes after its first short packet)
+          return {
+            matched: true,
+            done: received >= BUCKET_SIZE || entries < MAX_NEIGHBORS_PER_PACKET,
+          }
         },
         (error) => {
           // a node with fewer than 16 nodes to give is not a failure
@@ -563,7 +577,10 @@ export class Discv4 extends EventEmitter<Discv4Events> {
         if (set.size === 0 && this.#pingWaiters.get(key) === set) this.#pingWaiters.delete(key)
         resolve()
       }
-      const timer = this.#clock.setTimeout(wake, RESPONSE_TIMEOUT_MS)
+      const timer = this.#clock.setTimeout(() => {
+        this.stats.bondWaitsExpired++
+        wake()
+      }, RESPONSE_TIMEOUT_MS)
       set.add(wake)
     })
     try {
