@@ -5,6 +5,7 @@ import {
   compareDistance,
   ENode,
   type Enr,
+  isLan,
   LocalNode,
   type Logger,
   NodeDB,
@@ -655,6 +656,9 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   }
 
   #allowUnbonded(ip: string): boolean {
+    // LAN and loopback senders are exempt, as from the server's inbound throttle: many
+    // nodes of one machine or network share an address
+    if (isLan(ip)) return true
     const now = this.#clock.now()
     const entry = this.#unbondedRate.get(ip)
     if (!entry || now - entry.windowStart >= 1000) {
