@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ENR } from '@chainsafe/enr'
+import { activeHandles, extraHandles } from '@devp2p/testing'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -14,25 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-/** How many active handles of each kind the process has (timers, TCP sockets, ...). */
-function handles(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
-
-/**
- * Kinds of handle of which there are more now than in `before`. A handle that was open
- * before and has closed since (another test's timer) is not our concern.
- */
-function extraHandles(before: Record<string, number>): Record<string, number> {
-  const extra: Record<string, number> = {}
-  for (const [kind, count] of Object.entries(handles())) {
-    if (count > (before[kind] ?? 0)) extra[kind] = count - (before[kind] ?? 0)
-  }
-  return extra
-}
 
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
@@ -47,7 +29,7 @@ const pairs = (n: number): [number, number][] => {
 describe('demo', () => {
   it('runs the tutorial: every node gets a bar from every other, add and drop events, a clean stop', async () => {
     await settle()
-    const before = handles()
+    const before = activeHandles()
     const lines: string[] = []
     const report = await runDemo({ dataDir: dir, join: 'addpeer', print: (l) => lines.push(l) })
 
@@ -81,7 +63,7 @@ describe('demo', () => {
 
   it('with discovery (the default), nodes that know only a bootnode find and greet each other', async () => {
     await settle()
-    const before = handles()
+    const before = activeHandles()
     const lines: string[] = []
     const report = await runDemo({ dataDir: dir, nodes: 4, print: (l) => lines.push(l) })
     expect(report.join).toBe('discovery')
@@ -145,7 +127,7 @@ describe('demo', () => {
 
   it('fails with a clear message on timeout, interrupt or a bad node count, leaving nothing open', async () => {
     await settle()
-    const before = handles()
+    const before = activeHandles()
     await expect(runDemo({ dataDir: dir, timeoutMs: 1, print: () => {} })).rejects.toThrow(
       /^demo timed out after 0\.001 s; still waiting for "bar" at node1 ← node0, /,
     )

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey } from '@devp2p/crypto'
+import { activeHandles, extraHandles } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DisconnectReason, P2pError, Server } from '../src/index.ts'
 import {
@@ -14,25 +15,6 @@ import {
 } from './helpers/raw-peer.ts'
 import { fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
 
-/** How many active handles of each kind the process has (timers, TCP sockets, ...). */
-function handles(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
-
-/**
- * Kinds of handle of which there are more now than in `before`. A handle that was open
- * before and has closed since (another test's timer) is not our concern.
- */
-function extraHandles(before: Record<string, number>): Record<string, number> {
-  const extra: Record<string, number> = {}
-  for (const [kind, count] of Object.entries(handles())) {
-    if (count > (before[kind] ?? 0)) extra[kind] = count - (before[kind] ?? 0)
-  }
-  return extra
-}
-
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r))
 }
@@ -43,7 +25,7 @@ afterEach(() => pool.stopAll())
 describe('start and stop', () => {
   it('stop() sends "client quitting" to every peer, is idempotent and leaves no handle open', async () => {
     await settle()
-    const before = handles()
+    const before = activeHandles()
     const dir = await mkdtemp(join(tmpdir(), 'p2p-lifecycle-'))
     const a = new Server({
       privateKey: generatePrivateKey(),

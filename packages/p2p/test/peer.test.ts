@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { t } from '@devp2p/rlp'
 import { initiatorHandshake } from '@devp2p/rlpx'
-import { ManualClock } from '@devp2p/testing'
+import { duplexPair, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DisconnectReason,
@@ -13,7 +13,6 @@ import {
   type Protocol,
   send,
 } from '../src/index.ts'
-import { duplexPair } from './helpers/duplex-pair.ts'
 import { helloPayload, rawJoin } from './helpers/raw-peer.ts'
 import { deferred, fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
 

@@ -6,6 +6,7 @@ import {
   randomBytes,
 } from '@devp2p/crypto'
 import { encode } from '@devp2p/rlp'
+import { duplexPair } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import {
   initiatorHandshake,
@@ -13,7 +14,6 @@ import {
   RlpxError,
   recipientHandshake,
 } from '../src/index.js'
-import { duplexPair } from './helpers/duplex-pair.js'
 import { rawInitiator } from './helpers/raw-peer.js'
 import { rejection, unhex } from './helpers/support.js'
 import { tcpPair } from './helpers/tcp.js'

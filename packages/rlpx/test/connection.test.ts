@@ -1,4 +1,5 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -7,7 +8,6 @@ import {
   type RlpxError,
   recipientHandshake,
 } from '../src/index.js'
-import { duplexPair } from './helpers/duplex-pair.js'
 import { snappyjs } from './helpers/ethereumjs-peer.js'
 import { rejection, utf8 } from './helpers/support.js'
 

@@ -1,8 +1,8 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { initiatorHandshake, RlpxError, recipientHandshake } from '../src/index.js'
-import { duplexPair } from './helpers/duplex-pair.js'
 import { rawInitiator } from './helpers/raw-peer.js'
 import { unhex } from './helpers/support.js'
 import vectors from './vectors/rlpx-handshake.json' with { type: 'json' }

@@ -1,3 +1,4 @@
+import { duplexPair } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import {
   deriveSecrets,
@@ -7,7 +8,6 @@ import {
   RlpxError,
   recipientHandshake,
 } from '../src/index.js'
-import { duplexPair } from './helpers/duplex-pair.js'
 import { hex, unhex, utf8 } from './helpers/support.js'
 import vectors from './vectors/rlpx-handshake.json' with { type: 'json' }
 

@@ -1,7 +1,7 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { duplexPair } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '../src/index.js'
-import { duplexPair } from './helpers/duplex-pair.js'
 import { hex, utf8 } from './helpers/support.js'
 import { tcpPair } from './helpers/tcp.js'
 

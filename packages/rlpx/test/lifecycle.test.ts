@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate, randomBytes } from '@devp2p/crypto'
+import { activeHandles, duplexPair } from '@devp2p/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { initiatorHandshake, type RlpxError, recipientHandshake } from '../src/index.js'
-import { duplexPair } from './helpers/duplex-pair.js'
 import { rejection } from './helpers/support.js'
 import { dial } from './helpers/tcp.js'
 
@@ -10,13 +10,6 @@ import { dial } from './helpers/tcp.js'
  * Idempotent close and no leftovers: after `close()` or a failed handshake the socket is
  * destroyed, the server counts no connection, and no timer or socket handle is left.
  */
-
-/** How many active handles of each kind the process has (timers, TCP sockets, ...). */
-function handles(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
 
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
@@ -41,7 +34,7 @@ async function closeServer(srv: Server): Promise<void> {
 describe('close() and failures leave nothing open', () => {
   it('after close() on both ends over TCP: sockets destroyed, 0 connections, no timers left', async () => {
     await settle()
-    const before = handles()
+    const before = activeHandles()
     const { srv, port, accepted } = await server()
     const keyB = generatePrivateKey()
     const client = await dial(port)
@@ -65,7 +58,7 @@ describe('close() and failures leave nothing open', () => {
     expect(await connections(srv)).toBe(0)
     await closeServer(srv)
     await settle()
-    const after = handles()
+    const after = activeHandles()
     expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0)
     expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0)
     expect(after.TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0)
@@ -73,7 +66,7 @@ describe('close() and failures leave nothing open', () => {
 
   it('after a failed handshake over TCP: the recipient’s socket is destroyed, no timer left', async () => {
     await settle()
-    const before = handles()
+    const before = activeHandles()
     const { srv, port, accepted } = await server()
     const client = await dial(port)
     client.on('error', () => {})
@@ -91,7 +84,7 @@ describe('close() and failures leave nothing open', () => {
     expect(await connections(srv)).toBe(0)
     await closeServer(srv)
     await settle()
-    const after = handles()
+    const after = activeHandles()
     expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0)
     expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0)
   })

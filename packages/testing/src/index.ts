@@ -5,7 +5,10 @@
  */
 export type { BenchEntry, BenchFn, BenchOptions, BenchResult, BenchRow } from './bench.js'
 export { measure, runComparison } from './bench.js'
+export { duplexPair } from './duplex-pair.js'
+export { activeHandles, extraHandles, settleEventLoop } from './handles.js'
 export { hex, unhex } from './hex.js'
 export { ManualClock } from './manual-clock.js'
 export type { MemoryAddress, MemoryNetworkOptions } from './memory-udp.js'
 export { MemoryNetwork, MemoryTransport } from './memory-udp.js'
+export { seededRandom } from './random.js'

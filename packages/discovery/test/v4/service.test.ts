@@ -1,6 +1,6 @@
 import { generatePrivateKey } from '@devp2p/crypto'
 import { NodeDB } from '@devp2p/enode'
-import { MemoryNetwork } from '@devp2p/testing'
+import { activeHandles, extraHandles, MemoryNetwork } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Discv4, type LookupStats } from '../../src/v4/index.js'
 import { seeded } from './helpers/raw-node.js'
@@ -30,16 +30,6 @@ async function network(count: number, net = new MemoryNetwork()) {
   await Promise.all(nodes.map((n) => n.start()))
   await Promise.all(nodes.map((n) => n.refresh()))
   return { net, boot, nodes }
-}
-
-/** Handle kinds whose count grew since `before`. */
-function extraHandles(before: Record<string, number>): Record<string, number> {
-  const now: Record<string, number> = {}
-  for (const kind of process.getActiveResourcesInfo()) now[kind] = (now[kind] ?? 0) + 1
-  const extra: Record<string, number> = {}
-  for (const [kind, n] of Object.entries(now))
-    if (n > (before[kind] ?? 0)) extra[kind] = n - (before[kind] ?? 0)
-  return extra
 }
 
 describe('Discv4', () => {
@@ -125,8 +115,7 @@ describe('Discv4', () => {
   })
 
   it('stop() is idempotent and leaves no socket or timer behind (real UDP)', async () => {
-    const before: Record<string, number> = {}
-    for (const kind of process.getActiveResourcesInfo()) before[kind] = (before[kind] ?? 0) + 1
+    const before = activeHandles()
     const a = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
     await a.start()
     const b = new Discv4({

@@ -1,5 +1,6 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode, type NodeIdHex } from '@devp2p/enode'
+import { seededRandom } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -40,17 +41,7 @@ function idAt(base: Uint8Array, d: number, fill: bigint = 0n): Uint8Array {
   return fromBig(toBig(base) ^ (top | (fill & (top - 1n))))
 }
 
-/** A small deterministic PRNG (mulberry32) for fills and rands. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = seededRandom
 
 function randomFill(rand: () => number): bigint {
   let v = 0n

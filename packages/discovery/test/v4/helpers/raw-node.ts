@@ -1,6 +1,6 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
-import { ManualClock, MemoryNetwork, type MemoryTransport } from '@devp2p/testing'
+import { ManualClock, MemoryNetwork, type MemoryTransport, seededRandom } from '@devp2p/testing'
 import {
   type DecodedPacket,
   decodePacket,
@@ -79,7 +79,7 @@ export async function startOurs(
     privateKey: generatePrivateKey(),
     transport: net.bind(ip, 30303),
     clock,
-    random: seeded(7),
+    random: seededRandom(7),
     ...(options.bootnodes ? { bootnodes: options.bootnodes } : {}),
   })
   await disc.start()
@@ -87,16 +87,4 @@ export async function startOurs(
   return disc
 }
 
-/** A small deterministic random source (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export { ManualClock, MemoryNetwork }
+export { ManualClock, MemoryNetwork, seededRandom as seeded }
