@@ -100,7 +100,11 @@ export class NetList {
    */
   contains(ip: string): boolean {
     const bytes = ipToBytes(ip)
-    if (bytes === undefined) return false
+    return bytes !== undefined && this.containsBytes(bytes)
+  }
+
+  /** {@link contains} for an address already parsed by `ipToBytes` (4 or 16 bytes). */
+  containsBytes(bytes: Uint8Array): boolean {
     if (bytes.length === 4) {
       const addr = readWord(bytes, 0)
       const nets = this.#v4
@@ -253,9 +257,13 @@ export function isSpecialNetwork(ip: string): boolean {
  * loopback sender; a LAN address only from a LAN sender.
  */
 export function checkRelayIp(sender: string, ip: string): boolean {
-  if (ipToBytes(ip) === undefined) return false
-  if (UNSPECIFIED.contains(ip) || isSpecialNetwork(ip)) return false
-  if (isLoopback(ip) && !isLoopback(sender)) return false
-  if (isLan(ip) && !isLan(sender)) return false
+  // parsed once each: this runs for every node of every Neighbors packet
+  const addr = ipToBytes(ip)
+  if (addr === undefined) return false
+  if (UNSPECIFIED.containsBytes(addr) || SPECIAL.containsBytes(addr)) return false
+  const from = ipToBytes(sender)
+  const fromLoopback = from !== undefined && LOOPBACK.containsBytes(from)
+  if (LOOPBACK.containsBytes(addr) && !fromLoopback) return false
+  if (LAN.containsBytes(addr) && !(from !== undefined && LAN.containsBytes(from))) return false
   return true
 }
