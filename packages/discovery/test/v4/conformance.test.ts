@@ -248,6 +248,24 @@ describe('endpoint proof', () => {
   })
 })
 
+describe('our external address', () => {
+  it('what ten peers say they see us as becomes our predicted endpoint and our record', async () => {
+    for (let i = 0; i < 10; i++) {
+      const peer = new RawNode(net, `6.0.${i}.1`, clock)
+      peer.send(
+        ping({
+          from: { ip: `6.0.${i}.1`, udp: 30303, tcp: 0 },
+          to: { ip: '9.9.9.9', udp: 30303, tcp: 0 },
+        }),
+        OURS,
+      )
+    }
+    await settle(net)
+    expect(ours.localNode.predictedEndpoint()).toEqual({ ip: '9.9.9.9', port: 30303 })
+    expect(ours.self().ip).toBe('9.9.9.9')
+  })
+})
+
 describe('unsolicited and malformed packets', () => {
   it('unsolicited Neighbors are ignored and never enter the table', async () => {
     await bond()
