@@ -295,7 +295,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     this.#state = 'running'
     await this.#seed()
     this.#scheduleRevalidation()
-    void this.refresh()
+    this.#handle(this.refresh())
     this.#log.info({ id: this.idHex, udp: bound.port }, 'discv4 started')
   }
 
@@ -616,17 +616,24 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     }
     switch (packet.type) {
       case 'ping':
-        void this.#onPing(packet, decoded, from)
+        this.#handle(this.#onPing(packet, decoded, from))
         return
       case 'findnode':
-        void this.#onFindNode(packet, decoded, from)
+        this.#handle(this.#onFindNode(packet, decoded, from))
         return
       case 'enrrequest':
-        void this.#onEnrRequest(decoded, from)
+        this.#handle(this.#onEnrRequest(decoded, from))
         return
       default:
         this.#onReply(packet, decoded, from)
     }
+  }
+
+  /** A packet handler's failure is logged, never an unhandled rejection. */
+  #handle(task: Promise<void>): void {
+    task.catch((err: unknown) => {
+      this.#log.warn({ err: String(err) }, 'discv4 packet handler failed')
+    })
   }
 
   #onReply(packet: Packet, decoded: DecodedPacket, from: UdpAddress): void {
@@ -797,7 +804,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
         if (this.#state === 'running') {
           this.#clock.clearTimeout(this.#refreshTimer)
           this.#refreshTimer = this.#clock.setTimeout(
-            () => void this.refresh(),
+            () => this.#handle(this.refresh()),
             REFRESH_INTERVAL_MS,
           )
         }
@@ -810,7 +817,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     if (this.#state !== 'running') return
     const delay = Math.floor(this.#random() * REVALIDATE_INTERVAL_MS)
     this.#revalidateTimer = this.#clock.setTimeout(() => {
-      void this.#revalidate().finally(() => this.#scheduleRevalidation())
+      this.#handle(this.#revalidate().finally(() => this.#scheduleRevalidation()))
     }, delay)
   }
 
