@@ -578,7 +578,12 @@ export class Server extends EventEmitter<ServerEvents> {
 
   #emit(event: PeerEvent): void {
     for (const push of this.#subscribers.keys()) push(event)
-    this.emit('peer', event)
+    try {
+      this.emit('peer', event)
+    } catch (err) {
+      // a listener's bug must not take the server (or the peer) down with it
+      this.#log.error({ err: String(err), type: event.type }, 'peer event listener threw')
+    }
   }
 
   // ---- connections --------------------------------------------------------------

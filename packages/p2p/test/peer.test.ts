@@ -310,6 +310,28 @@ describe('events and info', () => {
     expect(eventsB.map((e) => e.type)).toEqual(['add'])
   })
 
+  it('a peer listener that throws is logged and changes nothing', async () => {
+    const errors: string[] = []
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (_o: object, m?: string) => errors.push(m ?? ''),
+    }
+    const a = await pool.start({ protocols: [fooProtocol()], logger })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    a.on('peer', () => {
+      throw new Error('listener bug')
+    })
+    const controller = new AbortController()
+    const events = a.subscribeEvents({ signal: controller.signal })[Symbol.asyncIterator]()
+    b.addPeer(a.self())
+    expect((await events.next()).value).toMatchObject({ type: 'add', peer: b.self().idHex })
+    controller.abort()
+    expect(a.peerCount).toBe(1)
+    expect(errors).toContain('peer event listener threw')
+  })
+
   it('subscribeEvents yields add and drop, and ends on abort', async () => {
     const a = await pool.start({ protocols: [fooProtocol()] })
     const b = await pool.start({ protocols: [fooProtocol()] })
