@@ -127,11 +127,45 @@ function stateRow(size: number, data: Uint8Array): BenchEntry[] {
   ]
 }
 
+/** Two states updated and read in turn, as a connection's ingress and egress MACs are. */
+function alternatingRow(size: number, data: Uint8Array): BenchEntry[] {
+  const pair = <T>(make: () => T, step: (s: T) => unknown): (() => unknown) => {
+    const states = [make(), make()]
+    let turn = 0
+    return () => {
+      turn ^= 1
+      return step(states[turn]!)
+    }
+  }
+  const ours = (backend: BackendChoice) => () => {
+    useBackend(backend)
+    const state = new KeccakState().update(b32)
+    useBackend(native)
+    return state
+  }
+  return [
+    { label: 'ours (wasm)', fn: pair(ours(native), (s) => s.update(data).digest()), bytes: size },
+    { label: 'ours (noble)', fn: pair(ours(noble), (s) => s.update(data).digest()), bytes: size },
+    {
+      label: '@ethereumjs/devp2p MAC',
+      fn: pair(
+        () => new MAC(b32),
+        (mac) => {
+          mac.update(data)
+          return mac.digest()
+        },
+      ),
+      bytes: size,
+    },
+  ]
+}
+
 await runComparison('keccak256', [
   { op: 'keccak256 32 B', entries: keccakRow(32, b32) },
   { op: 'keccak256 1 KiB', entries: keccakRow(1024, b1k) },
   { op: 'KeccakState update+digest 32 B', entries: stateRow(32, b32) },
   { op: 'KeccakState update+digest 1 KiB', entries: stateRow(1024, b1k) },
+  { op: 'two KeccakStates in turn, 32 B', entries: alternatingRow(32, b32) },
 ])
 
 // ---- secp256k1 -------------------------------------------------------------------

@@ -8,7 +8,12 @@ import { nobleSecp256k1 } from './secp256k1-noble.js'
 export interface CryptoBackends {
   /** `native`: libsecp256k1 (N-API addon); `noble`: @noble/curves. */
   readonly secp256k1: 'native' | 'noble'
-  /** `wasm`: hash-wasm's keccak; `noble`: @noble/hashes. */
+  /**
+   * `wasm`: WebAssembly — hash-wasm for one-shot `keccak256`, and this package's own
+   * keccak-f[1600] module (keccak-wasm.ts) for {@link KeccakState}s, whose digests of a
+   * running state hash-wasm cannot take cheaply; both load, or neither is used.
+   * `noble`: @noble/hashes for both.
+   */
   readonly keccak: 'wasm' | 'noble'
   /** AES-CTR, SHA-256 and HMAC always come from node:crypto (OpenSSL). */
   readonly aes: 'node:crypto'

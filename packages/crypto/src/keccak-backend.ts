@@ -1,5 +1,13 @@
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { createKeccak, type IHasher } from 'hash-wasm'
+import {
+  DATA_BYTES,
+  DATA_OFFSET,
+  DIGEST_OFFSET,
+  instantiateKeccakWasm,
+  type KeccakWasm,
+  STATE_BYTES,
+} from './keccak-wasm.js'
 
 /** An incremental keccak256 state inside one backend. Internal. */
 export interface KeccakStateImpl {
@@ -18,6 +26,8 @@ export interface KeccakBackend {
 
 /** keccak256('') — the self-test a backend must pass before it is used. */
 const EMPTY_DIGEST_HEX = 'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'
+/** keccak256 of 200 zero bytes: the self-test of the `wasm` backend's running states. */
+const ZEROS_200_DIGEST_HEX = 'e1bb54e1bc3af48d01e5dbfc81015c98152a574f6428c6948aa4837c9c0baad9'
 
 class NobleState implements KeccakStateImpl {
   readonly #hash: ReturnType<typeof keccak_256.create>
@@ -42,84 +52,72 @@ export const nobleKeccak: KeccakBackend = {
   createState: () => new NobleState(keccak_256.create()),
 }
 
-function createWasmBackend(hasher: IHasher): KeccakBackend {
-  // Each hash-wasm hasher owns its own WASM memory (128 KiB), so the whole process
-  // shares this one. A state is a save()d snapshot of the sponge (404 bytes). Snapshots
-  // are never mutated after save() returns them, so a clone can share its snapshot.
-  //
-  // load() and save() cost more than absorbing a short input, so the hasher stays
-  // "owned" by the state that updated it last: further updates of that state skip the
-  // load, and its snapshot is refreshed (saved) only when something else needs the
-  // hasher or the state needs a snapshot (digest, clone). A state also keeps the digest
-  // it computed last until its next update, since RLPx asks for the same digest twice
-  // (the frame-mac of one frame, then the header-mac seed of the next).
-  const initial = hasher.init().save()
-  /** The state whose sponge is live in the hasher, or `undefined` (hasher free). */
-  let owner: WasmState | undefined
+/**
+ * The running states of the `wasm` backend, on this package's own keccak sponge
+ * (keccak-wasm.ts): each state keeps its 200-byte sponge in a JS array and is copied into
+ * the module's single page of memory to be worked on, so a state costs ~480 bytes and a
+ * digest of a running state one copy and one permutation (hash-wasm can only move a
+ * state in and out through `save()`/`load()`, which cost more than the hashing).
+ */
+function createSpongeStates(sponge: KeccakWasm): () => KeccakStateImpl {
+  const memory = new Uint8Array(sponge.memory.buffer)
+  const live = memory.subarray(0, STATE_BYTES)
+  const digestBytes = memory.subarray(DIGEST_OFFSET, DIGEST_OFFSET + 32)
+  const input = memory.subarray(DATA_OFFSET, DATA_OFFSET + DATA_BYTES)
+  // The state whose sponge is in `live`, newer than its own copy; `undefined` when
+  // `live` belongs to nobody. A state that is updated several times in a row (RLPx: one
+  // MAC state per frame) is copied in once and out once.
+  let owner: SpongeState | undefined
 
-  /** Frees the hasher for another use, saving the owner's snapshot if it is stale. */
-  function release(): void {
-    owner?.sync()
-    owner = undefined
-  }
-
-  class WasmState implements KeccakStateImpl {
-    #snapshot: Uint8Array
-    /** The hasher holds data absorbed after #snapshot was taken (only while owner). */
-    #stale = false
-    /** Digest of everything absorbed so far, cached until the next update. */
-    #digest: Uint8Array | undefined
-    constructor(snapshot: Uint8Array, digest?: Uint8Array) {
-      this.#snapshot = snapshot
-      this.#digest = digest
+  class SpongeState implements KeccakStateImpl {
+    /** The sponge (stale while this state is the owner). */
+    readonly #lanes: Uint8Array
+    /** Bytes absorbed into the current block, 0…135. */
+    #pos: number
+    constructor(lanes: Uint8Array, pos: number) {
+      this.#lanes = lanes
+      this.#pos = pos
     }
-    /** Brings #snapshot up to date with the hasher (call only while owner). */
-    sync(): void {
-      if (this.#stale) {
-        this.#snapshot = hasher.save()
-        this.#stale = false
-      }
+    /** Copies the live sponge back (call only while owner). */
+    #save(): void {
+      this.#lanes.set(live)
+    }
+    #own(): void {
+      if (owner === this) return
+      if (owner !== undefined) owner.#save()
+      live.set(this.#lanes)
+      owner = this
     }
     update(data: Uint8Array): void {
-      if (owner !== this) {
-        release()
-        hasher.load(this.#snapshot)
-        owner = this
+      this.#own()
+      let pos = this.#pos
+      for (let at = 0; at < data.length; at += DATA_BYTES) {
+        const length = Math.min(DATA_BYTES, data.length - at)
+        input.set(length === data.length ? data : data.subarray(at, at + length))
+        pos = sponge.absorb(pos, length)
       }
-      hasher.update(data)
-      this.#stale = true
-      this.#digest = undefined
+      this.#pos = pos
     }
     digest(): Uint8Array {
-      let digest = this.#digest
-      if (digest === undefined) {
-        // digest() finalises the hasher, so the sponge must be saved first; the state
-        // itself lives on in its snapshot.
-        if (owner === this) {
-          this.sync()
-          owner = undefined
-        } else {
-          release()
-          hasher.load(this.#snapshot)
-        }
-        digest = hasher.digest('binary')
-        this.#digest = digest
-      }
-      return digest.slice()
+      this.#own()
+      sponge.digest(this.#pos)
+      return digestBytes.slice()
     }
     clone(): KeccakStateImpl {
-      if (owner === this) this.sync()
-      return new WasmState(this.#snapshot, this.#digest)
+      if (owner === this) this.#save()
+      return new SpongeState(this.#lanes.slice(), this.#pos)
     }
   }
 
+  return () => new SpongeState(new Uint8Array(STATE_BYTES), 0)
+}
+
+function createWasmBackend(hasher: IHasher, sponge: KeccakWasm): KeccakBackend {
   return {
     name: 'wasm',
-    hash: (data) => {
-      release()
-      return hasher.init().update(data).digest('binary')
-    },
-    createState: () => new WasmState(initial),
+    // One-shot hashes stay with hash-wasm, a well-kept library made for exactly that.
+    hash: (data) => hasher.init().update(data).digest('binary'),
+    createState: createSpongeStates(sponge),
   }
 }
 
@@ -127,9 +125,15 @@ async function loadWasm(): Promise<
   { backend: KeccakBackend; error?: undefined } | { backend?: undefined; error: unknown }
 > {
   try {
-    const backend = createWasmBackend(await createKeccak(256))
+    const [hasher, sponge] = await Promise.all([createKeccak(256), instantiateKeccakWasm()])
+    const backend = createWasmBackend(hasher, sponge)
     const empty = Buffer.from(backend.hash(new Uint8Array(0))).toString('hex')
     if (empty !== EMPTY_DIGEST_HEX) throw new Error(`wasm keccak self-test failed: ${empty}`)
+    // The sponge: a digest of 200 zero bytes (more than a block) taken mid-stream.
+    const state = backend.createState()
+    state.update(new Uint8Array(200))
+    const zeros = Buffer.from(state.digest()).toString('hex')
+    if (zeros !== ZEROS_200_DIGEST_HEX) throw new Error(`wasm keccak self-test failed: ${zeros}`)
     return { backend }
   } catch (error) {
     return { error }

@@ -24,8 +24,9 @@ export function keccak256(data: Uint8Array): Uint8Array {
  * {@link KeccakState.digest} (the state stays usable), fork it with
  * {@link KeccakState.clone}.
  *
- * With the WASM backend a state costs about 400 bytes: all states share one WASM hasher
- * and each keeps a snapshot of its sponge.
+ * With the WASM backend a state costs about 480 bytes: each keeps its own 200-byte
+ * sponge, and all of them share one small WebAssembly module (this package's own
+ * keccak-f[1600]), so `digest()` costs one permutation of a copy of the sponge.
  *
  * @example
  * ```ts

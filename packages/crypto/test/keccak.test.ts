@@ -136,12 +136,12 @@ describe.each(['wasm', 'noble'] as const)('keccak256 with the %s backend', (back
 describe('KeccakState memory with the wasm backend', () => {
   beforeAll(() => useBackend({ keccak: 'wasm' }))
 
-  it('states share the one WASM hasher: 200 states add far less than 200 × 128 KiB of external memory', () => {
+  it('states share one WASM memory: 200 states add far less than 200 × 128 KiB of external memory', () => {
     const before = process.memoryUsage().external
     const states = Array.from({ length: 200 }, (_, i) => new KeccakState().update(Uint8Array.of(i)))
     const grown = process.memoryUsage().external - before
     expect(states.every((s) => s.backend === 'wasm')).toBe(true)
-    // One hasher per state would add 25 MiB; snapshots are ~400 bytes each (80 KB).
+    // One hash-wasm hasher per state would add 25 MiB; each state keeps a 200-byte sponge.
     expect(grown).toBeLessThan(2 * 1024 * 1024)
     expect(hex(states[7]!.digest())).toBe(hex(ecKeccak256(Uint8Array.of(7))))
   })

@@ -36,6 +36,32 @@ export interface RlpxMessage {
 
 const noop = (): void => {}
 
+const uncork = (stream: Duplex): void => {
+  stream.uncork()
+}
+
+/**
+ * Frames below this size open a coalescing window (see {@link writeCoalesced}). Larger
+ * ones gain nothing from it, and a corked frame near the high-water mark would make
+ * `write()` report back-pressure (and the writer wait for `'drain'`) on every frame.
+ */
+const COALESCE_BELOW_BYTES = 4096
+
+/**
+ * `stream.write(chunk)`, coalesced with the other writes of this tick: a small write
+ * corks the stream and a `process.nextTick` uncorks it, so frames written in one go (a
+ * burst of small messages, an ack and the Hello after it) leave in one `writev` syscall
+ * instead of one each. Back-pressure is unchanged: the result is `write()`'s.
+ * @internal
+ */
+export function writeCoalesced(stream: Duplex, chunk: Uint8Array): boolean {
+  if (stream.writableCorked === 0 && chunk.length < COALESCE_BELOW_BYTES) {
+    stream.cork()
+    process.nextTick(uncork, stream)
+  }
+  return stream.write(chunk)
+}
+
 /** The p2p base protocol's Disconnect code, the one message read raw if it does not decompress. */
 const DISCONNECT_CODE = 0x01
 
@@ -223,7 +249,7 @@ export class RlpxConnection {
       return Promise.reject(this.#fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
     }
     const frame = this.#codec.encode(code, data)
-    if (stream.write(frame)) return Promise.resolve()
+    if (writeCoalesced(stream, frame)) return Promise.resolve()
     this.#draining = true
     const drained = new Promise<void>((resolve, reject) => {
       const done = (err?: RlpxError): void => {

@@ -1,5 +1,5 @@
 import { type Cipher, createCipheriv, type Decipher } from 'node:crypto'
-import { equalBytes, type KeccakState } from '@devp2p/crypto'
+import type { KeccakState } from '@devp2p/crypto'
 import { MAC_BYTES, MAX_FRAME_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
 import type { Secrets } from './secrets.js'
@@ -26,6 +26,13 @@ export class FrameCodec {
   readonly #macCipher: Cipher
   readonly #egressMac: KeccakState
   readonly #ingressMac: KeccakState
+  /**
+   * The digest of each MAC state as it stands (32 bytes; the header-mac seed takes the
+   * first 16): after a frame it is that frame's frame-mac, so it is kept rather than
+   * asked of the state again.
+   */
+  #egressDigest: Uint8Array
+  #ingressDigest: Uint8Array
   /** Size of the frame whose header was decoded last; -1 when a header is due. */
   #pendingSize = -1
 
@@ -35,6 +42,8 @@ export class FrameCodec {
     this.#macCipher = createCipheriv('aes-256-ecb', secrets.mac, null).setAutoPadding(false)
     this.#egressMac = secrets.egressMac
     this.#ingressMac = secrets.ingressMac
+    this.#egressDigest = this.#egressMac.digest()
+    this.#ingressDigest = this.#ingressMac.digest()
   }
 
   /**
@@ -69,11 +78,12 @@ export class FrameCodec {
     plain.fill(0, 16 + size, 16 + padded)
     const cipher = this.#egressAes.update(plain)
     const frame = Buffer.allocUnsafe(32 + padded + MAC_BYTES)
-    frame.set(cipher.subarray(0, 16), 0)
-    frame.set(this.#headerMac(this.#egressMac, cipher.subarray(0, 16)), 16)
-    const body = cipher.subarray(16)
-    frame.set(body, 32)
-    frame.set(this.#frameMac(this.#egressMac, body), 32 + padded)
+    cipher.copy(frame, 0, 0, 16)
+    copyTag(this.#headerMac(this.#egressMac, this.#egressDigest, cipher), frame, 16)
+    cipher.copy(frame, 32, 16)
+    const tag = this.#frameMac(this.#egressMac, cipher.subarray(16))
+    this.#egressDigest = tag
+    copyTag(tag, frame, 32 + padded)
     return frame
   }
 
@@ -85,12 +95,11 @@ export class FrameCodec {
    *   size exceeds `maxFrameBytes`.
    */
   decodeHeader(header: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number {
-    const ciphertext = header.subarray(0, 16)
-    const expected = this.#headerMac(this.#ingressMac, ciphertext)
-    if (!equalBytes(expected, header.subarray(16, 32))) {
+    const expected = this.#headerMac(this.#ingressMac, this.#ingressDigest, header)
+    if (!tagMatches(expected, header, 16)) {
       throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
     }
-    const plain = this.#ingressAes.update(ciphertext)
+    const plain = this.#ingressAes.update(header.subarray(0, 16))
     const size = (plain[0]! << 16) | (plain[1]! << 8) | plain[2]!
     // geth ignores header-data (capability-id, context-id) and so do we.
     if (size > maxFrameBytes) {
@@ -111,26 +120,52 @@ export class FrameCodec {
     const padded = rest.length - MAC_BYTES
     const ciphertext = rest.subarray(0, padded)
     const expected = this.#frameMac(this.#ingressMac, ciphertext)
-    if (!equalBytes(expected, rest.subarray(padded))) {
+    if (!tagMatches(expected, rest, padded)) {
       throw new RlpxError('MAC_MISMATCH', 'frame-mac does not verify')
     }
+    this.#ingressDigest = expected
     this.#pendingSize = -1
     const plain = this.#ingressAes.update(ciphertext)
     return readCode(plain.subarray(0, size))
   }
 
-  #headerMac(mac: KeccakState, headerCiphertext: Uint8Array): Uint8Array {
-    const seed = this.#macCipher.update(mac.digest().subarray(0, 16))
-    for (let i = 0; i < 16; i++) seed[i]! ^= headerCiphertext[i]!
-    return mac.update(seed).digest().subarray(0, 16)
+  /**
+   * header-mac: `seed = aes(mac-secret, digest[:16]) ⊕ header-ciphertext`, then the digest
+   * of the state updated with it. `digest` is the state's digest before the update;
+   * `header` holds the 16 bytes of header ciphertext at its start.
+   *
+   * @returns the new 32-byte digest; the tag is its first 16 bytes.
+   */
+  #headerMac(mac: KeccakState, digest: Uint8Array, header: Uint8Array): Uint8Array {
+    const seed = this.#macCipher.update(digest.subarray(0, 16))
+    for (let i = 0; i < 16; i++) seed[i]! ^= header[i]!
+    return mac.update(seed).digest()
   }
 
+  /**
+   * frame-mac: the state updated with the body ciphertext gives `prev`; then
+   * `seed = aes(mac-secret, prev[:16]) ⊕ prev[:16]` and the digest after that update.
+   *
+   * @returns the new 32-byte digest; the tag is its first 16 bytes.
+   */
   #frameMac(mac: KeccakState, bodyCiphertext: Uint8Array): Uint8Array {
-    const prev = mac.update(bodyCiphertext).digest().subarray(0, 16)
-    const seed = this.#macCipher.update(prev)
+    const prev = mac.update(bodyCiphertext).digest()
+    const seed = this.#macCipher.update(prev.subarray(0, 16))
     for (let i = 0; i < 16; i++) seed[i]! ^= prev[i]!
-    return mac.update(seed).digest().subarray(0, 16)
+    return mac.update(seed).digest()
   }
+}
+
+/** Copies the 16-byte tag (a digest's first half) into `out` at `at`. */
+function copyTag(digest: Uint8Array, out: Uint8Array, at: number): void {
+  for (let i = 0; i < MAC_BYTES; i++) out[at + i] = digest[i]!
+}
+
+/** Whether `received[at…at+16]` is the tag of `digest`, compared in constant time. */
+function tagMatches(digest: Uint8Array, received: Uint8Array, at: number): boolean {
+  let diff = 0
+  for (let i = 0; i < MAC_BYTES; i++) diff |= digest[i]! ^ received[at + i]!
+  return diff === 0
 }
 
 function codeLength(code: number): number {

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
-import { type ConnectionOptions, RlpxConnection } from './connection.js'
+import { type ConnectionOptions, RlpxConnection, writeCoalesced } from './connection.js'
 import {
   ECIES_MIN_PACKET_BYTES,
   HANDSHAKE_TIMEOUT_MS,
@@ -111,7 +111,8 @@ export async function recipientHandshake(
       nonce: keys.nonce,
       format: message.format,
     })
-    stream.write(ack)
+    // Coalesced: the caller's first message (Hello) usually follows in this tick.
+    writeCoalesced(stream, ack)
     return deriveSecrets({
       initiator: false,
       ephemeralPrivateKey: keys.ephemeralPrivateKey,

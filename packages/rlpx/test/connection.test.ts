@@ -24,6 +24,33 @@ async function pair(): Promise<[RlpxConnection, RlpxConnection]> {
 }
 
 describe('RlpxConnection', () => {
+  it('coalesces the frames written in one tick: corked until the next tick, then all in order', async () => {
+    const [sa, sb] = duplexPair()
+    const keyB = generatePrivateKey()
+    const [a, b] = await Promise.all([
+      initiatorHandshake(sa, {
+        privateKey: generatePrivateKey(),
+        remotePublicKey: publicKeyFromPrivate(keyB),
+      }),
+      recipientHandshake(sb, { privateKey: keyB }),
+    ])
+    const writes = Array.from({ length: 20 }, (_, i) => a.writeMsg(0x10 + i, Uint8Array.of(i)))
+    // nothing has reached the stream's _write yet: all 20 frames wait in its buffer
+    expect(sa.writableCorked).toBe(1)
+    expect(sa.writableLength).toBe(20 * (32 + 16 + 16))
+    await Promise.all(writes)
+    await new Promise((resolve) => process.nextTick(resolve))
+    expect(sa.writableCorked).toBe(0)
+    for (let i = 0; i < 20; i++) {
+      const msg = await b.readMsg()
+      expect([msg.code, ...msg.payload]).toEqual([0x10 + i, i])
+    }
+    // a later write is not left corked either
+    await a.writeMsg(0x01, Uint8Array.of(1))
+    expect((await b.readMsg()).code).toBe(0x01)
+    await Promise.all([a.close(), b.close()])
+  })
+
   it('round-trips arbitrary codes and payloads (property)', async () => {
     const [a, b] = await pair()
     await fc.assert(
