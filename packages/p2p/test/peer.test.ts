@@ -7,14 +7,19 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   DisconnectReason,
   expectMsg,
-  type MsgReadWriter,
   type Peer,
   type PeerEvent,
   type Protocol,
   send,
 } from '../src/index.ts'
 import { helloPayload, rawJoin } from './helpers/raw-peer.ts'
-import { deferred, fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
+import {
+  fooProtocol,
+  holdingProtocol,
+  nextEvent,
+  peerCount,
+  ServerPool,
+} from './helpers/servers.ts'
 
 const pool = new ServerPool()
 afterEach(() => pool.stopAll())
@@ -87,23 +92,12 @@ describe('multiplexing', () => {
   })
 
   it('a write outside the protocol length throws RangeError', async () => {
-    let rw: MsgReadWriter | undefined
-    const ready = deferred()
-    const proto: Protocol = {
-      name: 'foo',
-      version: 1,
-      length: 2,
-      run: async (peer, r) => {
-        rw = r
-        ready.resolve()
-        await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
-      },
-    }
-    const a = await pool.start({ protocols: [proto] })
-    const b = await pool.start({ protocols: [{ ...proto }] })
+    const held = holdingProtocol({ length: 2 })
+    const a = await pool.start({ protocols: [held.protocol] })
+    const b = await pool.start({ protocols: [{ ...held.protocol }] })
     b.addPeer(a.self())
-    await ready.promise
-    expect(() => rw!.writeMsg({ code: 2, payload: Uint8Array.of(0x80) })).toThrow(RangeError)
+    const { rw } = await held.ready
+    expect(() => rw.writeMsg({ code: 2, payload: Uint8Array.of(0x80) })).toThrow(RangeError)
   })
 })
 
@@ -120,35 +114,20 @@ describe('protocol failures', () => {
     }
     const hub = await pool.start({ protocols: [fragile] })
     const good = await pool.start({ protocols: [fooProtocol()], name: 'good' })
-    let goodRw: MsgReadWriter | undefined
-    const goodReady = deferred()
-    const good2 = await pool.start({
-      name: 'good2',
-      protocols: [
-        {
-          name: 'foo',
-          version: 1,
-          length: 1,
-          run: async (peer, rw) => {
-            goodRw = rw
-            goodReady.resolve()
-            await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
-          },
-        },
-      ],
-    })
+    const held = holdingProtocol()
+    const good2 = await pool.start({ name: 'good2', protocols: [held.protocol] })
     const bad = await pool.start({ protocols: [fooProtocol()], name: 'bad' })
     void good
     good2.addPeer(hub.self())
-    await goodReady.promise
+    const { rw: goodRw } = await held.ready
     const dropped = nextEvent(hub, (e) => e.type === 'drop')
     bad.addPeer(hub.self())
     const drop = await dropped
     expect(drop.peer).toBe(bad.self().idHex)
     expect(drop.reason).toBe(DisconnectReason.SubprotocolError)
     expect(hub.peers().map((p) => p.name)).toEqual(['good2'])
-    await send(goodRw!, 0, 'foo')
-    await expectMsg(goodRw!, 0, 'bar')
+    await send(goodRw, 0, 'foo')
+    await expectMsg(goodRw, 0, 'bar')
   })
 
   it('a run() that returns ends the peer with "client quitting"; a decode error is a breach', async () => {
@@ -267,28 +246,14 @@ describe('events and info', () => {
     const eventsB: PeerEvent[] = []
     a.on('peer', (e) => eventsA.push(e))
     b.on('peer', (e) => eventsB.push(e))
-    let rw: MsgReadWriter | undefined
-    const ready = deferred()
-    const c = await pool.start({
-      protocols: [
-        {
-          name: 'foo',
-          version: 1,
-          length: 1,
-          run: async (peer, r) => {
-            rw = r
-            ready.resolve()
-            await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
-          },
-        },
-      ],
-    })
+    const held = holdingProtocol()
+    const c = await pool.start({ protocols: [held.protocol] })
     c.addPeer(a.self())
     b.addPeer(a.self())
-    await ready.promise
+    const { rw } = await held.ready
     await Promise.all([peerCount(a, 2), peerCount(b, 1)])
     const sent = nextEvent(a, (e) => e.type === 'msgsend')
-    await send(rw!, 0, 'foo')
+    await send(rw, 0, 'foo')
     await sent // a received "foo" before it sent "bar"
     const recv = eventsA.find((e) => e.type === 'msgrecv')
     expect(recv).toEqual({
@@ -306,7 +271,7 @@ describe('events and info', () => {
       msgCode: 0,
       msgSize: 4,
     })
-    await expectMsg(rw!, 0, 'bar')
+    await expectMsg(rw, 0, 'bar')
     expect(eventsB.map((e) => e.type)).toEqual(['add'])
   })
 

@@ -1,7 +1,13 @@
 import { t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectMsg, type MsgReadWriter, type Peer, send } from '../src/index.ts'
-import { fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
+import { expectMsg, send } from '../src/index.ts'
+import {
+  fooProtocol,
+  holdingProtocol,
+  nextEvent,
+  peerCount,
+  ServerPool,
+} from './helpers/servers.ts'
 
 const pool = new ServerPool()
 afterEach(() => pool.stopAll())
@@ -9,35 +15,15 @@ afterEach(() => pool.stopAll())
 describe('Server', () => {
   it('connects two servers with addPeer and runs the shared protocol', async () => {
     const a = await pool.start({ protocols: [fooProtocol()] })
-    let rwB: MsgReadWriter | undefined
-    let peerB: Peer | undefined
-    const ready = new Promise<void>((resolve) => {
-      void pool
-        .start({
-          protocols: [
-            {
-              name: 'foo',
-              version: 1,
-              length: 1,
-              run: async (peer, rw) => {
-                rwB = rw
-                peerB = peer
-                resolve()
-                await new Promise<void>((done) =>
-                  peer.signal.addEventListener('abort', () => done()),
-                )
-              },
-            },
-          ],
-        })
-        .then((b) => b.addPeer(a.nodeInfo().enode))
-    })
-    await ready
-    await send(rwB!, 0, 'foo')
-    const reply = await expectMsg(rwB!, 0, 'bar')
+    const held = holdingProtocol()
+    const b = await pool.start({ protocols: [held.protocol] })
+    b.addPeer(a.nodeInfo().enode)
+    const { peer: peerB, rw: rwB } = await held.ready
+    await send(rwB, 0, 'foo')
+    const reply = await expectMsg(rwB, 0, 'bar')
     expect(reply.decode(t.string)).toBe('bar')
-    expect(peerB!.name).toBe('test-0')
-    expect(peerB!.inbound).toBe(false)
+    expect(peerB.name).toBe('test-0')
+    expect(peerB.inbound).toBe(false)
     await peerCount(a, 1)
     expect(a.peers()[0]!.inbound).toBe(true)
   })

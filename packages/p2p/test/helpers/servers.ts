@@ -2,6 +2,8 @@ import { generatePrivateKey } from '@devp2p/crypto'
 import { t } from '@devp2p/rlp'
 import {
   type Msg,
+  type MsgReadWriter,
+  type Peer,
   type PeerEvent,
   type Protocol,
   Server,
@@ -68,17 +70,27 @@ export function fooProtocol(options: { version?: number; received?: string[] } =
   }
 }
 
-/** A protocol whose `run` hands its rw to the test. */
-export function captureProtocol(
-  name: string,
-  version: number,
-  length: number,
-  onRun: (
-    peer: Parameters<Protocol['run']>[0],
-    rw: Parameters<Protocol['run']>[1],
-  ) => Promise<void>,
-): Protocol {
-  return { name, version, length, run: onRun }
+/**
+ * A protocol whose `run` hands its peer and rw to the test (the first peer's resolve
+ * `ready`) and then holds the connection open until the peer drops.
+ */
+export function holdingProtocol(
+  options: { name?: string; version?: number; length?: number } = {},
+): { protocol: Protocol; ready: Promise<{ peer: Peer; rw: MsgReadWriter }> } {
+  let resolve: (value: { peer: Peer; rw: MsgReadWriter }) => void = () => {}
+  const ready = new Promise<{ peer: Peer; rw: MsgReadWriter }>((r) => {
+    resolve = r
+  })
+  const protocol: Protocol = {
+    name: options.name ?? 'foo',
+    version: options.version ?? 1,
+    length: options.length ?? 1,
+    async run(peer, rw) {
+      resolve({ peer, rw })
+      await new Promise<void>((done) => peer.signal.addEventListener('abort', () => done()))
+    },
+  }
+  return { protocol, ready }
 }
 
 export type { Msg }
