@@ -89,7 +89,19 @@ const bNodes = Array.from({ length: VARIANTS }, (_, i) =>
 const yPeers = Array.from({ length: VARIANTS }, (_, i) => ({ ...y.peerInfo, tcpPort: 30_000 + i }))
 let sent = 0
 const oursPing = (): Promise<unknown> => a.ping(bNodes[sent++ % VARIANTS]!).catch(countLoss)
-const theirPing = (): Promise<unknown> => x.ping(yPeers[sent++ % VARIANTS]!).catch(countLoss)
+/**
+ * Their ping promise can stay pending forever when their per-address cache hands out a
+ * promise whose request was replaced; a lost round trip must not hang the bench.
+ */
+function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer')), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}
+const theirPing = (): Promise<unknown> =>
+  within(x.ping(yPeers[sent++ % VARIANTS]!), 2_000).catch(countLoss)
 
 function row(op: string, wrap: (fn: () => Promise<unknown>) => () => Promise<unknown>): BenchRow {
   const entries: BenchEntry[] = backends.map((backend) => ({
