@@ -268,6 +268,23 @@ export class Discv4 extends EventEmitter<Discv4Events> {
 
   async #startInner(): Promise<void> {
     this.#state = 'starting'
+    try {
+      await this.#open()
+    } catch (err) {
+      // nothing half-open stays behind: a failed start closes what it opened
+      this.#state = 'stopped'
+      await this.#transport?.close().catch(noop)
+      if (this.#ownsDb) await this.#db?.close().catch(noop)
+      throw err
+    }
+    this.#state = 'running'
+    await this.#seed()
+    this.#scheduleRevalidation()
+    this.#handle(this.refresh())
+    this.#log.info({ id: this.idHex, udp: this.#transport!.address.port }, 'discv4 started')
+  }
+
+  async #open(): Promise<void> {
     if (!this.#db) {
       this.#db = await NodeDB.open({ clock: this.#clock, logger: this.#log })
       this.#ownsDb = true
@@ -292,11 +309,6 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     }
     this.#table = new Table({ self: this.id, rand: this.#random })
     this.#transport.onMessage((bytes, from) => this.#onMessage(bytes, from))
-    this.#state = 'running'
-    await this.#seed()
-    this.#scheduleRevalidation()
-    this.#handle(this.refresh())
-    this.#log.info({ id: this.idHex, udp: bound.port }, 'discv4 started')
   }
 
   /** Stops every loop and request and closes the socket (and the database it opened). Idempotent. */

@@ -42,9 +42,13 @@ export class UdpTransport implements DatagramTransport {
     const socket = createSocket({ type: ipv6 ? 'udp6' : 'udp4', reuseAddr: false })
     const transport = new UdpTransport(socket)
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
+      const fail = (err: Error): void => {
+        // a socket that could not bind is still a handle: close it before reporting
+        socket.close(() => reject(err))
+      }
+      socket.once('error', fail)
       socket.bind({ port, address: host }, () => {
-        socket.off('error', reject)
+        socket.off('error', fail)
         resolve()
       })
     })

@@ -1,6 +1,6 @@
 import { generatePrivateKey } from '@devp2p/crypto'
 import { NodeDB } from '@devp2p/enode'
-import { activeHandles, extraHandles, MemoryNetwork } from '@devp2p/testing'
+import { activeHandles, extraHandles, MemoryNetwork, settleEventLoop } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Discv4, type LookupStats } from '../../src/v4/index.js'
 import { seeded } from './helpers/raw-node.js'
@@ -112,6 +112,21 @@ describe('Discv4', () => {
     expect(again.tableSize).toBeGreaterThanOrEqual(Math.min(known, 4))
     await again.stop()
     await db.close()
+  })
+
+  it('a start that cannot bind rejects and leaves nothing open', async () => {
+    const a = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    running.push(a)
+    await a.start()
+    const before = activeHandles()
+    const clash = new Discv4({
+      privateKey: generatePrivateKey(),
+      listenAddr: `127.0.0.1:${a.address.port}`,
+    })
+    await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    await clash.stop()
+    await settleEventLoop()
+    expect(extraHandles(before)).toEqual({})
   })
 
   it('stop() is idempotent and leaves no socket or timer behind (real UDP)', async () => {
