@@ -1,3 +1,4 @@
+import { equalBytes } from '@devp2p/crypto'
 import { decodeAs, encode, type RlpInput, type Schema } from '@devp2p/rlp'
 import { P2pError } from './errors.js'
 
@@ -85,12 +86,6 @@ export interface ExpectMsgOptions {
   timeoutMs?: number
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /**
  * Reads one message and checks its code and, when `content` is given, that its payload
  * is exactly `encode(content)`, as geth's `p2p.ExpectMsg`. Returns the message.
@@ -121,7 +116,7 @@ export async function expectMsg(
   if (msg.code !== code) {
     throw new P2pError('UNEXPECTED_MESSAGE', `expected message code ${code}, got ${msg.code}`)
   }
-  if (content !== undefined && !sameBytes(msg.payload, encode(content))) {
+  if (content !== undefined && !equalBytes(msg.payload, encode(content))) {
     throw new P2pError('UNEXPECTED_MESSAGE', `message ${code} has unexpected content`)
   }
   return msg

@@ -37,6 +37,27 @@ export interface PeerEvent {
   readonly remoteAddress?: string
 }
 
+const noop = (): void => {}
+
+/**
+ * @internal Sends Disconnect with `reason`, giving it {@link DISCONNECT_WRITE_TIMEOUT_MS}
+ * to leave (a peer that stopped reading must not hold up the close). Never rejects.
+ */
+export async function sendDisconnect(
+  conn: RlpxConnection,
+  reason: DisconnectReason,
+  clock: Clock,
+): Promise<void> {
+  let timer: TimerHandle | undefined
+  await Promise.race([
+    conn.writeMsg(DISCONNECT_MSG, encodeDisconnect(reason)).catch(noop),
+    new Promise<void>((resolve) => {
+      timer = clock.setTimeout(resolve, DISCONNECT_WRITE_TIMEOUT_MS)
+    }),
+  ])
+  clock.clearTimeout(timer)
+}
+
 /** `peersInfo()` entries, in geth's `admin_peers` shape. */
 export interface PeerInfo {
   readonly enr?: string
@@ -71,8 +92,6 @@ export interface PeerInit {
   /** Called for `msgsend`/`msgrecv` when message events are on. */
   readonly onMsgEvent?: ((event: PeerEvent) => void) | undefined
 }
-
-const noop = (): void => {}
 
 /** One sub-protocol's view of the peer: codes relative to its offset. */
 class ProtoRW implements MsgReadWriter {
@@ -288,21 +307,10 @@ export class Peer {
       this.#conn.error === undefined
     ) {
       const reason = disconnectReasonFor(err)
-      await this.#sendDisconnect(reason)
+      await sendDisconnect(this.#conn, reason, this.#clock)
     }
     await this.#conn.close()
     return err
-  }
-
-  async #sendDisconnect(reason: DisconnectReason): Promise<void> {
-    let timer: TimerHandle | undefined
-    await Promise.race([
-      this.#conn.writeMsg(DISCONNECT_MSG, encodeDisconnect(reason)).catch(noop),
-      new Promise<void>((resolve) => {
-        timer = this.#clock.setTimeout(resolve, DISCONNECT_WRITE_TIMEOUT_MS)
-      }),
-    ])
-    this.#clock.clearTimeout(timer)
   }
 
   #end(err: unknown): void {

@@ -1,5 +1,5 @@
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net'
-import { isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { equalBytes, isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import {
   type Clock,
   ENode,
@@ -28,7 +28,6 @@ import {
   DISCONNECT_MSG,
   decodeDisconnect,
   decodeHello,
-  encodeDisconnect,
   encodeHello,
   HELLO_MSG,
   type Hello,
@@ -37,7 +36,7 @@ import { matchProtocols } from './caps.js'
 import { DialScheduler } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { ExpiringSet } from './expiring-set.js'
-import { Peer, type PeerEvent, type PeerInfo } from './peer.js'
+import { Peer, type PeerEvent, type PeerInfo, sendDisconnect } from './peer.js'
 import { checkProtocol, type NodeSource, type Protocol } from './protocol.js'
 
 /** Handshakes in progress at most, per direction (geth: 50). */
@@ -127,17 +126,6 @@ function toNode(node: NodeLike, what: string): ENode {
 function address(ip: string | undefined, port: number | undefined): string {
   if (ip === undefined) return ''
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
-}
-
-function isZero(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false
-  return true
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /**
@@ -703,10 +691,10 @@ export class Server extends EventEmitter<ServerEvents> {
       // as geth: snappy starts right after a valid Hello, so even a Disconnect for a
       // failed check below is compressed
       conn.setSnappy(hello.version >= 5)
-      if (hello.id.length !== 64 || isZero(hello.id)) {
+      if (hello.id.length !== 64 || hello.id.every((b) => b === 0)) {
         throw P2pError.local(DisconnectReason.InvalidIdentity, 'hello carries no valid node id')
       }
-      if (!sameBytes(hello.id, remoteKey)) {
+      if (!equalBytes(hello.id, remoteKey)) {
         throw P2pError.local(
           DisconnectReason.UnexpectedIdentity,
           'hello id differs from the RLPx key',
@@ -823,15 +811,7 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     const remote = err instanceof P2pError && err.code === 'REMOTE_DISCONNECT'
     if (!remote && conn.error === undefined) {
-      const reason = disconnectReasonFor(err)
-      let timer: TimerHandle | undefined
-      await Promise.race([
-        conn.writeMsg(DISCONNECT_MSG, encodeDisconnect(reason)).catch(() => {}),
-        new Promise<void>((resolve) => {
-          timer = this.#clock.setTimeout(resolve, 1000)
-        }),
-      ])
-      this.#clock.clearTimeout(timer)
+      await sendDisconnect(conn, disconnectReasonFor(err), this.#clock)
     }
     await conn.close()
   }

@@ -1,4 +1,4 @@
-import { isValidPrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
+import { equalBytes, isValidPrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
 import {
   type Clock,
   checkRelayIp,
@@ -11,6 +11,7 @@ import {
   NodeDB,
   type NodeId,
   type NodeIdHex,
+  nodeIdFromHex,
   nodeIdFromPublicKey,
   nodeIdHex,
   parseNode,
@@ -519,7 +520,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     const key = this.#bondKey(id, ip)
     const cached = this.#bonds.get(key)
     if (cached) return cached
-    const nodeId = hexToId(id)
+    const nodeId = nodeIdFromHex(id)
     const [pingReceived, pongReceived] = await Promise.all([
       this.#db!.lastPing(nodeId, ip).catch(() => undefined),
       this.#db!.lastPong(nodeId, ip).catch(() => undefined),
@@ -1010,14 +1011,4 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       this.#abort.signal.addEventListener('abort', done, { once: true })
     })
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-function hexToId(hex: NodeIdHex): NodeId {
-  return Uint8Array.from(Buffer.from(hex, 'hex'))
 }
