@@ -1,13 +1,6 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hash,
-  randomFillSync,
-  timingSafeEqual,
-} from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, hash, timingSafeEqual } from 'node:crypto'
 import { secp } from './backend.js'
-import { assertBytes, asUint8Array } from './bytes.js'
+import { assertBytes, asUint8Array, randomFill } from './bytes.js'
 import {
   ECIES_IV_BYTES,
   ECIES_MAC_BYTES,
@@ -70,7 +63,7 @@ export function eciesEncrypt(
     UNCOMPRESSED_PUBLIC_KEY_BYTES,
     UNCOMPRESSED_PUBLIC_KEY_BYTES + ECIES_IV_BYTES,
   )
-  randomFillSync(iv)
+  randomFill(iv)
   // CTR mode has no padding and final() is empty, so update() gives the whole ciphertext.
   out.set(createCipheriv('aes-128-ctr', encKey, iv).update(plaintext), macStart - plaintext.length)
   encKey.fill(0)

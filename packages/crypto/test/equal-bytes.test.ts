@@ -48,3 +48,38 @@ describe('randomBytes', () => {
     expect(() => randomBytes(1.5)).toThrow(RangeError)
   })
 })
+
+describe('randomBytes from the pool', () => {
+  it('never hands out the same bytes twice or zeroed bytes, across many refills', () => {
+    const seen = new Set<string>()
+    const counts = new Array<number>(256).fill(0)
+    // 3,000 draws of 32 bytes: about 24 refills of the 4 KiB pool
+    for (let i = 0; i < 3000; i++) {
+      const r = randomBytes(32)
+      const key = Buffer.from(r).toString('hex')
+      expect(seen.has(key)).toBe(false)
+      seen.add(key)
+      for (const b of r) counts[b]!++
+    }
+    // 96,000 bytes: each value is expected 375 times; a stuck or zeroed region is far off
+    expect(Math.min(...counts)).toBeGreaterThan(250)
+    expect(Math.max(...counts)).toBeLessThan(500)
+  })
+
+  it('returns arrays that own their memory, so wiping one touches nothing else', () => {
+    const a = randomBytes(32)
+    const b = randomBytes(16)
+    expect(a.byteOffset).toBe(0)
+    expect(a.buffer.byteLength).toBe(32)
+    expect(b.buffer.byteLength).toBe(16)
+    const copy = b.slice()
+    a.fill(0)
+    expect(b).toEqual(copy)
+  })
+
+  it('serves requests larger than the pooled size straight from the OS', () => {
+    const big = randomBytes(4097)
+    expect(big.length).toBe(4097)
+    expect(big.some((x) => x !== 0)).toBe(true)
+  })
+})
