@@ -42,8 +42,12 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array
   return new Uint8Array(out.buffer, out.byteOffset, out.length)
 }
 
-/** Compresses a payload as one raw snappy block (what devp2p v5 uses). */
+/**
+ * Compresses a payload as one raw snappy block (what devp2p v5 uses). The output is
+ * copied into a V8 buffer: snappy's default, an external buffer with a finalizer, is
+ * 3× slower at 1 KiB and 10× at 1 MiB here, as the finalizers pile up for the GC.
+ */
 export function snappyCompress(data: Uint8Array): Uint8Array {
-  const out = compressSync(data)
+  const out = compressSync(data, { copyOutputData: true })
   return new Uint8Array(out.buffer, out.byteOffset, out.length)
 }
