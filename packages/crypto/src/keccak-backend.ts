@@ -14,6 +14,8 @@ export interface KeccakStateImpl {
   update(data: Uint8Array): void
   /** Digest of everything so far; the state stays usable. */
   digest(): Uint8Array
+  /** The same digest, written to `out` at `offset`. */
+  digestInto(out: Uint8Array, offset: number): void
   clone(): KeccakStateImpl
 }
 
@@ -39,6 +41,9 @@ class NobleState implements KeccakStateImpl {
   }
   digest(): Uint8Array {
     return this.#hash.clone().digest()
+  }
+  digestInto(out: Uint8Array, offset: number): void {
+    out.set(this.digest(), offset)
   }
   clone(): KeccakStateImpl {
     return new NobleState(this.#hash.clone())
@@ -102,6 +107,11 @@ function createSpongeStates(sponge: KeccakWasm): () => KeccakStateImpl {
       this.#own()
       sponge.digest(this.#pos)
       return digestBytes.slice()
+    }
+    digestInto(out: Uint8Array, offset: number): void {
+      this.#own()
+      sponge.digest(this.#pos)
+      out.set(digestBytes, offset)
     }
     clone(): KeccakStateImpl {
       if (owner === this) this.#save()

@@ -70,6 +70,21 @@ export class KeccakState {
     return this.#impl.digest()
   }
 
+  /**
+   * {@link KeccakState.digest}, written into `out` at `offset` instead of a new array:
+   * for hot paths that keep their digests in a buffer of their own.
+   *
+   * @throws TypeError when `out` is not a `Uint8Array`.
+   * @throws RangeError when the 32 bytes do not fit in `out` at `offset`.
+   */
+  digestInto(out: Uint8Array, offset = 0): void {
+    assertBytes(out, 'out')
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + 32 > out.length) {
+      throw new RangeError(`a 32-byte digest does not fit in ${out.length} bytes at ${offset}`)
+    }
+    this.#impl.digestInto(out, offset)
+  }
+
   /** An independent copy: updating one does not affect the other. */
   clone(): KeccakState {
     const copy = new KeccakState()

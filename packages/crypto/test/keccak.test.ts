@@ -60,6 +60,23 @@ describe.each(['wasm', 'noble'] as const)('keccak256 with the %s backend', (back
     )
   })
 
+  it('KeccakState.digestInto writes the digest at an offset, leaves the rest and the state alone', () => {
+    const state = new KeccakState().update(utf8('abc'))
+    const out = new Uint8Array(40).fill(0xee)
+    state.digestInto(out, 5)
+    expect(hex(out.subarray(5, 37))).toBe(
+      '4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45',
+    )
+    expect([...out.subarray(0, 5), ...out.subarray(37)].every((b) => b === 0xee)).toBe(true)
+    // the state goes on, as after digest()
+    state.update(utf8('d'))
+    state.digestInto(out)
+    expect(hex(out.subarray(0, 32))).toBe(hex(ecKeccak256(utf8('abcd'))))
+    expect(() => state.digestInto(out, 9)).toThrow(RangeError)
+    expect(() => state.digestInto(new Uint8Array(31))).toThrow(RangeError)
+    expect(() => state.digestInto([] as unknown as Uint8Array)).toThrow(TypeError)
+  })
+
   it('KeccakState: any split into updates gives keccak256 of the concatenation, at every step', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 12 }), (chunks) => {
