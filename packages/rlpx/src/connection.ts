@@ -291,6 +291,7 @@ export class RlpxConnection {
       this.#stream.destroy()
     }
     this.#reader.fail(this.#error)
+    this.#codec.wipe()
     return this.#error
   }
 
@@ -305,6 +306,7 @@ export class RlpxConnection {
       () => new RlpxError('CONNECTION_CLOSED', 'connection closed locally'),
     )
     this.#reader.fail(this.#error)
+    this.#codec.wipe()
     const stream = this.#stream
     this.#closed = new Promise<void>((resolve) => {
       if (stream.destroyed && (stream as { closed?: boolean }).closed !== false) {

@@ -1,10 +1,16 @@
-import { type Cipher, createCipheriv, type Decipher } from 'node:crypto'
+import { type Cipher, createCipheriv } from 'node:crypto'
 import type { KeccakState } from '@devp2p/crypto'
 import { MAC_BYTES, MAX_FRAME_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
+import { Keystream } from './keystream.js'
 import type { Secrets } from './secrets.js'
 
-const ZERO_IV = new Uint8Array(16)
+/** Offsets in FrameCodec's MAC bytes (see there). */
+const EGRESS = 0
+const INGRESS = 32
+const BODY = 64
+const TAG = 96
+
 /** rlp([0, 0]): the header-data every current client sends (capability-id, context-id). */
 const HEADER_DATA = [0xc2, 0x80, 0x80] as const
 
@@ -18,32 +24,38 @@ export interface DecodedFrame {
  * The RLPx frame layer without I/O: AES-256-CTR with one continuous key stream per
  * direction (IV zero) and the keccak-based header-mac and frame-mac (rlpx.md "Framing").
  * The ciphers and MAC states persist for the whole connection, so frames must be
- * encoded and decoded in wire order.
+ * encoded and decoded in wire order. Call {@link wipe} when the connection ends.
  */
 export class FrameCodec {
-  readonly #egressAes: Cipher
-  readonly #ingressAes: Decipher
+  readonly #egressAes: Keystream
+  readonly #ingressAes: Keystream
   readonly #macCipher: Cipher
   readonly #egressMac: KeccakState
   readonly #ingressMac: KeccakState
   /**
-   * The digest of each MAC state as it stands (32 bytes; the header-mac seed takes the
-   * first 16): after a frame it is that frame's frame-mac, so it is kept rather than
-   * asked of the state again.
+   * The MACs' working bytes, in one array of more than 64 bytes so that V8 keeps it off
+   * its heap: a fresh small array handed to node:crypto would first be moved off the
+   * heap, which costs more than the AES block itself. At EGRESS and INGRESS: each MAC
+   * state's digest after the last frame (that frame's frame-mac; its first 16 bytes seed
+   * the next header-mac). At BODY: the digest after the body; at TAG: the last header-mac.
    */
-  #egressDigest: Uint8Array
-  #ingressDigest: Uint8Array
+  readonly #macBytes = new Uint8Array(128)
+  readonly #egressSeedInput = this.#macBytes.subarray(EGRESS, EGRESS + 16)
+  readonly #ingressSeedInput = this.#macBytes.subarray(INGRESS, INGRESS + 16)
+  readonly #bodySeedInput = this.#macBytes.subarray(BODY, BODY + 16)
+  /** Scratch for the decrypted header, read as soon as it is written. */
+  readonly #headerPlain = new Uint8Array(16)
   /** Size of the frame whose header was decoded last; -1 when a header is due. */
   #pendingSize = -1
 
   constructor(secrets: Secrets) {
-    this.#egressAes = createCipheriv('aes-256-ctr', secrets.aes, ZERO_IV)
-    this.#ingressAes = createCipheriv('aes-256-ctr', secrets.aes, ZERO_IV)
+    this.#egressAes = new Keystream(secrets.aes)
+    this.#ingressAes = new Keystream(secrets.aes)
     this.#macCipher = createCipheriv('aes-256-ecb', secrets.mac, null).setAutoPadding(false)
     this.#egressMac = secrets.egressMac
     this.#ingressMac = secrets.ingressMac
-    this.#egressDigest = this.#egressMac.digest()
-    this.#ingressDigest = this.#ingressMac.digest()
+    this.#egressMac.digestInto(this.#macBytes, EGRESS)
+    this.#ingressMac.digestInto(this.#macBytes, INGRESS)
   }
 
   /**
@@ -61,29 +73,29 @@ export class FrameCodec {
       )
     }
     const padded = (size + 15) & ~15
-    // Plaintext header ‖ body side by side, so that one cipher call encrypts both (the
-    // CTR stream is continuous); the ciphertext is then laid out around the header-mac.
-    const plain = Buffer.allocUnsafe(16 + padded)
-    // header: size(3) ‖ rlp([0,0]) ‖ zero padding
-    plain[0] = size >>> 16
-    plain[1] = (size >>> 8) & 0xff
-    plain[2] = size & 0xff
-    plain[3] = HEADER_DATA[0]
-    plain[4] = HEADER_DATA[1]
-    plain[5] = HEADER_DATA[2]
-    plain.fill(0, 6, 16)
-    // body: rlp(code) ‖ payload ‖ zero padding
-    writeCode(plain, 16, code, codeBytes)
-    plain.set(payload, 16 + codeBytes)
-    plain.fill(0, 16 + size, 16 + padded)
-    const cipher = this.#egressAes.update(plain)
+    // The plaintext is laid out with the header at 16 and the body right after it, so
+    // that one pass of the key stream covers both; the header ciphertext then moves to
+    // 0 and its MAC takes its place.
     const frame = Buffer.allocUnsafe(32 + padded + MAC_BYTES)
-    cipher.copy(frame, 0, 0, 16)
-    copyTag(this.#headerMac(this.#egressMac, this.#egressDigest, cipher), frame, 16)
-    cipher.copy(frame, 32, 16)
-    const tag = this.#frameMac(this.#egressMac, cipher.subarray(16))
-    this.#egressDigest = tag
-    copyTag(tag, frame, 32 + padded)
+    // header: size(3) ‖ rlp([0,0]) ‖ zero padding
+    frame[16] = size >>> 16
+    frame[17] = (size >>> 8) & 0xff
+    frame[18] = size & 0xff
+    frame[19] = HEADER_DATA[0]
+    frame[20] = HEADER_DATA[1]
+    frame[21] = HEADER_DATA[2]
+    frame.fill(0, 22, 32)
+    // body: rlp(code) ‖ payload ‖ zero padding
+    writeCode(frame, 32, code, codeBytes)
+    frame.set(payload, 32 + codeBytes)
+    frame.fill(0, 32 + size, 32 + padded)
+    this.#egressAes.applyInPlace(frame, 16, 32 + padded)
+    frame.copyWithin(0, 16, 32)
+    const macBytes = this.#macBytes
+    this.#headerMac(this.#egressMac, this.#egressSeedInput, frame)
+    frame.set(macBytes.subarray(TAG, TAG + MAC_BYTES), 16)
+    this.#frameMac(this.#egressMac, frame.subarray(32, 32 + padded), EGRESS)
+    frame.set(macBytes.subarray(EGRESS, EGRESS + MAC_BYTES), 32 + padded)
     return frame
   }
 
@@ -95,11 +107,13 @@ export class FrameCodec {
    *   size exceeds `maxFrameBytes`.
    */
   decodeHeader(header: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number {
-    const expected = this.#headerMac(this.#ingressMac, this.#ingressDigest, header)
-    if (!tagMatches(expected, header, 16)) {
+    this.#headerMac(this.#ingressMac, this.#ingressSeedInput, header)
+    if (!tagMatches(this.#macBytes, TAG, header, 16)) {
       throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
     }
-    const plain = this.#ingressAes.update(header.subarray(0, 16))
+    const plain = this.#headerPlain
+    plain.set(header.subarray(0, 16))
+    this.#ingressAes.applyInPlace(plain, 0, 16)
     const size = (plain[0]! << 16) | (plain[1]! << 8) | plain[2]!
     // geth ignores header-data (capability-id, context-id) and so do we.
     if (size > maxFrameBytes) {
@@ -119,52 +133,54 @@ export class FrameCodec {
     if (size < 0) throw new Error('decodeBody called before decodeHeader')
     const padded = rest.length - MAC_BYTES
     const ciphertext = rest.subarray(0, padded)
-    const expected = this.#frameMac(this.#ingressMac, ciphertext)
-    if (!tagMatches(expected, rest, padded)) {
+    this.#frameMac(this.#ingressMac, ciphertext, INGRESS)
+    if (!tagMatches(this.#macBytes, INGRESS, rest, padded)) {
       throw new RlpxError('MAC_MISMATCH', 'frame-mac does not verify')
     }
-    this.#ingressDigest = expected
     this.#pendingSize = -1
-    const plain = this.#ingressAes.update(ciphertext)
+    const plain = this.#ingressAes.decrypt(ciphertext)
     return readCode(plain.subarray(0, size))
+  }
+
+  /** Zeroes the key stream drawn ahead (the connection has ended). */
+  wipe(): void {
+    this.#egressAes.wipe()
+    this.#ingressAes.wipe()
   }
 
   /**
    * header-mac: `seed = aes(mac-secret, digest[:16]) ⊕ header-ciphertext`, then the digest
-   * of the state updated with it. `digest` is the state's digest before the update;
-   * `header` holds the 16 bytes of header ciphertext at its start.
-   *
-   * @returns the new 32-byte digest; the tag is its first 16 bytes.
+   * of the state updated with it, written at TAG (the tag is its first 16 bytes).
+   * `seedInput` is the state's digest before the update; `header` holds the 16 bytes of
+   * header ciphertext at its start.
    */
-  #headerMac(mac: KeccakState, digest: Uint8Array, header: Uint8Array): Uint8Array {
-    const seed = this.#macCipher.update(digest.subarray(0, 16))
+  #headerMac(mac: KeccakState, seedInput: Uint8Array, header: Uint8Array): void {
+    const seed = this.#macCipher.update(seedInput)
     for (let i = 0; i < 16; i++) seed[i]! ^= header[i]!
-    return mac.update(seed).digest()
+    mac.update(seed).digestInto(this.#macBytes, TAG)
   }
 
   /**
-   * frame-mac: the state updated with the body ciphertext gives `prev`; then
-   * `seed = aes(mac-secret, prev[:16]) ⊕ prev[:16]` and the digest after that update.
-   *
-   * @returns the new 32-byte digest; the tag is its first 16 bytes.
+   * frame-mac: the state updated with the body ciphertext gives `prev` (written at BODY);
+   * then `seed = aes(mac-secret, prev[:16]) ⊕ prev[:16]` and the digest after that update,
+   * written at `out` (the tag is its first 16 bytes).
    */
-  #frameMac(mac: KeccakState, bodyCiphertext: Uint8Array): Uint8Array {
-    const prev = mac.update(bodyCiphertext).digest()
-    const seed = this.#macCipher.update(prev.subarray(0, 16))
-    for (let i = 0; i < 16; i++) seed[i]! ^= prev[i]!
-    return mac.update(seed).digest()
+  #frameMac(mac: KeccakState, bodyCiphertext: Uint8Array, out: number): void {
+    const macBytes = this.#macBytes
+    mac.update(bodyCiphertext).digestInto(macBytes, BODY)
+    const seed = this.#macCipher.update(this.#bodySeedInput)
+    for (let i = 0; i < 16; i++) seed[i]! ^= macBytes[BODY + i]!
+    mac.update(seed).digestInto(macBytes, out)
   }
 }
 
-/** Copies the 16-byte tag (a digest's first half) into `out` at `at`. */
-function copyTag(digest: Uint8Array, out: Uint8Array, at: number): void {
-  for (let i = 0; i < MAC_BYTES; i++) out[at + i] = digest[i]!
-}
-
-/** Whether `received[at…at+16]` is the tag of `digest`, compared in constant time. */
-function tagMatches(digest: Uint8Array, received: Uint8Array, at: number): boolean {
+/**
+ * Whether `received[at…at+16]` equals `expected[from…from+16]`, compared in constant
+ * time.
+ */
+function tagMatches(expected: Uint8Array, from: number, received: Uint8Array, at: number): boolean {
   let diff = 0
-  for (let i = 0; i < MAC_BYTES; i++) diff |= digest[i]! ^ received[at + i]!
+  for (let i = 0; i < MAC_BYTES; i++) diff |= expected[from + i]! ^ received[at + i]!
   return diff === 0
 }
 
