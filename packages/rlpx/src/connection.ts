@@ -187,11 +187,7 @@ export class RlpxConnection {
         this.#reader.tryRead(restBytes, false) ??
         (await this.#reader.readExactly(restBytes, false, limits))
       const frame = this.#codec.decodeBody(rest)
-      let payload = new Uint8Array(
-        frame.payload.buffer,
-        frame.payload.byteOffset,
-        frame.payload.length,
-      )
+      let payload = frame.payload
       // bounded: the decoded size is read from the snappy header and checked first
       if (this.#snappy) {
         try {

@@ -93,9 +93,9 @@ export class FrameCodec {
     frame.copyWithin(0, 16, 32)
     const macBytes = this.#macBytes
     this.#headerMac(this.#egressMac, this.#egressSeedInput, frame)
-    frame.set(macBytes.subarray(TAG, TAG + MAC_BYTES), 16)
+    copyTag(macBytes, TAG, frame, 16)
     this.#frameMac(this.#egressMac, frame.subarray(32, 32 + padded), EGRESS)
-    frame.set(macBytes.subarray(EGRESS, EGRESS + MAC_BYTES), 32 + padded)
+    copyTag(macBytes, EGRESS, frame, 32 + padded)
     return frame
   }
 
@@ -112,7 +112,7 @@ export class FrameCodec {
       throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
     }
     const plain = this.#headerPlain
-    plain.set(header.subarray(0, 16))
+    for (let i = 0; i < 16; i++) plain[i] = header[i]!
     this.#ingressAes.applyInPlace(plain, 0, 16)
     const size = (plain[0]! << 16) | (plain[1]! << 8) | plain[2]!
     // geth ignores header-data (capability-id, context-id) and so do we.
@@ -139,7 +139,7 @@ export class FrameCodec {
     }
     this.#pendingSize = -1
     const plain = this.#ingressAes.decrypt(ciphertext)
-    return readCode(plain.subarray(0, size))
+    return readCode(plain, size)
   }
 
   /** Zeroes the key stream drawn ahead (the connection has ended). */
@@ -172,6 +172,11 @@ export class FrameCodec {
     for (let i = 0; i < 16; i++) seed[i]! ^= macBytes[BODY + i]!
     mac.update(seed).digestInto(macBytes, out)
   }
+}
+
+/** Copies the 16-byte tag at `from` in `macBytes` into `out` at `at`. */
+function copyTag(macBytes: Uint8Array, from: number, out: Uint8Array, at: number): void {
+  for (let i = 0; i < MAC_BYTES; i++) out[at + i] = macBytes[from + i]!
 }
 
 /**
@@ -207,14 +212,16 @@ function writeCode(out: Uint8Array, at: number, code: number, length: number): v
   }
 }
 
-/** Splits a canonical RLP unsigned integer (the message code) off the frame data. */
-function readCode(data: Uint8Array): DecodedFrame {
-  const b = data[0]
-  if (b === undefined) throw new RlpxError('INVALID_MESSAGE_CODE', 'empty frame')
-  if (b < 0x80) return { code: b, payload: data.subarray(1) }
-  if (b === 0x80) return { code: 0, payload: data.subarray(1) }
+/**
+ * Splits a canonical RLP unsigned integer (the message code) off the first `size` bytes
+ * of `data`; the payload is a plain `Uint8Array` view of the rest.
+ */
+function readCode(data: Uint8Array, size: number): DecodedFrame {
+  const b = size > 0 ? data[0]! : -1
+  if (b < 0) throw new RlpxError('INVALID_MESSAGE_CODE', 'empty frame')
+  if (b <= 0x80) return { code: b === 0x80 ? 0 : b, payload: view(data, 1, size) }
   const n = b - 0x80
-  if (n > 6 || data.length < 1 + n || data[1] === 0 || (n === 1 && data[1]! < 0x80)) {
+  if (n > 6 || size < 1 + n || data[1] === 0 || (n === 1 && data[1]! < 0x80)) {
     throw new RlpxError('INVALID_MESSAGE_CODE', 'message code is not a canonical RLP integer')
   }
   let code = 0
@@ -222,5 +229,10 @@ function readCode(data: Uint8Array): DecodedFrame {
   if (!Number.isSafeInteger(code)) {
     throw new RlpxError('INVALID_MESSAGE_CODE', 'message code is too large')
   }
-  return { code, payload: data.subarray(1 + n) }
+  return { code, payload: view(data, 1 + n, size) }
+}
+
+/** `data[start…end]` as a plain `Uint8Array` (not a Buffer), sharing its memory. */
+function view(data: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset + start, end - start)
 }

@@ -90,8 +90,9 @@ export class Keystream {
 }
 
 /**
- * `out[o + i] = a[ai + i] ^ b[bi + i]` for `i < n`, by 32-bit words where all three are
- * aligned (frames are whole 16-byte blocks, and node's buffers are aligned).
+ * `out[o + i] = a[ai + i] ^ b[bi + i]` for `i < n`; runs of 256 bytes or more go by
+ * 32-bit words where all three are aligned (frames are whole 16-byte blocks, and node's
+ * buffers are aligned), shorter ones by bytes, which is cheaper than three word views.
  */
 function xor(
   a: Uint8Array,
@@ -106,7 +107,7 @@ function xor(
   const aByte = a.byteOffset + ai
   const bByte = b.byteOffset + bi
   const outByte = out.byteOffset + o
-  if (n >= 64 && ((aByte | bByte | outByte) & 3) === 0) {
+  if (n >= 256 && ((aByte | bByte | outByte) & 3) === 0) {
     const words = n >>> 2
     const aw = new Int32Array(a.buffer, aByte, words)
     const bw = new Int32Array(b.buffer, bByte, words)
