@@ -25,6 +25,13 @@ export const MAX_FRAME_BYTES = 0xff_ffff
 /** Largest decoded size of a snappy-compressed message (EIP-706: below 2^24). */
 export const MAX_SNAPPY_DECODED_BYTES = 0xff_ffff
 
+/** The AES-CTR key stream drawn ahead per direction: the first draw, then doubling… */
+export const KEYSTREAM_FIRST_BYTES = 256
+/** …up to this many bytes. */
+export const KEYSTREAM_MAX_BYTES = 4096
+/** Inputs at least this long (past what is drawn ahead) go through the cipher directly. */
+export const KEYSTREAM_DIRECT_BYTES = 2048
+
 /** Frame header: 16 bytes of ciphertext plus the 16-byte header-mac. */
 export const FRAME_HEADER_BYTES = 32
 /** Length of each MAC tag on the wire. */

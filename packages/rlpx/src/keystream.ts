@@ -1,10 +1,10 @@
 import { type Cipher, createCipheriv } from 'node:crypto'
+import {
+  KEYSTREAM_DIRECT_BYTES as DIRECT_BYTES,
+  KEYSTREAM_FIRST_BYTES as FIRST_REFILL_BYTES,
+  KEYSTREAM_MAX_BYTES as MAX_REFILL_BYTES,
+} from './constants.js'
 
-/** The first refill; each later one doubles, up to {@link MAX_REFILL_BYTES}. */
-const FIRST_REFILL_BYTES = 256
-const MAX_REFILL_BYTES = 4096
-/** Inputs at least this long past the buffered key stream go to the cipher directly. */
-const DIRECT_BYTES = 2048
 const ZEROS = new Uint8Array(MAX_REFILL_BYTES)
 
 /**
