@@ -1,6 +1,10 @@
 import { compressSync, uncompressSync } from 'snappy'
 import { RlpxError } from './errors.js'
 
+/** Copy the output into a V8 buffer: see {@link snappyCompress}. */
+const UNCOMPRESS_OPTIONS = { asBuffer: true, copyOutputData: true } as const
+const COMPRESS_OPTIONS = { copyOutputData: true } as const
+
 /**
  * The decoded length a raw snappy block declares in its leading uvarint, or -1 when the
  * varint is malformed. Read before decompressing, so a length bomb costs nothing.
@@ -32,7 +36,7 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array
   }
   let out: Buffer
   try {
-    out = uncompressSync(data, { asBuffer: true, copyOutputData: true }) as Buffer
+    out = uncompressSync(data, UNCOMPRESS_OPTIONS) as Buffer
   } catch (err) {
     throw new RlpxError('SNAPPY_INVALID', 'snappy payload does not decompress', { cause: err })
   }
@@ -48,6 +52,6 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array
  * 3× slower at 1 KiB and 10× at 1 MiB here, as the finalizers pile up for the GC.
  */
 export function snappyCompress(data: Uint8Array): Uint8Array {
-  const out = compressSync(data, { copyOutputData: true })
-  return new Uint8Array(out.buffer, out.byteOffset, out.length)
+  // a Buffer, but it only goes to the frame encoder, never to a caller
+  return compressSync(data, COMPRESS_OPTIONS)
 }
