@@ -13,7 +13,7 @@
  * other's heap, timers or JIT state.
  *
  * Run: npx pnpm --filter @devp2p/rlpx bench   (tsx --conditions=source --expose-gc bench/index.ts)
- * Optional argument: handshakes to time (default 1000, after as many to warm up).
+ * Optional argument: handshakes per timed run (default 1000; three runs, after a warm-up).
  */
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
