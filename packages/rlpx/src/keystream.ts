@@ -4,6 +4,7 @@ import {
   KEYSTREAM_FIRST_BYTES as FIRST_REFILL_BYTES,
   KEYSTREAM_MAX_BYTES as MAX_REFILL_BYTES,
 } from './constants.js'
+import { xor } from './xor.js'
 
 const ZEROS = new Uint8Array(MAX_REFILL_BYTES)
 
@@ -87,33 +88,4 @@ export class Keystream {
     this.#at = 0
     this.#refillBytes = Math.min(2 * this.#refillBytes, MAX_REFILL_BYTES)
   }
-}
-
-/**
- * `out[o + i] = a[ai + i] ^ b[bi + i]` for `i < n`; runs of 256 bytes or more go by
- * 32-bit words where all three are aligned (frames are whole 16-byte blocks, and node's
- * buffers are aligned), shorter ones by bytes, which is cheaper than three word views.
- */
-function xor(
-  a: Uint8Array,
-  ai: number,
-  b: Uint8Array,
-  bi: number,
-  out: Uint8Array,
-  o: number,
-  n: number,
-): void {
-  let i = 0
-  const aByte = a.byteOffset + ai
-  const bByte = b.byteOffset + bi
-  const outByte = out.byteOffset + o
-  if (n >= 256 && ((aByte | bByte | outByte) & 3) === 0) {
-    const words = n >>> 2
-    const aw = new Int32Array(a.buffer, aByte, words)
-    const bw = new Int32Array(b.buffer, bByte, words)
-    const ow = new Int32Array(out.buffer, outByte, words)
-    for (let w = 0; w < words; w++) ow[w] = aw[w]! ^ bw[w]!
-    i = words << 2
-  }
-  for (; i < n; i++) out[o + i] = a[ai + i]! ^ b[bi + i]!
 }
