@@ -9,6 +9,7 @@ import {
 } from '@devp2p/crypto'
 import { encode, type RlpValue } from '@devp2p/rlp'
 import fc from 'fast-check'
+import { compressSync, uncompressSync } from 'snappy'
 import { describe, expect, it } from 'vitest'
 import { deriveSecrets, FrameCodec, parseAck, parseAuth, RlpxError } from '../src/index.js'
 import { snappyDecompress } from '../src/snappy-codec.js'
@@ -464,4 +465,142 @@ describe('snappy decoder', () => {
       { numRuns: 300 },
     )
   })
+
+  /** libsnappy's verdict on a block: the bytes, or undefined when it refuses it. */
+  const native = (block: Uint8Array): Buffer | undefined => {
+    try {
+      return uncompressSync(block, { asBuffer: true, copyOutputData: true }) as Buffer
+    } catch {
+      return undefined
+    }
+  }
+
+  it('valid blocks built element by element (every tag kind and length form) decode like libsnappy', () => {
+    fc.assert(
+      fc.property(snappyBlock(2048), ({ block, expected }) => {
+        expect(native(block)?.equals(expected), 'the generator builds what libsnappy reads').toBe(
+          true,
+        )
+        expect(Buffer.from(snappyDecompress(block, 2048)).equals(expected)).toBe(true)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('the JavaScript decoder of small payloads agrees with libsnappy on mutated and random blocks', () => {
+    const blocks = fc.oneof(
+      snappyBlock(2048).map(({ block }) => block),
+      fc.uint8Array({ maxLength: 500 }).map((b) => compressSync(Buffer.concat([b, b]))),
+      fc.uint8Array({ maxLength: 300 }),
+    )
+    fc.assert(
+      fc.property(blocks, mutation(400), (block, m) => {
+        const input = block.length > 0 ? mutate(block, fitMutation(m, block.length)) : block
+        const theirs = native(input)
+        const ours = outcome(() => snappyDecompress(input, 2048))
+        if ('value' in ours) {
+          // we accept only what libsnappy accepts, and decode it to the same bytes
+          expect(theirs).toBeDefined()
+          expect(Buffer.from(ours.value).equals(theirs!)).toBe(true)
+        } else if (theirs !== undefined && theirs.length <= 2048) {
+          throw new Error(`refused a block libsnappy decodes: ${ours.error.message}`)
+        }
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('refuses copies from offset 0 or from before the start, overruns and wrong lengths', () => {
+    const code = (block: number[]) => outcome(() => snappyDecompress(Uint8Array.from(block), 2048))
+    const invalid = (block: number[]) => {
+      const result = code(block)
+      expect('error' in result && result.error.code, JSON.stringify(block)).toBe('SNAPPY_INVALID')
+      expect(native(Uint8Array.from(block)), 'libsnappy refuses it too').toBeUndefined()
+    }
+    // literal "ab", then copies: 2-byte offset 0; offset 3 > 2 bytes written
+    invalid([6, 0x04, 0x61, 0x62, 0x02 | (3 << 2), 0x00, 0x00])
+    invalid([6, 0x04, 0x61, 0x62, 0x02 | (3 << 2), 0x03, 0x00])
+    // 1-byte-offset copy with offset 0
+    invalid([6, 0x04, 0x61, 0x62, 0x01, 0x00])
+    // a literal longer than the input, and one longer than the declared size
+    invalid([6, 0x0c, 0x61, 0x62])
+    invalid([2, 0x0c, 0x61, 0x62, 0x63, 0x64])
+    // declares 3 bytes, holds 2; declares 1, holds 2
+    invalid([3, 0x04, 0x61, 0x62])
+    invalid([1, 0x04, 0x61, 0x62])
+    // a 4-byte offset beyond the output (0x00010001, whose low half alone would be 1)
+    invalid([6, 0x04, 0x61, 0x62, 0x03 | (3 << 2), 0x01, 0x00, 0x01, 0x00])
+    // truncated copy tags (1, 2 and 4 offset bytes missing)
+    invalid([6, 0x04, 0x61, 0x62, 0x01])
+    invalid([6, 0x04, 0x61, 0x62, 0x02, 0x01])
+    invalid([6, 0x04, 0x61, 0x62, 0x03, 0x01, 0x00, 0x00])
+    // and the overlapping copy that makes a repeating pattern is fine: "ab" ×4
+    const ok = code([8, 0x04, 0x61, 0x62, 0x02 | (5 << 2), 0x02, 0x00])
+    expect('value' in ok && Buffer.from(ok.value).toString()).toBe('abababab')
+  })
 })
+
+/**
+ * A valid raw snappy block of at most `max` decoded bytes, built element by element with
+ * the bytes it decodes to: literals in every length form (in the tag, or in 1–4 bytes)
+ * and copies with 1-, 2- and 4-byte offsets, overlapping ones included.
+ */
+function snappyBlock(max: number): fc.Arbitrary<{ block: Uint8Array; expected: Buffer }> {
+  const element = fc.oneof(
+    fc.record({
+      kind: fc.constant('literal' as const),
+      bytes: fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 90 }),
+        fc.uint8Array({ minLength: 250, maxLength: 700 }),
+      ),
+      extra: fc.integer({ min: 0, max: 4 }),
+    }),
+    fc.record({
+      kind: fc.constantFrom('copy1' as const, 'copy2' as const, 'copy4' as const),
+      length: fc.integer({ min: 1, max: 64 }),
+      offset: fc.nat(),
+    }),
+  )
+  return fc.array(element, { minLength: 1, maxLength: 40 }).map((elements) => {
+    const tags: number[] = []
+    const out: number[] = []
+    for (const e of elements) {
+      if (e.kind === 'literal') {
+        const n = Math.min(e.bytes.length, max - out.length)
+        if (n <= 0) break
+        // length − 1 in the tag (≤ 60) or in `extra` little-endian bytes after it
+        const needed = n > 256 ? 2 : n > 60 ? 1 : 0
+        const extra = e.extra === 0 ? needed : Math.max(needed, e.extra)
+        if (extra === 0) tags.push((n - 1) << 2)
+        else {
+          tags.push((59 + extra) << 2)
+          for (let k = 0; k < extra; k++) tags.push(((n - 1) >>> (8 * k)) & 0xff)
+        }
+        for (let k = 0; k < n; k++) {
+          tags.push(e.bytes[k]!)
+          out.push(e.bytes[k]!)
+        }
+        continue
+      }
+      if (out.length === 0) continue
+      const length = e.kind === 'copy1' ? 4 + (e.length % 8) : Math.min(e.length, max - out.length)
+      if (length <= 0 || out.length + length > max) continue
+      const offset = 1 + (e.offset % Math.min(out.length, e.kind === 'copy1' ? 2047 : out.length))
+      if (e.kind === 'copy1')
+        tags.push(1 | ((length - 4) << 2) | ((offset >>> 8) << 5), offset & 0xff)
+      else if (e.kind === 'copy2') tags.push(2 | ((length - 1) << 2), offset & 0xff, offset >>> 8)
+      else tags.push(3 | ((length - 1) << 2), offset & 0xff, (offset >>> 8) & 0xff, 0, 0)
+      const from = out.length - offset
+      for (let k = 0; k < length; k++) out.push(out[from + k]!)
+    }
+    const header: number[] = []
+    for (let n = out.length; ; n = Math.floor(n / 128)) {
+      if (n < 128) {
+        header.push(n)
+        break
+      }
+      header.push((n & 0x7f) | 0x80)
+    }
+    return { block: Uint8Array.from([...header, ...tags]), expected: Buffer.from(out) }
+  })
+}
