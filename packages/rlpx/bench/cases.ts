@@ -121,11 +121,11 @@ async function steadyRate(warmMs: number, ms: number, round: (count: number) => 
 }
 
 /**
- * Median µs per call of `f` in steady state: after 100 ms of warm-up, five rounds of
+ * Median µs per call of `f` in steady state: after 50 ms of warm-up, five rounds of
  * `ms / 5` each (long enough that the garbage of what `f` returns is collected within).
  */
-function cost(f: () => void, ms = 400): number {
-  for (const t0 = performance.now(); performance.now() - t0 < 100; ) {
+function cost(f: () => void, ms = 250): number {
+  for (const t0 = performance.now(); performance.now() - t0 < 50; ) {
     for (let i = 0; i < 10; i++) f()
   }
   const rounds: number[] = []
@@ -145,12 +145,21 @@ function cost(f: () => void, ms = 400): number {
 
 // ---------------------------------------------------------------- handshakes
 
+/** The middle of three values. */
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[1]!
+
 /**
- * Handshakes + Hello per second, sequential, both ends here: the median of three runs
- * of `n`, after at least 4 s and `n` handshakes of warm-up (the JIT takes a few thousand
- * handshakes to settle).
+ * Handshakes + Hello per second, sequential, both ends here, and the floor measured
+ * right before each of three timed runs of `n` (after at least 4 s and `n` handshakes of
+ * warm-up: the JIT takes a few thousand to settle). Measuring the two in turn keeps a
+ * slow spell of this shared machine from landing on one and not the other.
+ *
+ * @returns the median rate, the floor of the median round and the median of the
+ *   three distances (floor rate ÷ rate).
  */
-export async function oursHandshakes(n: number): Promise<number> {
+export async function oursHandshakes(
+  n: number,
+): Promise<{ rate: number; floor: HandshakeFloor; distance: number }> {
   const l = await oursListener()
   const once = async () => {
     const [a, b] = await l.pair()
@@ -158,14 +167,20 @@ export async function oursHandshakes(n: number): Promise<number> {
   }
   const warmUntil = performance.now() + 4000
   for (let i = 0; i < n || performance.now() < warmUntil; i++) await once()
-  const rates: number[] = []
+  const rounds: { rate: number; floor: HandshakeFloor }[] = []
   for (let round = 0; round < 3; round++) {
+    const floor = handshakeFloor()
     const t0 = performance.now()
     for (let i = 0; i < n; i++) await once()
-    rates.push(n / ((performance.now() - t0) / 1000))
+    rounds.push({ rate: n / ((performance.now() - t0) / 1000), floor })
   }
   await l.close()
-  return rates.sort((a, b) => a - b)[1]!
+  const byFloor = [...rounds].sort((a, b) => a.floor.total - b.floor.total)
+  return {
+    rate: median(rounds.map((r) => r.rate)),
+    floor: byFloor[1]!.floor,
+    distance: median(rounds.map((r) => 1e6 / r.floor.total / r.rate)),
+  }
 }
 
 export async function theirHandshakes(n: number): Promise<number> {
@@ -240,23 +255,42 @@ export interface Rate {
 const WARM_MS = 600
 const TIMED_MS = 800
 
-/** One connection, writer and reader here: messages of `size` bytes, back to back. */
-export async function oursThroughput(size: number, snappy: boolean): Promise<Rate> {
+/**
+ * One connection, writer and reader here: messages of `size` bytes, back to back, and
+ * the frame floor measured right before each of three timed runs (see oursHandshakes).
+ */
+export async function oursThroughput(
+  size: number,
+  snappy: boolean,
+): Promise<Rate & { floorUs: number; distance: number }> {
   const l = await oursListener()
   const [a, b] = await l.pair()
   a.setSnappy(snappy)
   b.setSnappy(snappy)
   const payload = makePayload(size)
-  const msgs = await steadyRate(WARM_MS, TIMED_MS, async (count) => {
+  const round = async (count: number) => {
     const reader = (async () => {
       for (let i = 0; i < count; i++) await b.readMsg()
     })()
     for (let i = 0; i < count; i++) await a.writeMsg(0x10, payload)
     await reader
-  })
+  }
+  await rateOver(WARM_MS, round)
+  const rounds: { msgs: number; floorUs: number }[] = []
+  for (let r = 0; r < 3; r++) {
+    const floorUs = snappy ? snappyFrameFloorUs(size) : frameFloorUs(size)
+    rounds.push({ floorUs, msgs: await rateOver(TIMED_MS, round) })
+  }
   await Promise.all([a.close(), b.close()])
   await l.close()
-  return { msgs, mbs: (msgs * size) / 1e6 }
+  const msgs = median(rounds.map((r) => r.msgs))
+  return {
+    msgs,
+    mbs: (msgs * size) / 1e6,
+    floorUs: median(rounds.map((r) => r.floorUs)),
+    // time per message ÷ floor per message
+    distance: median(rounds.map((r) => 1e6 / r.msgs / r.floorUs)),
+  }
 }
 
 /** Their Peers always negotiate p2p v5, so snappy is always on between two of them. */
@@ -362,7 +396,7 @@ export function frameFloorUs(size: number): number {
   const block = Buffer.from(randomBytes(16))
   const bulk = new Uint8Array(64 * 1024)
   const state = new KeccakState().update(randomBytes(32))
-  const ms = padded > 64 * 1024 ? 800 : 400
+  const ms = padded > 64 * 1024 ? 500 : 250
   const aesPerByte = cost(() => ctr.update(bulk)) / bulk.length
   const absorbBody = cost(() => state.update(body), ms)
   const absorbSeed = cost(() => state.update(block))
@@ -376,7 +410,7 @@ export function frameFloorUs(size: number): number {
 export function snappyFrameFloorUs(size: number): number {
   const payload = makePayload(size)
   const compressed = compressSync(payload)
-  const ms = size > 64 * 1024 ? 800 : 400
+  const ms = size > 64 * 1024 ? 500 : 250
   // the options our codec uses (see snappy-codec.ts)
   const compress = cost(() => compressSync(payload, { copyOutputData: true }), ms)
   const uncompress = cost(
@@ -452,12 +486,9 @@ export function handshakeFloor(): HandshakeFloor {
 
 /** Every case index.ts can run in a child process, by name. */
 export const benchCases = {
-  handshakeFloor,
   tcpOnly,
   oursHandshakes,
   theirHandshakes,
-  frameFloorUs,
-  snappyFrameFloorUs,
   oursThroughput,
   theirThroughput,
   oursHeap,

@@ -75,12 +75,12 @@ async function main(): Promise<void> {
   )
 
   // ------------------------------------------------------------ handshakes
-  const floor = await inChild('handshakeFloor')
-  const hsFloor = 1e6 / floor.total
   const tcpRate = await inChild('tcpOnly', N)
-  const oursHs = await inChild('oursHandshakes', N)
+  const ours = await inChild('oursHandshakes', N)
+  const { floor, rate: oursHs } = ours
+  const hsFloor = 1e6 / floor.total
   const theirHs = await inChild('theirHandshakes', Math.max(10, Math.round(N / 40)))
-  console.log('\nPrimitive costs (median µs per operation, measured alone)')
+  console.log('\nPrimitive costs (median µs per operation, measured alone, in steady state)')
   console.table([
     {
       ECDH: floor.ecdh.toFixed(1),
@@ -93,7 +93,9 @@ async function main(): Promise<void> {
     },
   ])
   console.log(
-    '\nHandshake + Hello exchange, both ends in one process, sequential TCP connects, close\n' +
+    '\nHandshake + Hello exchange, both ends in one process, sequential TCP connects, close;' +
+      '\nthe floor is measured before each of three timed runs, and the distance is the median' +
+      '\nof the three ratios\n' +
       '(floor: 8 ECDH + 3 public keys + 8 random draws + sign + recover + 4 × ECIES symmetric\n' +
       ` + secrets keccak ${fmt(floor.secrets, 1)} µs + 2 Hello frames ${fmt(floor.hellos, 1)} µs` +
       ` = ${fmt(floor.total)} µs → ${fmt(hsFloor)}/s;\n` +
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
       'handshakes/s': fmt(oursHs),
       'µs each': fmt(1e6 / oursHs),
       'vs theirs': ratio(oursHs, theirHs),
-      'distance to floor': ratio(hsFloor, oursHs),
+      'distance to floor': `${ours.distance.toFixed(2)}×`,
     },
     {
       impl: '@ethereumjs/devp2p',
@@ -122,16 +124,15 @@ async function main(): Promise<void> {
   for (const size of [64, 1024, 16 * 1024, 1024 * 1024]) {
     const theirs = await inChild('theirThroughput', size)
     for (const snappy of [false, true]) {
-      const floorUs = await inChild(snappy ? 'snappyFrameFloorUs' : 'frameFloorUs', size)
-      const floorMbs = size / floorUs
       const r = await inChild('oursThroughput', size, snappy)
+      const floorMbs = size / r.floorUs
       rows.push({
         size: sizeName(size),
         snappy,
         'msgs/s': fmt(r.msgs),
         'MB/s': fmt(r.mbs, 1),
         'floor MB/s': fmt(floorMbs, 1),
-        'distance to floor': ratio(floorMbs, r.mbs),
+        'distance to floor': `${r.distance.toFixed(2)}×`,
         'theirs msgs/s': snappy ? fmt(theirs.msgs) : '',
         'theirs MB/s': snappy ? fmt(theirs.mbs, 1) : '',
         'ours ÷ theirs': snappy ? ratio(r.mbs, theirs.mbs) : '',
@@ -139,7 +140,8 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    '\nOne TCP connection, writer and reader in one process, messages back to back. Floor:' +
+    '\nOne TCP connection, writer and reader in one process, messages back to back; the floor' +
+      '\nis measured before each of three timed runs, the distance is the median ratio. Floor:' +
       '\nevery AES call, keccak absorb and digest the frame needs on both ends, measured alone' +
       '\n(with snappy: of the compressed frame, plus compressing and decompressing). Their' +
       '\nPeers always negotiate snappy, so theirs is only beside ours with snappy on.',
