@@ -11,7 +11,7 @@ import { RlpxError } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
 import { type RlpxLogger, silentLogger } from './logger.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
-import type { StreamReader } from './stream-reader.js'
+import type { ReadLimits, StreamReader } from './stream-reader.js'
 
 /** Tunables of a connection; every field has a geth-like default. */
 export interface ConnectionOptions {
@@ -177,15 +177,24 @@ export class RlpxConnection {
   async #readOne(): Promise<RlpxMessage> {
     if (this.#error) throw this.#error
     try {
-      const limits = { deadline: performance.now() + this.#readTimeoutMs }
+      // the deadline starts at the first wait: most frames are buffered already
+      let limits: ReadLimits | undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
-        (await this.#reader.readExactly(FRAME_HEADER_BYTES, true, limits))
+        (await this.#reader.readExactly(
+          FRAME_HEADER_BYTES,
+          true,
+          (limits = { deadline: performance.now() + this.#readTimeoutMs }),
+        ))
       const restBytes = this.#codec.decodeHeader(head, this.#maxFrameBytes)
       // bounded: restBytes ≤ maxFrameBytes (< 2^24) + padding + MAC, checked by decodeHeader
       const rest =
         this.#reader.tryRead(restBytes, false) ??
-        (await this.#reader.readExactly(restBytes, false, limits))
+        (await this.#reader.readExactly(
+          restBytes,
+          false,
+          (limits ??= { deadline: performance.now() + this.#readTimeoutMs }),
+        ))
       const frame = this.#codec.decodeBody(rest)
       let payload = frame.payload
       // bounded: the decoded size is read from the snappy header and checked first
