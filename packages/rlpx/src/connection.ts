@@ -106,6 +106,8 @@ export class RlpxConnection {
   #error: RlpxError | undefined
   #closed: Promise<void> | undefined
   #readTail: Promise<unknown> = Promise.resolve()
+  /** The limits of the read in progress once it has waited (see #waitLimits). */
+  #readLimits: ReadLimits | undefined
   /** readMsg calls not settled yet. */
   #readsPending = 0
   #writeTail: Promise<void> = Promise.resolve()
@@ -174,27 +176,29 @@ export class RlpxConnection {
     this.#readsPending--
   }
 
+  /**
+   * The deadline of the read in progress, set at its first wait (most frames are
+   * buffered already, and need no clock read): one deadline for the whole message.
+   */
+  #waitLimits(): ReadLimits {
+    if (this.#readLimits === undefined) {
+      this.#readLimits = { deadline: performance.now() + this.#readTimeoutMs }
+    }
+    return this.#readLimits
+  }
+
   async #readOne(): Promise<RlpxMessage> {
     if (this.#error) throw this.#error
     try {
-      // the deadline starts at the first wait: most frames are buffered already
-      let limits: ReadLimits | undefined
+      this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
-        (await this.#reader.readExactly(
-          FRAME_HEADER_BYTES,
-          true,
-          (limits = { deadline: performance.now() + this.#readTimeoutMs }),
-        ))
+        (await this.#reader.readExactly(FRAME_HEADER_BYTES, true, this.#waitLimits()))
       const restBytes = this.#codec.decodeHeader(head, this.#maxFrameBytes)
       // bounded: restBytes ≤ maxFrameBytes (< 2^24) + padding + MAC, checked by decodeHeader
       const rest =
         this.#reader.tryRead(restBytes, false) ??
-        (await this.#reader.readExactly(
-          restBytes,
-          false,
-          (limits ??= { deadline: performance.now() + this.#readTimeoutMs }),
-        ))
+        (await this.#reader.readExactly(restBytes, false, this.#waitLimits()))
       const frame = this.#codec.decodeBody(rest)
       let payload = frame.payload
       // bounded: the decoded size is read from the snappy header and checked first
