@@ -100,5 +100,49 @@ for (const snappy of [false, true]) {
         await server.close()
       }
     })
+
+    it('messages of mixed sizes both ways: key stream drawn ahead, cipher directly, and back', async () => {
+      const ours = generatePrivateKey()
+      const theirs = generatePrivateKey()
+      let them: ReturnType<typeof ethereumjsPeer> | undefined
+      const server = await listen((socket: Socket) => {
+        them = ethereumjsPeer({
+          socket,
+          privateKey: theirs,
+          publicKey: publicKeyFromPrivate(theirs),
+          remotePublicKey: null,
+        })
+      })
+      const socket = await dial(server.port)
+      try {
+        const conn = await initiatorHandshake(socket, {
+          privateKey: ours,
+          remotePublicKey: publicKeyFromPrivate(theirs),
+        })
+        await helloExchange(conn, version, publicKeyFromPrivate(ours))
+        await them!.connected
+        // small ones use the buffered key stream, 2 KiB and up go to the cipher, and odd
+        // sizes leave the buffer part used when the next message arrives
+        const sizes = [1, 100, 5000, 17, 3000, 300, 70_000, 2047, 2048, 4096, 33, 1]
+        const payload = (n: number, seed: number) =>
+          new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff)
+        for (const [i, n] of sizes.entries()) {
+          await conn.writeMsg(0x10, payload(n, i))
+          them!.sendFoo(payload(n, i + 100))
+        }
+        for (const [i, n] of sizes.entries()) {
+          const got = await them!.nextMessage()
+          expect(hex(got.payload), `ours → theirs, ${n} bytes`).toBe(hex(payload(n, i)))
+          const msg = await conn.readMsg()
+          expect(msg.code).toBe(0x10)
+          expect(hex(msg.payload), `theirs → ours, ${n} bytes`).toBe(hex(payload(n, i + 100)))
+        }
+        expect(them!.errors).toEqual([])
+        await conn.close()
+      } finally {
+        socket.destroy()
+        await server.close()
+      }
+    })
   })
 }
