@@ -18,6 +18,7 @@ import {
 import { encode } from '@devp2p/rlp'
 import { compressSync, uncompressSync } from 'snappy'
 import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '../src/index.js'
+import { uvarintLength } from '../src/snappy-codec.js'
 import { snappyDecodeInto } from '../src/snappy-small.js'
 import { ethereumjsPeer } from '../test/helpers/ethereumjs-peer.js'
 
@@ -422,8 +423,7 @@ export function snappyFrameFloorUs(size: number): number {
     () => uncompressSync(compressed, { asBuffer: true, copyOutputData: true }),
     ms,
   )
-  let headerBytes = 1
-  while (compressed[headerBytes - 1]! >= 0x80) headerBytes++
+  const headerBytes = uvarintLength(compressed)
   const js =
     size <= 2048
       ? cost(() => snappyDecodeInto(compressed, headerBytes, size, Buffer.allocUnsafe(size)), ms)

@@ -24,7 +24,7 @@ export function snappyDeclaredLength(data: Uint8Array): number {
 }
 
 /** Bytes of the leading uvarint (valid: {@link snappyDeclaredLength} said so). */
-function uvarintLength(data: Uint8Array): number {
+export function uvarintLength(data: Uint8Array): number {
   let n = 1
   while (data[n - 1]! >= 0x80) n++
   return n

@@ -24,43 +24,61 @@ async function helloExchange(conn: RlpxConnection, version: number, ourPub: Uint
   conn.setSnappy(version >= 5 && theirVersion >= 5)
 }
 
+/**
+ * Our initiator dialling a listening @ethereumjs/devp2p peer: returns our connection
+ * after the handshake, their peer, both keys and a cleanup.
+ */
+async function dialTheirRecipient() {
+  const ours = generatePrivateKey()
+  const theirs = generatePrivateKey()
+  let them: ReturnType<typeof ethereumjsPeer> | undefined
+  const server = await listen((socket: Socket) => {
+    them = ethereumjsPeer({
+      socket,
+      privateKey: theirs,
+      publicKey: publicKeyFromPrivate(theirs),
+      remotePublicKey: null,
+    })
+  })
+  const socket = await dial(server.port)
+  const cleanup = async () => {
+    socket.destroy()
+    await server.close()
+  }
+  try {
+    const conn = await initiatorHandshake(socket, {
+      privateKey: ours,
+      remotePublicKey: publicKeyFromPrivate(theirs),
+    })
+    // their peer exists: it answered our auth
+    return { conn, them: them!, ours, theirs, cleanup }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
 for (const snappy of [false, true]) {
   const version = snappy ? 5 : 4
   describe(`@ethereumjs/devp2p interop over TCP, snappy ${snappy ? 'on' : 'off'}`, () => {
     it('our initiator → their recipient: handshake, Hello, one message each way', async () => {
-      const ours = generatePrivateKey()
-      const theirs = generatePrivateKey()
-      let them: ReturnType<typeof ethereumjsPeer> | undefined
-      const server = await listen((socket: Socket) => {
-        them = ethereumjsPeer({
-          socket,
-          privateKey: theirs,
-          publicKey: publicKeyFromPrivate(theirs),
-          remotePublicKey: null,
-        })
-      })
-      const socket = await dial(server.port)
+      const { conn, them, ours, theirs, cleanup } = await dialTheirRecipient()
       try {
-        const conn = await initiatorHandshake(socket, {
-          privateKey: ours,
-          remotePublicKey: publicKeyFromPrivate(theirs),
-        })
         expect(hex(conn.remotePublicKey)).toBe(hex(publicKeyFromPrivate(theirs)))
         await helloExchange(conn, version, publicKeyFromPrivate(ours))
-        await them!.connected
+        await them.connected
         await conn.writeMsg(0x10, encode(['ping from devp2p-ts', 1]))
-        const got = await them!.nextMessage()
+        const got = await them.nextMessage()
         expect(got.code).toBe(0)
         expect(hex(got.payload)).toBe(hex(encode(['ping from devp2p-ts', 1])))
-        them!.sendFoo(utf8('reply from ethereumjs'))
+        them.sendFoo(utf8('reply from ethereumjs'))
         const reply = await conn.readMsg()
         expect(reply.code).toBe(0x10)
         expect(Buffer.from(reply.payload).toString()).toBe('reply from ethereumjs')
-        expect(them!.errors).toEqual([])
+        expect(them.errors).toEqual([])
         await conn.close()
       } finally {
-        socket.destroy()
-        await server.close()
+        await cleanup()
       }
     })
 
@@ -102,25 +120,10 @@ for (const snappy of [false, true]) {
     })
 
     it('messages of mixed sizes both ways: key stream drawn ahead, cipher directly, and back', async () => {
-      const ours = generatePrivateKey()
-      const theirs = generatePrivateKey()
-      let them: ReturnType<typeof ethereumjsPeer> | undefined
-      const server = await listen((socket: Socket) => {
-        them = ethereumjsPeer({
-          socket,
-          privateKey: theirs,
-          publicKey: publicKeyFromPrivate(theirs),
-          remotePublicKey: null,
-        })
-      })
-      const socket = await dial(server.port)
+      const { conn, them, ours, cleanup } = await dialTheirRecipient()
       try {
-        const conn = await initiatorHandshake(socket, {
-          privateKey: ours,
-          remotePublicKey: publicKeyFromPrivate(theirs),
-        })
         await helloExchange(conn, version, publicKeyFromPrivate(ours))
-        await them!.connected
+        await them.connected
         // small ones use the buffered key stream, 2 KiB and up go to the cipher, and odd
         // sizes leave the buffer part used when the next message arrives
         const sizes = [1, 100, 5000, 17, 3000, 300, 70_000, 2047, 2048, 4096, 33, 1]
@@ -128,20 +131,19 @@ for (const snappy of [false, true]) {
           new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff)
         for (const [i, n] of sizes.entries()) {
           await conn.writeMsg(0x10, payload(n, i))
-          them!.sendFoo(payload(n, i + 100))
+          them.sendFoo(payload(n, i + 100))
         }
         for (const [i, n] of sizes.entries()) {
-          const got = await them!.nextMessage()
+          const got = await them.nextMessage()
           expect(hex(got.payload), `ours → theirs, ${n} bytes`).toBe(hex(payload(n, i)))
           const msg = await conn.readMsg()
           expect(msg.code).toBe(0x10)
           expect(hex(msg.payload), `theirs → ours, ${n} bytes`).toBe(hex(payload(n, i + 100)))
         }
-        expect(them!.errors).toEqual([])
+        expect(them.errors).toEqual([])
         await conn.close()
       } finally {
-        socket.destroy()
-        await server.close()
+        await cleanup()
       }
     })
   })
