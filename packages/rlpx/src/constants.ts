@@ -28,7 +28,7 @@ export const MAX_SNAPPY_DECODED_BYTES = 0xff_ffff
 /** The AES-CTR key stream drawn ahead per direction: the first draw, then doubling… */
 export const KEYSTREAM_FIRST_BYTES = 256
 /** …up to this many bytes. */
-export const KEYSTREAM_MAX_BYTES = 4096
+export const KEYSTREAM_MAX_BYTES = 16_384
 /** Inputs at least this long (past what is drawn ahead) go through the cipher directly. */
 export const KEYSTREAM_DIRECT_BYTES = 2048
 

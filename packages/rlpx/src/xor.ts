@@ -76,7 +76,10 @@ const wasm = load()
 /** Whether the WebAssembly path is in use (for tests and the bench). */
 export const xorBackend: 'wasm' | 'js' = wasm === undefined ? 'js' : 'wasm'
 
-/** `out[o + i] = a[ai + i] ^ b[bi + i]` for `i < n` (n ≤ 4096; `out` may be `a`). */
+/**
+ * `out[o + i] = a[ai + i] ^ b[bi + i]` for `i < n` (`out` may be `a`, at the same
+ * offset). Inputs over the module's 4 KiB regions are done a region at a time.
+ */
 export function xor(
   a: Uint8Array,
   ai: number,
@@ -87,17 +90,20 @@ export function xor(
   n: number,
   useWasm = wasm !== undefined,
 ): void {
-  if (useWasm && n >= WASM_FROM_BYTES && n <= REGION && wasm !== undefined) {
-    const memory = wasm.memory
-    memory.set(a.subarray(ai, ai + n), A)
-    memory.set(b.subarray(bi, bi + n), B)
-    wasm.xor(OUT, A, B, n)
-    out.set(memory.subarray(OUT, OUT + n), o)
-    // the key stream is as secret as the key: leave none of it behind
-    memory.fill(0, B, B + n)
+  if (!useWasm || n < WASM_FROM_BYTES || wasm === undefined) {
+    xorJs(a, ai, b, bi, out, o, n)
     return
   }
-  xorJs(a, ai, b, bi, out, o, n)
+  const memory = wasm.memory
+  for (let done = 0; done < n; done += REGION) {
+    const k = Math.min(REGION, n - done)
+    memory.set(a.subarray(ai + done, ai + done + k), A)
+    memory.set(b.subarray(bi + done, bi + done + k), B)
+    wasm.xor(OUT, A, B, k)
+    out.set(memory.subarray(OUT, OUT + k), o + done)
+    // the key stream is as secret as the key: leave none of it behind
+    memory.fill(0, B, B + k)
+  }
 }
 
 /**
