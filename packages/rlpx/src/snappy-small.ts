@@ -14,7 +14,7 @@
  * the length (the copy then repeats itself).
  *
  * Anything else (a truncated element, an offset of 0 or beyond the output, more or
- * fewer bytes than declared) is refused: the result is `undefined`.
+ * fewer bytes than declared) is refused: the result is `false`.
  */
 
 /**
