@@ -86,10 +86,10 @@ function withoutStack<E extends Error>(make: () => E): E {
  * Any protocol failure (bad MAC, oversized frame, timeout, stream error) destroys the
  * stream at once; the first error is kept and every later call rejects with it.
  *
- * bounded: reads pull exactly one frame at a time from the stream (TCP flow control does
- * the rest); writes hand one frame at a time to the stream and wait for `'drain'` once
- * it is over its high-water mark, so at most one frame (≤ 16 MiB + 48 bytes) sits above
- * `writableHighWaterMark`. Callers that do not await `writeMsg` keep their own payloads
+ * bounded: reads hold less than one frame plus one stream buffer (see StreamReader; TCP
+ * flow control does the rest); writes hand one frame at a time to the stream and wait
+ * for `'drain'` once it is over its high-water mark, so at most one frame (≤ 16 MiB + 48
+ * bytes) sits above `writableHighWaterMark`. Callers that do not await `writeMsg` keep their own payloads
  * in a promise queue.
  */
 export class RlpxConnection {

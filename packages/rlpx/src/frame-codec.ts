@@ -2,6 +2,7 @@ import { type Cipher, createCipheriv } from 'node:crypto'
 import type { KeccakState } from '@devp2p/crypto'
 import { MAC_BYTES, MAX_FRAME_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
+import { receiveMemory, sendMemory } from './frame-memory.js'
 import { Keystream } from './keystream.js'
 import type { Secrets } from './secrets.js'
 
@@ -43,8 +44,9 @@ export class FrameCodec {
   readonly #egressSeedInput = this.#macBytes.subarray(EGRESS, EGRESS + 16)
   readonly #ingressSeedInput = this.#macBytes.subarray(INGRESS, INGRESS + 16)
   readonly #bodySeedInput = this.#macBytes.subarray(BODY, BODY + 16)
-  /** Scratch for the decrypted header, read as soon as it is written. */
+  /** Scratch for the decrypted header, read as soon as it is written (bytes and words). */
   readonly #headerPlain = new Uint8Array(16)
+  readonly #headerPlainWords = new Int32Array(this.#headerPlain.buffer)
   /** Size of the frame whose header was decoded last; -1 when a header is due. */
   #pendingSize = -1
 
@@ -73,30 +75,33 @@ export class FrameCodec {
       )
     }
     const padded = (size + 15) & ~15
+    const length = 32 + padded + MAC_BYTES
     // The plaintext is laid out with the header at 16 and the body right after it, so
     // that one pass of the key stream covers both; the header ciphertext then moves to
     // 0 and its MAC takes its place.
-    const frame = Buffer.allocUnsafe(32 + padded + MAC_BYTES)
+    const memory = sendMemory
+    const at = memory.reserve(length)
+    const { buffer, bytes } = memory
     // header: size(3) ‖ rlp([0,0]) ‖ zero padding
-    frame[16] = size >>> 16
-    frame[17] = (size >>> 8) & 0xff
-    frame[18] = size & 0xff
-    frame[19] = HEADER_DATA[0]
-    frame[20] = HEADER_DATA[1]
-    frame[21] = HEADER_DATA[2]
-    frame.fill(0, 22, 32)
+    bytes[at + 16] = size >>> 16
+    bytes[at + 17] = (size >>> 8) & 0xff
+    bytes[at + 18] = size & 0xff
+    bytes[at + 19] = HEADER_DATA[0]
+    bytes[at + 20] = HEADER_DATA[1]
+    bytes[at + 21] = HEADER_DATA[2]
+    bytes.fill(0, at + 22, at + 32)
     // body: rlp(code) ‖ payload ‖ zero padding
-    writeCode(frame, 32, code, codeBytes)
-    frame.set(payload, 32 + codeBytes)
-    frame.fill(0, 32 + size, 32 + padded)
-    this.#egressAes.applyInPlace(frame, 16, 32 + padded)
-    frame.copyWithin(0, 16, 32)
+    writeCode(bytes, at + 32, code, codeBytes)
+    bytes.set(payload, at + 32 + codeBytes)
+    bytes.fill(0, at + 32 + size, at + 32 + padded)
+    this.#egressAes.apply(bytes, memory.words, at + 16, at + 32 + padded)
+    bytes.copyWithin(at, at + 16, at + 32)
     const macBytes = this.#macBytes
-    this.#headerMac(this.#egressMac, this.#egressSeedInput, frame)
-    copyTag(macBytes, TAG, frame, 16)
-    this.#frameMac(this.#egressMac, frame.subarray(32, 32 + padded), EGRESS)
-    copyTag(macBytes, EGRESS, frame, 32 + padded)
-    return frame
+    this.#headerMac(this.#egressMac, this.#egressSeedInput, bytes, at)
+    copyTag(macBytes, TAG, bytes, at + 16)
+    this.#frameMac(this.#egressMac, new Uint8Array(buffer, at + 32, padded), EGRESS)
+    copyTag(macBytes, EGRESS, bytes, at + 32 + padded)
+    return new Uint8Array(buffer, at, length)
   }
 
   /**
@@ -107,13 +112,13 @@ export class FrameCodec {
    *   size exceeds `maxFrameBytes`.
    */
   decodeHeader(header: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number {
-    this.#headerMac(this.#ingressMac, this.#ingressSeedInput, header)
+    this.#headerMac(this.#ingressMac, this.#ingressSeedInput, header, 0)
     if (!tagMatches(this.#macBytes, TAG, header, 16)) {
       throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
     }
     const plain = this.#headerPlain
     for (let i = 0; i < 16; i++) plain[i] = header[i]!
-    this.#ingressAes.applyInPlace(plain, 0, 16)
+    this.#ingressAes.apply(plain, this.#headerPlainWords, 0, 16)
     const size = (plain[0]! << 16) | (plain[1]! << 8) | plain[2]!
     // geth ignores header-data (capability-id, context-id) and so do we.
     if (size > maxFrameBytes) {
@@ -138,8 +143,14 @@ export class FrameCodec {
       throw new RlpxError('MAC_MISMATCH', 'frame-mac does not verify')
     }
     this.#pendingSize = -1
-    const plain = this.#ingressAes.decrypt(ciphertext)
-    return readCode(plain, size)
+    const direct = this.#ingressAes.throughCipher(ciphertext)
+    if (direct !== undefined) return readCode(direct.buffer, direct, 0, size)
+    const memory = receiveMemory
+    const at = memory.reserve(padded)
+    const { buffer, bytes } = memory
+    bytes.set(ciphertext, at)
+    this.#ingressAes.apply(bytes, memory.words, at, at + padded)
+    return readCode(buffer, bytes, at, size)
   }
 
   /** Zeroes the key stream drawn ahead (the connection has ended). */
@@ -152,11 +163,11 @@ export class FrameCodec {
    * header-mac: `seed = aes(mac-secret, digest[:16]) ⊕ header-ciphertext`, then the digest
    * of the state updated with it, written at TAG (the tag is its first 16 bytes).
    * `seedInput` is the state's digest before the update; `header` holds the 16 bytes of
-   * header ciphertext at its start.
+   * header ciphertext at `at`.
    */
-  #headerMac(mac: KeccakState, seedInput: Uint8Array, header: Uint8Array): void {
+  #headerMac(mac: KeccakState, seedInput: Uint8Array, header: Uint8Array, at: number): void {
     const seed = this.#macCipher.update(seedInput)
-    for (let i = 0; i < 16; i++) seed[i]! ^= header[i]!
+    for (let i = 0; i < 16; i++) seed[i]! ^= header[at + i]!
     mac.update(seed).digestInto(this.#macBytes, TAG)
   }
 
@@ -213,26 +224,30 @@ function writeCode(out: Uint8Array, at: number, code: number, length: number): v
 }
 
 /**
- * Splits a canonical RLP unsigned integer (the message code) off the first `size` bytes
- * of `data`; the payload is a plain `Uint8Array` view of the rest.
+ * Splits a canonical RLP unsigned integer (the message code) off the `size` bytes of
+ * `bytes` at `at` (a view of all of `buffer`, or a Buffer on it); the payload is a plain
+ * `Uint8Array` view of the rest.
  */
-function readCode(data: Uint8Array, size: number): DecodedFrame {
-  const b = size > 0 ? data[0]! : -1
+function readCode(
+  buffer: ArrayBufferLike,
+  bytes: Uint8Array,
+  at: number,
+  size: number,
+): DecodedFrame {
+  const b = size > 0 ? bytes[at]! : -1
   if (b < 0) throw new RlpxError('INVALID_MESSAGE_CODE', 'empty frame')
-  if (b <= 0x80) return { code: b === 0x80 ? 0 : b, payload: view(data, 1, size) }
+  const start = bytes.byteOffset + at
+  if (b <= 0x80) {
+    return { code: b === 0x80 ? 0 : b, payload: new Uint8Array(buffer, start + 1, size - 1) }
+  }
   const n = b - 0x80
-  if (n > 6 || size < 1 + n || data[1] === 0 || (n === 1 && data[1]! < 0x80)) {
+  if (n > 6 || size < 1 + n || bytes[at + 1] === 0 || (n === 1 && bytes[at + 1]! < 0x80)) {
     throw new RlpxError('INVALID_MESSAGE_CODE', 'message code is not a canonical RLP integer')
   }
   let code = 0
-  for (let i = 1; i <= n; i++) code = code * 256 + data[i]!
+  for (let i = 1; i <= n; i++) code = code * 256 + bytes[at + i]!
   if (!Number.isSafeInteger(code)) {
     throw new RlpxError('INVALID_MESSAGE_CODE', 'message code is too large')
   }
-  return { code, payload: view(data, 1 + n, size) }
-}
-
-/** `data[start…end]` as a plain `Uint8Array` (not a Buffer), sharing its memory. */
-function view(data: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(data.buffer, data.byteOffset + start, end - start)
+  return { code, payload: new Uint8Array(buffer, start + 1 + n, size - 1 - n) }
 }

@@ -1,6 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { FrameMemory } from '../src/frame-memory.js'
 import { Keystream } from '../src/keystream.js'
 
 /** AES-256-CTR of `data` with IV zero in one call: the reference for any split of it. */
@@ -9,37 +10,33 @@ function oneCall(key: Uint8Array, data: Uint8Array): Uint8Array {
 }
 
 describe('Keystream', () => {
-  it('any split of the input into in-place and copying calls equals one AES-CTR pass', () => {
+  it('any split of the input into whole blocks, in frame memory, equals one AES-CTR pass', () => {
     fc.assert(
       fc.property(
-        // lengths across every path: short ones from the buffered key stream, long ones
-        // (≥ 2 KiB) straight through the cipher, odd sizes that leave the buffer unaligned
-        fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1500, max: 9000 })), {
+        // block counts across every path: short runs from the buffered key stream (which
+        // starts at 256 bytes and doubles to 16 KiB), runs of 2 KiB or more straight through
+        // the cipher once the buffer is used up, and runs longer than the buffer
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 100, max: 1300 })), {
           minLength: 1,
           maxLength: 24,
         }),
-        fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }),
-        fc.integer({ min: 0, max: 3 }),
-        (lengths, inPlace, misalign) => {
+        (blocks) => {
           const key = randomBytes(32)
+          const lengths = blocks.map((b) => 16 * b)
           const total = lengths.reduce((a, b) => a + b, 0)
           const plain = new Uint8Array(randomBytes(total))
           const expected = oneCall(key, plain)
           const stream = new Keystream(key)
+          const memory = new FrameMemory(8192)
           const got = new Uint8Array(total)
-          let at = 0
-          lengths.forEach((n, i) => {
-            if (inPlace[i]) {
-              // a buffer whose region starts at an odd offset takes the byte-wise path
-              const buf = new Uint8Array(n + misalign)
-              buf.set(plain.subarray(at, at + n), misalign)
-              stream.applyInPlace(buf, misalign, misalign + n)
-              got.set(buf.subarray(misalign), at)
-            } else {
-              got.set(stream.decrypt(plain.subarray(at, at + n)), at)
-            }
-            at += n
-          })
+          let done = 0
+          for (const n of lengths) {
+            const at = memory.reserve(n)
+            memory.bytes.set(plain.subarray(done, done + n), at)
+            stream.apply(memory.bytes, memory.words, at, at + n)
+            got.set(memory.bytes.subarray(at, at + n), done)
+            done += n
+          }
           expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true)
         },
       ),
@@ -47,22 +44,49 @@ describe('Keystream', () => {
     )
   })
 
-  it('decrypt leaves its input alone and returns a new array', () => {
+  it('throughCipher takes only long runs, and only when nothing is buffered', () => {
     const key = randomBytes(32)
-    const input = new Uint8Array(randomBytes(100))
-    const copy = input.slice()
-    const out = new Keystream(key).decrypt(input)
-    expect(input).toEqual(copy)
-    expect(out.buffer).not.toBe(input.buffer)
-    expect(Buffer.from(out).equals(Buffer.from(oneCall(key, input)))).toBe(true)
+    const plain = new Uint8Array(randomBytes(16 + 4096))
+    const expected = oneCall(key, plain)
+    const stream = new Keystream(key)
+    const memory = new FrameMemory(8192)
+    // short: not through the cipher
+    expect(stream.throughCipher(plain.subarray(0, 16))).toBeUndefined()
+    const at = memory.reserve(16)
+    memory.bytes.set(plain.subarray(0, 16), at)
+    stream.apply(memory.bytes, memory.words, at, at + 16)
+    // long, but 240 bytes of key stream are still buffered
+    expect(stream.throughCipher(plain.subarray(16))).toBeUndefined()
+    const at2 = memory.reserve(240)
+    memory.bytes.set(plain.subarray(16, 256), at2)
+    stream.apply(memory.bytes, memory.words, at2, at2 + 240)
+    const rest = plain.subarray(256)
+    const copy = rest.slice()
+    const out = stream.throughCipher(rest)
+    expect(out).toBeDefined()
+    expect(rest).toEqual(copy) // the input is left alone
+    expect(Buffer.from(out!).equals(Buffer.from(expected.subarray(256)))).toBe(true)
+  })
+
+  it('refuses a run that is not whole blocks of word-aligned memory', () => {
+    const stream = new Keystream(randomBytes(32))
+    const memory = new FrameMemory(8192)
+    const at = memory.reserve(64)
+    expect(() => stream.apply(memory.bytes, memory.words, at + 4, at + 20)).toThrow(/whole aligned/)
+    expect(() => stream.apply(memory.bytes, memory.words, at, at + 20)).toThrow(/whole aligned/)
+    const view = new Uint8Array(memory.buffer, 16)
+    expect(() => stream.apply(view, memory.words, 0, 16)).toThrow(/whole aligned/)
   })
 
   it('cannot be used after wipe(), so a wiped stream never encrypts out of step', () => {
     const stream = new Keystream(randomBytes(32))
-    stream.decrypt(new Uint8Array(16)) // draws key stream ahead
+    const memory = new FrameMemory(8192)
+    const at = memory.reserve(4096)
+    stream.apply(memory.bytes, memory.words, at, at + 16) // draws key stream ahead
     stream.wipe()
     stream.wipe() // idempotent
-    expect(() => stream.decrypt(new Uint8Array(16))).toThrow(/after wipe/)
-    expect(() => stream.applyInPlace(new Uint8Array(4096), 0, 4096)).toThrow(/after wipe/)
+    expect(() => stream.apply(memory.bytes, memory.words, at, at + 16)).toThrow(/after wipe/)
+    expect(() => stream.apply(memory.bytes, memory.words, at, at + 4096)).toThrow(/after wipe/)
+    expect(stream.throughCipher(new Uint8Array(4096))).toBeUndefined()
   })
 })
