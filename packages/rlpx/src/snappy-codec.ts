@@ -1,5 +1,6 @@
 import { compressSync, uncompressSync } from 'snappy'
 import { RlpxError } from './errors.js'
+import { receiveMemory } from './frame-memory.js'
 import { snappyDecodeInto } from './snappy-small.js'
 
 /** Copy the output into a V8 buffer: see {@link snappyCompress}. */
@@ -46,11 +47,12 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array
     )
   }
   if (declared <= DECODE_IN_JS_BYTES) {
-    const out = Buffer.allocUnsafe(declared)
+    const at = receiveMemory.reserve(declared)
+    const out = new Uint8Array(receiveMemory.buffer, at, declared)
     if (!snappyDecodeInto(data, uvarintLength(data), declared, out)) {
       throw new RlpxError('SNAPPY_INVALID', 'snappy payload does not decompress')
     }
-    return new Uint8Array(out.buffer, out.byteOffset, declared)
+    return out
   }
   let out: Buffer
   try {
