@@ -94,8 +94,14 @@ export class FrameCodec {
     writeCode(bytes, at + 32, code, codeBytes)
     bytes.set(payload, at + 32 + codeBytes)
     bytes.fill(0, at + 32 + size, at + 32 + padded)
-    this.#egressAes.apply(bytes, memory.words, at + 16, at + 32 + padded)
-    bytes.copyWithin(at, at + 16, at + 32)
+    const words = memory.words
+    this.#egressAes.apply(bytes, words, at + 16, at + 32 + padded)
+    // the header ciphertext to 0, as four words: copyWithin is a call into C++
+    const w = at >> 2
+    words[w] = words[w + 4]!
+    words[w + 1] = words[w + 5]!
+    words[w + 2] = words[w + 6]!
+    words[w + 3] = words[w + 7]!
     const macBytes = this.#macBytes
     this.#headerMac(this.#egressMac, this.#egressSeedInput, bytes, at)
     copyTag(macBytes, TAG, bytes, at + 16)

@@ -15,10 +15,11 @@ const DECODE_IN_JS_BYTES = 2048
  */
 export function snappyDeclaredLength(data: Uint8Array): number {
   let result = 0
-  for (let i = 0; i < 5; i++) {
+  // a running factor, not 2 ** (7 * i): a variable exponent is a call to pow()
+  for (let i = 0, factor = 1; i < 5; i++, factor *= 128) {
     const b = data[i]
     if (b === undefined) return -1
-    result += (b & 0x7f) * 2 ** (7 * i)
+    result += (b & 0x7f) * factor
     if (b < 0x80) return result
   }
   return -1

@@ -42,7 +42,8 @@ export function snappyDecodeInto(
         const bytes = length - 60
         if (i + bytes > end) return false
         length = 0
-        for (let k = 0; k < bytes; k++) length += data[i + k]! * 2 ** (8 * k)
+        // a running factor, not 2 ** (8 * k): a variable exponent is a call to pow()
+        for (let k = 0, factor = 1; k < bytes; k++, factor *= 256) length += data[i + k]! * factor
         length += 1
         i += bytes
       }
