@@ -89,8 +89,8 @@ function withoutStack<E extends Error>(make: () => E): E {
  * bounded: reads hold less than one frame plus one stream buffer (see StreamReader; TCP
  * flow control does the rest); writes hand one frame at a time to the stream and wait
  * for `'drain'` once it is over its high-water mark, so at most one frame (≤ 16 MiB + 48
- * bytes) sits above `writableHighWaterMark`. Callers that do not await `writeMsg` keep their own payloads
- * in a promise queue.
+ * bytes) sits above `writableHighWaterMark`. Callers that do not await `writeMsg` keep
+ * their own payloads in a promise queue.
  */
 export class RlpxConnection {
   /** The peer's static public key (64 bytes x ‖ y), authenticated by the handshake. */

@@ -79,6 +79,7 @@ export class StreamReader {
    */
   tryRead(n: number, atBoundary: boolean): Uint8Array | null {
     if (this.#failure) throw this.#failure
+    if (n === 0) return new Uint8Array(0)
     if (this.#buffered < n) {
       const chunk = this.#stream.read() as Buffer | null
       if (chunk !== null && chunk.length > 0) {

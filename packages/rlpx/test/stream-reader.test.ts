@@ -45,6 +45,7 @@ describe('StreamReader', () => {
     const stream = new PassThrough()
     const reader = new StreamReader(stream)
     stream.write(Uint8Array.of(1, 2, 3, 4, 5))
+    expect(reader.tryRead(0, true)).toEqual(new Uint8Array(0))
     expect(reader.tryRead(2, true)).toEqual(Uint8Array.of(1, 2))
     expect(reader.tryRead(4, true)).toBeNull()
     stream.write(Uint8Array.of(6))
