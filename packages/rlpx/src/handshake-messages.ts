@@ -90,7 +90,8 @@ function staticPublicKey(privateKey: Uint8Array): Uint8Array {
   const cached = staticPublicKeys.get(privateKey)
   if (cached !== undefined && equalBytes(cached.privateKey, privateKey)) return cached.publicKey
   const publicKey = publicKeyFromPrivate(privateKey)
-  staticPublicKeys.set(privateKey, { privateKey: privateKey.slice(), publicKey })
+  // a copy also when the key is a Buffer, whose slice() is a view
+  staticPublicKeys.set(privateKey, { privateKey: new Uint8Array(privateKey), publicKey })
   return publicKey
 }
 

@@ -1,7 +1,13 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { duplexPair } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
-import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '../src/index.js'
+import {
+  initiatorHandshake,
+  makeAuth,
+  parseAuth,
+  type RlpxConnection,
+  recipientHandshake,
+} from '../src/index.js'
 import { hex, utf8 } from './helpers/support.js'
 import { tcpPair } from './helpers/tcp.js'
 
@@ -82,5 +88,27 @@ describe('full handshake', () => {
     )
     sa.destroy()
     sb.destroy()
+  })
+
+  it('a private key Buffer overwritten in place signs with the new key, not a cached one', () => {
+    const keyB = generatePrivateKey()
+    const pubB = publicKeyFromPrivate(keyB)
+    const first = generatePrivateKey()
+    const second = generatePrivateKey()
+    const key = Buffer.from(first) // Buffer#slice() is a view, not a copy
+    const authWith = () =>
+      parseAuth(
+        keyB,
+        makeAuth({
+          privateKey: key,
+          remotePublicKey: pubB,
+          ephemeralPrivateKey: generatePrivateKey(),
+          nonce: new Uint8Array(32).fill(7),
+        }),
+        'eip8',
+      ).publicKey
+    expect(hex(authWith())).toBe(hex(publicKeyFromPrivate(first)))
+    key.set(second)
+    expect(hex(authWith())).toBe(hex(publicKeyFromPrivate(second)))
   })
 })
