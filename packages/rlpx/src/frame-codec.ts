@@ -52,7 +52,8 @@ export class FrameCodec {
 
   constructor(secrets: Secrets) {
     this.#egressAes = new Keystream(secrets.aes)
-    this.#ingressAes = new Keystream(secrets.aes)
+    // the same key and IV zero: the same key stream, whose first draw the two share
+    this.#ingressAes = this.#egressAes.twin()
     this.#macCipher = createCipheriv('aes-256-ecb', secrets.mac, null).setAutoPadding(false)
     this.#egressMac = secrets.egressMac
     this.#ingressMac = secrets.ingressMac

@@ -9,6 +9,17 @@ const ZEROS = new Uint8Array(MAX_REFILL_BYTES)
 const NO_WORDS = new Int32Array(0)
 
 /**
+ * The first draw of a key stream, shared by the two directions of one connection: RLPx
+ * runs both with the same key and IV zero (rlpx.md), so their key streams are the same
+ * bytes. Whichever direction draws first keeps a copy here for the other, which then
+ * starts its own cipher only past it. A connection that has exchanged just its Hellos
+ * has made one AES-CTR cipher instead of two.
+ */
+interface SharedFirstDraw {
+  bytes: Uint8Array | undefined
+}
+
+/**
  * One direction of RLPx's AES-256-CTR stream (IV zero, one continuous counter for the
  * whole connection), with its key stream drawn ahead.
  *
@@ -27,7 +38,11 @@ const NO_WORDS = new Int32Array(0)
  * stream is as secret as the key: {@link wipe} it on close.
  */
 export class Keystream {
-  readonly #cipher: Cipher
+  readonly #key: Uint8Array
+  /** Made at the first draw the shared one does not cover (see {@link twin}). */
+  #cipher: Cipher | undefined
+  /** The first draw, while this direction or its twin may still need it. */
+  readonly #shared: SharedFirstDraw
   #stream: Uint8Array = ZEROS.subarray(0, 0)
   #streamWords: Int32Array = NO_WORDS
   /** Bytes of #stream used up, a multiple of 16. */
@@ -36,9 +51,26 @@ export class Keystream {
   #wiped = false
   /** Whether the last input was long: then short ones are not worth drawing ahead for. */
   #long = false
+  /** Whether this direction's stream started with the shared first draw. */
+  #tookShared = false
 
-  constructor(key: Uint8Array) {
-    this.#cipher = createCipheriv('aes-256-ctr', key, new Uint8Array(16))
+  /** @param key the 32-byte AES key; kept (and zeroed by {@link wipe}) until the cipher is made. */
+  constructor(key: Uint8Array, shared: SharedFirstDraw = { bytes: undefined }) {
+    this.#key = new Uint8Array(key) // a copy, also when `key` is a Buffer (whose slice is a view)
+    this.#shared = shared
+  }
+
+  /**
+   * A key stream of the same key and IV that shares this one's first draw: the other
+   * direction of the same connection. Call it before either is used.
+   *
+   * @throws Error when this key stream has been used or wiped already (a bug).
+   */
+  twin(): Keystream {
+    if (this.#cipher !== undefined || this.#wiped || this.#stream.length > 0) {
+      throw new Error('twin() of a key stream already in use')
+    }
+    return new Keystream(this.#key, this.#shared)
   }
 
   /**
@@ -60,7 +92,8 @@ export class Keystream {
       let available = this.#stream.length - this.#at
       if (available === 0) {
         if (direct && !this.#wiped) {
-          bytes.set(this.#cipher.update(bytes.subarray(start + done, end)), start + done)
+          const out = this.#ownCipher().update(bytes.subarray(start + done, end))
+          bytes.set(out, start + done)
           return
         }
         this.#refill()
@@ -82,11 +115,14 @@ export class Keystream {
       return undefined
     }
     this.#long = true
-    return this.#cipher.update(input)
+    return this.#ownCipher().update(input)
   }
 
   /** Zeroes the key stream drawn ahead; the stream cannot be used after this. */
   wipe(): void {
+    this.#key.fill(0)
+    this.#shared.bytes?.fill(0)
+    this.#shared.bytes = undefined
     this.#stream.fill(0)
     this.#stream = ZEROS.subarray(0, 0)
     this.#streamWords = NO_WORDS
@@ -94,10 +130,34 @@ export class Keystream {
     this.#wiped = true
   }
 
+  /**
+   * This direction's cipher, made on first use: at block 0, or past the shared first
+   * draw when this direction has taken it.
+   */
+  #ownCipher(): Cipher {
+    if (this.#cipher !== undefined) return this.#cipher
+    const iv = new Uint8Array(16)
+    if (this.#tookShared) iv[15] = FIRST_REFILL_BYTES / 16 // the block counter, big-endian
+    this.#cipher = createCipheriv('aes-256-ctr', this.#key, iv)
+    // the cipher holds a copy of its own, and the twin has its own copy too
+    this.#key.fill(0)
+    return this.#cipher
+  }
+
   #refill(): void {
     if (this.#wiped) throw new Error('key stream used after wipe()')
     this.#stream.fill(0)
-    let stream = this.#cipher.update(ZEROS.subarray(0, this.#refillBytes)) as Uint8Array
+    let stream: Uint8Array
+    const first = this.#cipher === undefined && !this.#tookShared
+    if (first && this.#shared.bytes !== undefined) {
+      // the twin drew first: its first draw is ours too
+      stream = this.#shared.bytes
+      this.#shared.bytes = undefined
+      this.#tookShared = true
+    } else {
+      stream = this.#ownCipher().update(ZEROS.subarray(0, this.#refillBytes)) as Uint8Array
+      if (first) this.#shared.bytes = new Uint8Array(stream) // a copy: Buffer#slice is a view
+    }
     if ((stream.byteOffset & 3) !== 0) {
       // node returns a buffer of its own (offset 0); never rely on it for the word view
       const aligned = new Uint8Array(stream.length)

@@ -44,6 +44,61 @@ describe('Keystream', () => {
     )
   })
 
+  it('twins (the two directions of one connection) each give one AES-CTR pass, in any interleaving', () => {
+    fc.assert(
+      fc.property(
+        // runs for either twin, in order: which twin, and how many blocks (short runs, and
+        // runs long enough to go straight through the cipher, first or later)
+        fc.array(
+          fc.tuple(
+            fc.boolean(),
+            fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 128, max: 300 })),
+          ),
+          { minLength: 1, maxLength: 16 },
+        ),
+        fc.boolean(),
+        (runs, throughFirst) => {
+          const key = randomBytes(32)
+          const total = [0, 0]
+          for (const [second, blocks] of runs) total[second ? 1 : 0]! += 16 * blocks
+          const plains = total.map((n) => new Uint8Array(randomBytes(n)))
+          const first = new Keystream(key)
+          const streams = [first, first.twin()]
+          const got = total.map((n) => new Uint8Array(n))
+          const done = [0, 0]
+          const memory = new FrameMemory(8192)
+          for (const [second, blocks] of runs) {
+            const i = second ? 1 : 0
+            const n = 16 * blocks
+            const input = plains[i]!.subarray(done[i], done[i]! + n)
+            const through = throughFirst ? streams[i]!.throughCipher(input) : undefined
+            if (through !== undefined) got[i]!.set(through, done[i])
+            else {
+              const at = memory.reserve(n)
+              memory.bytes.set(input, at)
+              streams[i]!.apply(memory.bytes, memory.words, at, at + n)
+              got[i]!.set(memory.bytes.subarray(at, at + n), done[i])
+            }
+            done[i]! += n
+          }
+          for (const i of [0, 1]) {
+            const expected = oneCall(key, plains[i]!)
+            expect(Buffer.from(got[i]!).equals(Buffer.from(expected))).toBe(true)
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a twin is made before either key stream is used', () => {
+    const stream = new Keystream(randomBytes(32))
+    const memory = new FrameMemory(8192)
+    const at = memory.reserve(16)
+    stream.apply(memory.bytes, memory.words, at, at + 16)
+    expect(() => stream.twin()).toThrow(/already in use/)
+  })
+
   it('throughCipher takes only long runs, and only when nothing is buffered', () => {
     const key = randomBytes(32)
     const plain = new Uint8Array(randomBytes(16 + 4096))
