@@ -16,8 +16,10 @@ import {
   sign,
 } from '@devp2p/crypto'
 import { encode } from '@devp2p/rlp'
+import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '@devp2p/rlpx'
 import { compressSync, uncompressSync } from 'snappy'
-import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '../src/index.js'
+// The floor's snappy decoder and length reader are internals the package does not
+// export: from the sources (plain functions, no closures for tsx to wrap).
 import { uvarintLength } from '../src/snappy-codec.js'
 import { snappyDecodeInto } from '../src/snappy-small.js'
 import { ethereumjsPeer } from '../test/helpers/ethereumjs-peer.js'

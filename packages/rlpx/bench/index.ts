@@ -12,7 +12,9 @@
  * RLPX_BENCH_CASE set), after a warm-up, so that neither implementation inherits the
  * other's heap, timers or JIT state.
  *
- * Run: npx pnpm --filter @devp2p/rlpx bench   (tsx --conditions=source --expose-gc bench/index.ts)
+ * Run: npx pnpm --filter @devp2p/rlpx bench   (builds the package and its dependencies,
+ * then runs `tsx --expose-gc bench/index.ts`: the code measured is the build, dist/, as
+ * it ships; only this file and cases.ts are run from TypeScript)
  * Optional argument: handshakes per timed run (default 1000; three runs, after a warm-up).
  */
 import { fork } from 'node:child_process'
@@ -73,6 +75,13 @@ async function main(): Promise<void> {
   console.log(
     `crypto backends: secp256k1 ${backends.secp256k1}, keccak ${backends.keccak}, aes ${backends.aes}`,
   )
+  // The packages as they ship: tsc's dist, not tsx's transform of the sources, which
+  // wraps every closure it creates in a __name() call (esbuild's keepNames).
+  const measured = fileURLToPath(import.meta.resolve('@devp2p/rlpx'))
+  console.log(`measuring ${measured}`)
+  if (!measured.includes('/dist/')) {
+    console.log('  (not the build: run through `pnpm bench`, which builds first, for figures)')
+  }
 
   // ------------------------------------------------------------ handshakes
   const tcpRate = await inChild('tcpOnly', N)
