@@ -159,22 +159,17 @@ export class RlpxConnection {
    *   connection is then destroyed.
    */
   readMsg(): Promise<RlpxMessage> {
-    if (this.#readsPending === 0) {
-      // nothing in flight: start at once, without a link in the promise chain
-      this.#readsPending++
-      const next = this.#readOne()
-      this.#readTail = next.then(this.#readSettled, this.#readSettled)
-      return next
-    }
-    this.#readsPending++
-    const next = this.#readTail.then(() => this.#readOne())
-    this.#readTail = next.then(this.#readSettled, this.#readSettled)
+    // nothing in flight: start at once, without a link in the promise chain; otherwise
+    // after the read before, however that one ends (a failed connection fails it too)
+    const next =
+      this.#readsPending++ === 0
+        ? this.#readOne()
+        : this.#readTail.then(this.#readNext, this.#readNext)
+    this.#readTail = next
     return next
   }
 
-  #readSettled = (): void => {
-    this.#readsPending--
-  }
+  #readNext = (): Promise<RlpxMessage> => this.#readOne()
 
   /**
    * The deadline of the read in progress, set at its first wait (most frames are
@@ -187,9 +182,10 @@ export class RlpxConnection {
     return this.#readLimits
   }
 
+  /** One whole read; it counts itself out of `#readsPending` as it ends. */
   async #readOne(): Promise<RlpxMessage> {
-    if (this.#error) throw this.#error
     try {
+      if (this.#error) throw this.#error
       this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
@@ -219,7 +215,9 @@ export class RlpxConnection {
         wireSize: FRAME_HEADER_BYTES + restBytes,
       }
     } catch (err) {
-      throw this.#fail(err)
+      throw err === this.#error ? err : this.#fail(err)
+    } finally {
+      this.#readsPending--
     }
   }
 

@@ -113,6 +113,26 @@ describe('RlpxConnection', () => {
     expect(b.error?.code).toBe('CONNECTION_CLOSED')
   })
 
+  it('reads called before anything arrives are served in call order; a failure fails them all', async () => {
+    const [a, b] = await pair()
+    const reads = [b.readMsg(), b.readMsg(), b.readMsg()]
+    for (let i = 0; i < 3; i++) await a.writeMsg(0x10 + i, Uint8Array.of(i))
+    const got = await Promise.all(reads)
+    expect(got.map((m) => [m.code, m.payload[0]])).toEqual([
+      [0x10, 0],
+      [0x11, 1],
+      [0x12, 2],
+    ])
+    // and again after they all settled: one more, then three pending when the peer goes
+    await a.writeMsg(0x20, Uint8Array.of(9))
+    expect((await b.readMsg()).code).toBe(0x20)
+    const pending = [b.readMsg(), b.readMsg(), b.readMsg()]
+    await a.close()
+    const errors = await Promise.all(pending.map((p) => rejection(p)))
+    for (const err of errors) expect(err).toMatchObject({ code: 'CONNECTION_CLOSED' })
+    expect(await rejection(b.readMsg())).toBe(errors[0])
+  })
+
   it('close() is idempotent and fails later calls with CONNECTION_CLOSED', async () => {
     const [a, b] = await pair()
     const pendingRead = a.readMsg()
