@@ -9,7 +9,7 @@ import {
 } from './constants.js'
 import { CryptoError } from './errors.js'
 import { concatKdf } from './kdf.js'
-import { ecdh, generatePrivateKey, isValidPrivateKey, toSec1 } from './secp256k1.js'
+import { ecdh, generatePrivateKey, isValidPrivateKey } from './secp256k1.js'
 
 const AES_KEY_BYTES = 16
 const EMPTY = new Uint8Array(0)
@@ -49,10 +49,9 @@ export function eciesEncrypt(
 ): Uint8Array {
   assertBytes(plaintext, 'plaintext')
   assertSharedMacData(sharedMacData)
-  const sec1 = toSec1(publicKey)
   const ephemeral = generatePrivateKey()
   // ecdh validates the recipient key before anything else happens.
-  const shared = ecdh(ephemeral, sec1)
+  const shared = ecdh(ephemeral, publicKey)
   const { encKey, macKey } = deriveKeys(shared)
 
   const macStart = UNCOMPRESSED_PUBLIC_KEY_BYTES + ECIES_IV_BYTES + plaintext.length

@@ -295,6 +295,22 @@ describe.each(['native', 'noble'] as const)('secp256k1 with the %s backend', (ba
       )
     })
 
+    it('leaves no trace of one 64-byte key in the next call (the SEC1 form is reused)', () => {
+      const k = bigToBytes(3n)
+      const one = publicKeyFromPrivate(bigToBytes(5n))
+      const two = publicKeyFromPrivate(bigToBytes(7n))
+      // k·5G and k·7G are 15G and 21G: expected values from the generator alone
+      const first = ecdh(k, one)
+      const second = ecdh(k, two)
+      expect(hex(first)).toBe(hex(publicKeyFromPrivate(bigToBytes(15n)).subarray(0, 32)))
+      expect(hex(second)).toBe(hex(publicKeyFromPrivate(bigToBytes(21n)).subarray(0, 32)))
+      // an invalid key after a valid one fails, and does not poison the call after it
+      const offCurve = one.slice()
+      offCurve[63]! ^= 1
+      expectCryptoError(() => ecdh(k, offCurve), 'INVALID_PUBLIC_KEY')
+      expect(hex(ecdh(k, one))).toBe(hex(first))
+    })
+
     it('is symmetric and accepts all three key forms', () => {
       fc.assert(
         fc.property(privateKeyArb, privateKeyArb, (a, b) => {
