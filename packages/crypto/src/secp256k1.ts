@@ -144,11 +144,14 @@ export function publicKeyFromPrivate(
  * @throws TypeError when `publicKey` is not a `Uint8Array`.
  */
 export function decodePublicKey(publicKey: Uint8Array): Uint8Array {
-  const sec1 = toSec1(publicKey)
+  const sec1 = toSec1ForCall(publicKey)
   if (sec1.length === UNCOMPRESSED_PUBLIC_KEY_BYTES) {
     if (!secp.publicKeyIsValid(sec1)) throw invalidPublicKey('not a point on secp256k1')
-    // toSec1 copied a 64-byte key; a 65-byte one is the caller's array, so copy it.
-    return sec1 === publicKey ? sec1.slice(1) : sec1.subarray(1)
+    // x ‖ y copied out of the scratch or the caller's array (which may be a Buffer, whose
+    // slice() is a view): 64 bytes, small enough for V8 to keep on its heap
+    const out = new Uint8Array(PUBLIC_KEY_BYTES)
+    for (let i = 0; i < PUBLIC_KEY_BYTES; i++) out[i] = sec1[i + 1]!
+    return out
   }
   const full = secp.publicKeyConvert(sec1, false)
   if (full === undefined) throw invalidPublicKey('not a point on secp256k1')
