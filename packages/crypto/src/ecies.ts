@@ -56,7 +56,7 @@ export function eciesEncrypt(
 
   const macStart = UNCOMPRESSED_PUBLIC_KEY_BYTES + ECIES_IV_BYTES + plaintext.length
   const out = new Uint8Array(macStart + ECIES_MAC_BYTES)
-  out.set(secp.publicKeyCreate(ephemeral, false), 0)
+  secp.publicKeyCreate(ephemeral, false, out.subarray(0, UNCOMPRESSED_PUBLIC_KEY_BYTES))
   ephemeral.fill(0)
   const iv = out.subarray(
     UNCOMPRESSED_PUBLIC_KEY_BYTES,

@@ -10,9 +10,9 @@ export interface Secp256k1Backend {
 
   /**
    * SEC1 public key of a valid private key (0 < k < n): 33 bytes compressed or 65
-   * uncompressed.
+   * uncompressed; written into `out` (exactly that long) when given, which is returned.
    */
-  publicKeyCreate(privateKey: Uint8Array, compressed: boolean): Uint8Array
+  publicKeyCreate(privateKey: Uint8Array, compressed: boolean, out?: Uint8Array): Uint8Array
 
   /**
    * Validates a SEC1 key (33 bytes with prefix 02/03 or 65 bytes with prefix 04) and

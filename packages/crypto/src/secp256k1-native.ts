@@ -41,8 +41,9 @@ function createNative(lib: Lib): Secp256k1Backend {
   return {
     name: 'native',
 
-    publicKeyCreate(privateKey, compressed) {
-      return lib.publicKeyCreate(privateKey, compressed)
+    publicKeyCreate(privateKey, compressed, out) {
+      // the addon writes into `out` when given one
+      return lib.publicKeyCreate(privateKey, compressed, out)
     },
 
     publicKeyConvert(sec1, compressed) {

@@ -10,8 +10,11 @@ const { Point, Signature } = secp256k1
 export const nobleSecp256k1: Secp256k1Backend = {
   name: 'noble',
 
-  publicKeyCreate(privateKey, compressed) {
-    return secp256k1.getPublicKey(privateKey, compressed)
+  publicKeyCreate(privateKey, compressed, out) {
+    const key = secp256k1.getPublicKey(privateKey, compressed)
+    if (out === undefined) return key
+    out.set(key)
+    return out
   },
 
   publicKeyConvert(sec1, compressed) {

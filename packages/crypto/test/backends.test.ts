@@ -70,9 +70,14 @@ describe('native and noble backends agree byte for byte', () => {
     fc.assert(
       fc.property(privateKey, privateKey, digest, (a, b, msg) => {
         for (const compressed of [false, true]) {
-          expect(hex(native.publicKeyCreate(a, compressed))).toBe(
-            hex(noble.publicKeyCreate(a, compressed)),
-          )
+          const expected = hex(noble.publicKeyCreate(a, compressed))
+          expect(hex(native.publicKeyCreate(a, compressed))).toBe(expected)
+          // into a caller's array: that array, filled
+          for (const backend of [native, noble]) {
+            const out = new Uint8Array(compressed ? 33 : 65)
+            expect(backend.publicKeyCreate(a, compressed, out)).toBe(out)
+            expect(hex(out)).toBe(expected)
+          }
         }
         const sig = native.sign(msg, a)
         expect(hex(sig)).toBe(hex(noble.sign(msg, a)))
