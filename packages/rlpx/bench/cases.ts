@@ -444,6 +444,11 @@ export interface HandshakeFloor {
   eciesSymmetric: number
   /** Both ends: keccak of the secrets and the seeding of the four MAC states. */
   secrets: number
+  /**
+   * Both ends: keying the frame layer's AES-256, a CTR cipher (one key stream serves
+   * both directions) and the one the MACs encrypt their seeds with.
+   */
+  frameKeys: number
   /** Both Hello frames, one each way. */
   hellos: number
   total: number
@@ -455,7 +460,8 @@ export interface HandshakeFloor {
  * recipient's ephemeral and the two ECIES keys; the initiator's ephemeral public key
  * travels only inside its signature), 8 random draws (2 ephemeral keys, 2 ECIES keys,
  * 2 nonces, 2 IVs), 1 signature, 1 recovery, the symmetric side of 4 ECIES operations,
- * the keccak of the secrets (4 hashes per end, 2 MAC states seeded with a packet) and
+ * the keccak of the secrets (4 hashes per end, 2 MAC states seeded with a packet), the
+ * keying of each end's two frame ciphers (AES-256-CTR, and AES-256 for the MAC seeds) and
  * the two Hello frames.
  */
 export function handshakeFloor(): HandshakeFloor {
@@ -484,6 +490,13 @@ export function handshakeFloor(): HandshakeFloor {
   const packet = randomBytes(400)
   const seeded = cost(() => new KeccakState().update(digest).update(packet).digest())
   const secrets = 2 * (4 * cost(() => keccak256(packet.subarray(0, 64))) + 2 * seeded)
+  const zeroIv = new Uint8Array(16)
+  const frameKeys =
+    2 *
+    cost(() => {
+      createCipheriv('aes-256-ctr', digest, zeroIv)
+      createCipheriv('aes-256-ecb', digest, null).setAutoPadding(false)
+    })
   const hellos = frameFloorUs(HELLO_BYTES)
   const total =
     8 * e.ecdh +
@@ -493,8 +506,9 @@ export function handshakeFloor(): HandshakeFloor {
     e.recover +
     4 * eciesSymmetric +
     secrets +
+    frameKeys +
     hellos
-  return { ...e, eciesSymmetric, secrets, hellos, total }
+  return { ...e, eciesSymmetric, secrets, frameKeys, hellos, total }
 }
 
 /** Every case index.ts can run in a child process, by name. */

@@ -106,7 +106,8 @@ async function main(): Promise<void> {
       '\nthe floor is measured before each of three timed runs, and the distance is the median' +
       '\nof the three ratios\n' +
       '(floor: 8 ECDH + 3 public keys + 8 random draws + sign + recover + 4 × ECIES symmetric\n' +
-      ` + secrets keccak ${fmt(floor.secrets, 1)} µs + 2 Hello frames ${fmt(floor.hellos, 1)} µs` +
+      ` + secrets keccak ${fmt(floor.secrets, 1)} µs + frame cipher keys ${fmt(floor.frameKeys, 1)} µs` +
+      `\n + 2 Hello frames ${fmt(floor.hellos, 1)} µs` +
       ` = ${fmt(floor.total)} µs → ${fmt(hsFloor)}/s;\n` +
       ` the same exchanges over TCP without any crypto: ${fmt(tcpRate)}/s = ${fmt(1e6 / tcpRate)} µs;\n` +
       ` floor + that I/O: ${fmt(1e6 / (floor.total + 1e6 / tcpRate))}/s)`,
