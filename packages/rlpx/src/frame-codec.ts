@@ -46,7 +46,7 @@ export class FrameCodec {
   readonly #bodySeedInput = this.#macBytes.subarray(BODY, BODY + 16)
   /** Scratch for the decrypted header, read as soon as it is written (bytes and words). */
   readonly #headerPlain = new Uint8Array(16)
-  readonly #headerPlainWords = new Int32Array(this.#headerPlain.buffer)
+  readonly #headerPlainWords = new BigInt64Array(this.#headerPlain.buffer)
   /** Size of the frame whose header was decoded last; -1 when a header is due. */
   #pendingSize = -1
 
@@ -97,12 +97,10 @@ export class FrameCodec {
     bytes.fill(0, at + 32 + size, at + 32 + padded)
     const words = memory.words
     this.#egressAes.apply(bytes, words, at + 16, at + 32 + padded)
-    // the header ciphertext to 0, as four words: copyWithin is a call into C++
-    const w = at >> 2
-    words[w] = words[w + 4]!
-    words[w + 1] = words[w + 5]!
-    words[w + 2] = words[w + 6]!
-    words[w + 3] = words[w + 7]!
+    // the header ciphertext to 0, as two words: copyWithin is a call into C++
+    const w = at >> 3
+    words[w] = words[w + 2]!
+    words[w + 1] = words[w + 3]!
     const macBytes = this.#macBytes
     this.#headerMac(this.#egressMac, this.#egressSeedInput, bytes, at)
     copyTag(macBytes, TAG, bytes, at + 16)

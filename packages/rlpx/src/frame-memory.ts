@@ -1,6 +1,6 @@
 /**
  * Memory the frame codec builds and decrypts frames in: 16-byte-aligned regions cut from
- * slabs, each slab with a byte view and a 32-bit word view made once. The key stream is
+ * slabs, each slab with a byte view and a 64-bit word view made once. The key stream is
  * then XORed in whole words (a frame is whole 16-byte blocks), and no typed-array view
  * is made per frame for it.
  *
@@ -12,11 +12,11 @@ export class FrameMemory {
   /** The buffer of the last region reserved, and views of all of it as bytes and words. */
   buffer: ArrayBuffer
   bytes: Uint8Array
-  words: Int32Array
+  words: BigInt64Array
   readonly #slabSize: number
   #slab: ArrayBuffer
   #slabBytes: Uint8Array
-  #slabWords: Int32Array
+  #slabWords: BigInt64Array
   /** Bytes of the current slab handed out, a multiple of 16. */
   #used = 0
 
@@ -26,11 +26,11 @@ export class FrameMemory {
     const slab = new ArrayBuffer(slabSize)
     this.#slab = this.buffer = slab
     this.#slabBytes = this.bytes = new Uint8Array(slab)
-    this.#slabWords = this.words = new Int32Array(slab)
+    this.#slabWords = this.words = new BigInt64Array(slab)
   }
 
   /**
-   * Reserves `n` bytes and returns their offset in {@link buffer} (and 4 × the index in
+   * Reserves `n` bytes and returns their offset in {@link buffer} (and 8 × the index in
    * {@link words}): a multiple of 16. The region is this caller's for good; `buffer`,
    * `bytes` and `words` change at the next call.
    */
@@ -41,14 +41,14 @@ export class FrameMemory {
       const own = Buffer.allocUnsafeSlow((n + 15) & ~15).buffer
       this.buffer = own
       this.bytes = new Uint8Array(own)
-      this.words = new Int32Array(own)
+      this.words = new BigInt64Array(own)
       return 0
     }
     if (this.#used + n > this.#slabSize) {
       const slab = new ArrayBuffer(this.#slabSize)
       this.#slab = slab
       this.#slabBytes = new Uint8Array(slab)
-      this.#slabWords = new Int32Array(slab)
+      this.#slabWords = new BigInt64Array(slab)
       this.#used = 0
     }
     const at = this.#used

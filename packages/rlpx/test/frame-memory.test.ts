@@ -24,7 +24,7 @@ describe('FrameMemory', () => {
             expect(bytes.length).toBe(buffer.byteLength)
             // the region fits, and its last word is in the word view
             expect(at + n).toBeLessThanOrEqual(buffer.byteLength)
-            expect(Math.ceil((at + n) / 4)).toBeLessThanOrEqual(words.length)
+            expect(Math.ceil((at + n) / 8)).toBeLessThanOrEqual(words.length)
             const regions = taken.get(buffer) ?? []
             for (const [from, to] of regions) expect(at >= to || at + n <= from).toBe(true)
             regions.push([at, at + n, i & 0xff])
