@@ -195,7 +195,8 @@ export class RlpxConnection {
       const rest =
         this.#reader.tryRead(restBytes, false) ??
         (await this.#reader.readExactly(restBytes, false, this.#waitLimits()))
-      const frame = this.#codec.decodeBody(rest)
+      // with snappy on, the decrypted payload is only read by the decompressor
+      const frame = this.#codec.decodeBody(rest, this.#snappy)
       let payload = frame.payload
       // bounded: the decoded size is read from the snappy header and checked first
       if (this.#snappy) {
@@ -206,6 +207,7 @@ export class RlpxConnection {
           // EIP-706: take such a message as it is, so their reason is not lost
           const raw = frame.code === DISCONNECT_CODE && err instanceof RlpxError
           if (!raw || err.code !== 'SNAPPY_INVALID') throw err
+          payload = payload.slice() // out of the reused memory it was decrypted into
         }
       }
       return {

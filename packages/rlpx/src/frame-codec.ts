@@ -2,7 +2,7 @@ import { type Cipher, createCipheriv } from 'node:crypto'
 import type { KeccakState } from '@devp2p/crypto'
 import { MAC_BYTES, MAX_FRAME_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
-import { receiveMemory, sendMemory } from './frame-memory.js'
+import { receiveMemory, sendMemory, TRANSIENT_BYTES, transientMemory } from './frame-memory.js'
 import { Keystream } from './keystream.js'
 import type { Secrets } from './secrets.js'
 
@@ -136,9 +136,12 @@ export class FrameCodec {
   /**
    * Verifies and decrypts the rest of the frame announced by the last header.
    *
+   * @param transient the caller consumes the payload before the next decode (it
+   *   decompresses it): then a short one is decrypted into memory that is reused, and
+   *   its view is valid only until the next `decodeBody`.
    * @throws RlpxError `MAC_MISMATCH` (nothing decrypted) or `INVALID_MESSAGE_CODE`.
    */
-  decodeBody(rest: Uint8Array): DecodedFrame {
+  decodeBody(rest: Uint8Array, transient = false): DecodedFrame {
     const size = this.#pendingSize
     if (size < 0) throw new Error('decodeBody called before decodeHeader')
     const padded = rest.length - MAC_BYTES
@@ -150,6 +153,12 @@ export class FrameCodec {
     this.#pendingSize = -1
     const direct = this.#ingressAes.throughCipher(ciphertext)
     if (direct !== undefined) return readCode(direct.buffer, direct, 0, size)
+    if (transient && padded <= TRANSIENT_BYTES) {
+      const { buffer, bytes, words } = transientMemory
+      bytes.set(ciphertext, 0)
+      this.#ingressAes.apply(bytes, words, 0, padded)
+      return readCode(buffer, bytes, 0, size)
+    }
     const memory = receiveMemory
     const at = memory.reserve(padded)
     const { buffer, bytes } = memory

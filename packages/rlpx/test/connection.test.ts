@@ -98,6 +98,10 @@ describe('RlpxConnection', () => {
     const disconnect = await b.readMsg()
     expect(disconnect.code).toBe(0x01)
     expect(disconnect.payload).toEqual(Uint8Array.of(0x04))
+    // the payload is the caller's: a later frame does not write over it
+    await a.writeMsg(0x01, Uint8Array.of(0x05))
+    expect((await b.readMsg()).payload).toEqual(Uint8Array.of(0x05))
+    expect(disconnect.payload).toEqual(Uint8Array.of(0x04))
     await a.writeMsg(0x10, Uint8Array.of(0x04))
     expect(await rejection(b.readMsg())).toMatchObject({ code: 'SNAPPY_INVALID' })
     await Promise.all([a.close(), b.close()])
