@@ -41,6 +41,7 @@ export class FrameCodec {
    * the next header-mac). At BODY: the digest after the body; at TAG: the last header-mac.
    */
   readonly #macBytes = new Uint8Array(128)
+  readonly #macWords = new BigInt64Array(this.#macBytes.buffer)
   readonly #egressSeedInput = this.#macBytes.subarray(EGRESS, EGRESS + 16)
   readonly #ingressSeedInput = this.#macBytes.subarray(INGRESS, INGRESS + 16)
   readonly #bodySeedInput = this.#macBytes.subarray(BODY, BODY + 16)
@@ -64,7 +65,8 @@ export class FrameCodec {
   /**
    * Encodes one message as a whole frame: header ‖ header-mac ‖ body ‖ frame-mac.
    *
-   * @returns a new buffer owned by the caller.
+   * @returns a new buffer owned by the caller: a `Buffer`, which a stream's `write()`
+   *   takes as it is (a plain `Uint8Array` would first be wrapped in one).
    * @throws RangeError when rlp(code) ‖ payload is larger than `MAX_FRAME_BYTES`.
    */
   encode(code: number, payload: Uint8Array): Uint8Array {
@@ -101,12 +103,16 @@ export class FrameCodec {
     const w = at >> 3
     words[w] = words[w + 2]!
     words[w + 1] = words[w + 3]!
-    const macBytes = this.#macBytes
+    const macWords = this.#macWords
     this.#headerMac(this.#egressMac, this.#egressSeedInput, bytes, at)
-    copyTag(macBytes, TAG, bytes, at + 16)
+    // each tag as two words (16-aligned on both sides)
+    words[w + 2] = macWords[TAG >> 3]!
+    words[w + 3] = macWords[(TAG >> 3) + 1]!
     this.#frameMac(this.#egressMac, new Uint8Array(buffer, at + 32, padded), EGRESS)
-    copyTag(macBytes, EGRESS, bytes, at + 32 + padded)
-    return new Uint8Array(buffer, at, length)
+    const t = (at + 32 + padded) >> 3
+    words[t] = macWords[EGRESS >> 3]!
+    words[t + 1] = macWords[(EGRESS >> 3) + 1]!
+    return Buffer.from(buffer, at, length)
   }
 
   /**
@@ -197,11 +203,6 @@ export class FrameCodec {
     for (let i = 0; i < 16; i++) seed[i]! ^= macBytes[BODY + i]!
     mac.update(seed).digestInto(macBytes, out)
   }
-}
-
-/** Copies the 16-byte tag at `from` in `macBytes` into `out` at `at`. */
-function copyTag(macBytes: Uint8Array, from: number, out: Uint8Array, at: number): void {
-  for (let i = 0; i < MAC_BYTES; i++) out[at + i] = macBytes[from + i]!
 }
 
 /**
