@@ -37,7 +37,8 @@ export class MemoryStore implements KvStore {
 
   async batch(ops: readonly KvOp[]): Promise<void> {
     for (const op of ops) {
-      if (op.type === 'put') this.#map.set(latin1(op.key), op.value.slice())
+      // a copy, also of a Buffer (whose slice() is a view)
+      if (op.type === 'put') this.#map.set(latin1(op.key), new Uint8Array(op.value))
       else this.#map.delete(latin1(op.key))
     }
   }

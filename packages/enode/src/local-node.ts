@@ -90,7 +90,8 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> {
 
   private constructor(options: LocalNodeOptions, seq: bigint) {
     super()
-    this.#privateKey = options.privateKey.slice()
+    // a copy also when the key is a Buffer, whose slice() is a view of the caller's key
+    this.#privateKey = new Uint8Array(options.privateKey)
     this.id = nodeIdFromPublicKey(publicKeyFromPrivate(this.#privateKey))
     this.#db = options.db
     this.#logger = options.logger ?? silentLogger

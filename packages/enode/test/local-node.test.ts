@@ -3,7 +3,8 @@
  * node database and starts from the clock when the database is lost; the external
  * endpoint follows the majority of at least 10 recent peer statements.
  */
-import { generatePrivateKey } from '@devp2p/crypto'
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { hex } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import {
   ENDPOINT_STATEMENT_WINDOW_MS,
@@ -57,6 +58,17 @@ describe('LocalNode', () => {
     expect(local.record.tcp).toBeUndefined()
     expect(local.record.has('eth')).toBe(false)
     for (const e of events) expect(Enr.decode(e.record.encode()).seq).toBe(e.record.seq)
+  })
+
+  it('keeps its own copy of a Buffer key: the caller may wipe theirs', async () => {
+    const privateKey = generatePrivateKey()
+    const key = Buffer.from(privateKey) // Buffer#slice() is a view, not a copy
+    const local = await LocalNode.create({ privateKey: key, clock: new FakeClock(1000) })
+    key.fill(0)
+    local.setEndpoints({ tcp: 30303 }) // re-signs
+    const record = Enr.decode(local.record.encode()) // verifies the signature
+    expect(record.tcp).toBe(30303)
+    expect(hex(record.publicKey)).toBe(hex(publicKeyFromPrivate(privateKey)))
   })
 
   it('refuses invalid changes and leaves the record as it was', async () => {

@@ -248,8 +248,8 @@ export function msgPipe(options: { clock?: { now(): number } } = {}): [MsgPipeEn
           throw new RangeError(`message code must be a non-negative integer, got ${msg.code}`)
         if (!(msg.payload instanceof Uint8Array))
           throw new TypeError('payload must be a Uint8Array')
-        // the reader owns what it gets, as with a real peer
-        return outgoing.push(new Msg(msg.code, msg.payload.slice(), now()))
+        // the reader owns what it gets, as with a real peer (a copy, also of a Buffer)
+        return outgoing.push(new Msg(msg.code, new Uint8Array(msg.payload), now()))
       },
       close,
       [Symbol.asyncIterator]: () => iterateMsgs(rw),

@@ -201,7 +201,8 @@ export class Server extends EventEmitter<ServerEvents> {
     if (!(options.privateKey instanceof Uint8Array) || !isValidPrivateKey(options.privateKey)) {
       throw new TypeError('privateKey must be a valid 32-byte secp256k1 private key')
     }
-    this.#privateKey = options.privateKey.slice()
+    // a copy also when the key is a Buffer, whose slice() is a view of the caller's key
+    this.#privateKey = new Uint8Array(options.privateKey)
     this.#publicKey = publicKeyFromPrivate(this.#privateKey)
     this.#selfId = nodeIdHex(nodeIdFromPublicKey(this.#publicKey))
     this.name = options.name ?? 'devp2p-ts'

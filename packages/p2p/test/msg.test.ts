@@ -170,6 +170,16 @@ describe('msgPipe', () => {
     expect(msg.receivedAt).toBe(777)
   })
 
+  it('copies a Buffer payload too (Buffer#slice() is a view, not a copy)', async () => {
+    const [a, b] = msgPipe()
+    const payload = Buffer.from(hex('83666f6f'))
+    const write = a.writeMsg({ code: 0, payload })
+    payload[1] = 0x00
+    const msg = await b.readMsg()
+    await write
+    expect(toHex(msg.payload)).toBe('83666f6f')
+  })
+
   it('close() ends `for await` on both ends without error', async () => {
     const [a, b] = msgPipe()
     const seenByA: number[] = []

@@ -1,3 +1,4 @@
+import { generatePrivateKey } from '@devp2p/crypto'
 import { t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectMsg, send } from '../src/index.ts'
@@ -26,6 +27,19 @@ describe('Server', () => {
     expect(peerB.inbound).toBe(false)
     await peerCount(a, 1)
     expect(a.peers()[0]!.inbound).toBe(true)
+  })
+
+  it('keeps its own copy of a Buffer key: the caller may wipe theirs', async () => {
+    const key = Buffer.from(generatePrivateKey()) // Buffer#slice() is a view, not a copy
+    const a = await pool.start({ privateKey: key, protocols: [fooProtocol()] })
+    const enode = a.nodeInfo().enode
+    key.fill(0)
+    const held = holdingProtocol()
+    const b = await pool.start({ protocols: [held.protocol] })
+    b.addPeer(enode) // a's handshake signs and derives with its key
+    const { rw } = await held.ready
+    await send(rw, 0, 'foo')
+    expect((await expectMsg(rw, 0, 'bar')).decode(t.string)).toBe('bar')
   })
 
   it('emits add and drop, and stop() disconnects with client quitting', async () => {

@@ -30,7 +30,8 @@ export class MemoryTransport {
   }
 
   send(bytes: Uint8Array, to: MemoryAddress): void {
-    if (!this.#closed) this.#network._deliver(bytes.slice(), this.address, to)
+    // a copy, also of a Buffer (whose slice() is a view), as a real socket would send
+    if (!this.#closed) this.#network._deliver(new Uint8Array(bytes), this.address, to)
   }
 
   onMessage(handler: Handler): void {

@@ -9,16 +9,20 @@ describe('MemoryNetwork', () => {
     const got: [number[], string, number][] = []
     b.onMessage((bytes, from) => got.push([[...bytes], from.ip, from.port]))
     const sent = Uint8Array.of(1, 2)
+    const buffer = Buffer.of(4, 5) // a Buffer's slice() is a view: still a copy
     a.send(sent, b.address)
     a.send(Uint8Array.of(3), b.address)
+    a.send(buffer, b.address)
     sent[0] = 9 // the network keeps its own copy
+    buffer[0] = 9
     expect(got).toEqual([]) // not synchronous
     await net.idle()
     expect(got).toEqual([
       [[1, 2], '10.0.0.1', 30303],
       [[3], '10.0.0.1', 30303],
+      [[4, 5], '10.0.0.1', 30303],
     ])
-    expect([net.sent, net.delivered, net.bytes]).toEqual([2, 2, 3])
+    expect([net.sent, net.delivered, net.bytes]).toEqual([3, 3, 5])
   })
 
   it('drops datagrams to nobody, over the size limit, after close, and at the loss rate', async () => {

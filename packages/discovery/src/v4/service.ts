@@ -216,7 +216,8 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     if (!(options.privateKey instanceof Uint8Array) || !isValidPrivateKey(options.privateKey)) {
       throw new TypeError('privateKey must be a valid 32-byte secp256k1 private key')
     }
-    this.#privateKey = options.privateKey.slice()
+    // a copy also when the key is a Buffer, whose slice() is a view of the caller's key
+    this.#privateKey = new Uint8Array(options.privateKey)
     this.#publicKey = publicKeyFromPrivate(this.#privateKey)
     this.id = nodeIdFromPublicKey(this.#publicKey)
     this.idHex = nodeIdHex(this.id)

@@ -57,6 +57,19 @@ describe('Discv4', () => {
     expect(resolved?.seq).toBe(b.localNode.seq)
   })
 
+  it('keeps its own copy of a Buffer key: the caller may wipe theirs', async () => {
+    const net = new MemoryNetwork()
+    const key = Buffer.from(generatePrivateKey()) // Buffer#slice() is a view, not a copy
+    const a = new Discv4({ privateKey: key, transport: net.bind(ipOf(1), 30303) })
+    const b = new Discv4({ privateKey: generatePrivateKey(), transport: net.bind(ipOf(2), 30303) })
+    running.push(a, b)
+    await Promise.all([a.start(), b.start()])
+    key.fill(0)
+    // a signs its ENR response with its key: b verifies it against a's identity
+    const record = await b.requestEnr(a.self())
+    expect(record.encodeText()).toBe(a.self().toEnrText())
+  })
+
   it('randomNodes offers nodes with a TCP port and ends when aborted', async () => {
     const net = new MemoryNetwork()
     const boot = new Discv4({
