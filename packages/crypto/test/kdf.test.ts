@@ -23,6 +23,13 @@ describe('concatKdf (NIST SP 800-56 with SHA-256, counter from 1)', () => {
     expect(hex(concatKdf(secret, 32))).toBe(expected)
   })
 
+  it('block 300 is sha256(0000012c ‖ secret): the counter is big-endian past one byte', async () => {
+    const { createHash } = await import('node:crypto')
+    const secret = utf8('counter')
+    const expected = createHash('sha256').update(unhex('0000012c')).update(secret).digest('hex')
+    expect(hex(concatKdf(secret, 300 * 32).subarray(299 * 32))).toBe(expected)
+  })
+
   it('a shorter output is a prefix of a longer one', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(100), fc.nat(100), (secret, m, n) => {
