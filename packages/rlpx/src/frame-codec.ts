@@ -11,6 +11,7 @@ const EGRESS = 0
 const INGRESS = 32
 const BODY = 64
 const TAG = 96
+const HEADER_PLAIN = 128
 
 /** rlp([0, 0]): the header-data every current client sends (capability-id, context-id). */
 const HEADER_DATA = [0xc2, 0x80, 0x80] as const
@@ -39,15 +40,14 @@ export class FrameCodec {
    * heap, which costs more than the AES block itself. At EGRESS and INGRESS: each MAC
    * state's digest after the last frame (that frame's frame-mac; its first 16 bytes seed
    * the next header-mac). At BODY: the digest after the body; at TAG: the last header-mac.
+   * At HEADER_PLAIN: the decrypted header (a 16-byte array of its own would live on V8's
+   * heap, and its word view would first move it off).
    */
-  readonly #macBytes = new Uint8Array(128)
+  readonly #macBytes = new Uint8Array(HEADER_PLAIN + 16)
   readonly #macWords = new BigInt64Array(this.#macBytes.buffer)
   readonly #egressSeedInput = this.#macBytes.subarray(EGRESS, EGRESS + 16)
   readonly #ingressSeedInput = this.#macBytes.subarray(INGRESS, INGRESS + 16)
   readonly #bodySeedInput = this.#macBytes.subarray(BODY, BODY + 16)
-  /** Scratch for the decrypted header, read as soon as it is written (bytes and words). */
-  readonly #headerPlain = new Uint8Array(16)
-  readonly #headerPlainWords = new BigInt64Array(this.#headerPlain.buffer)
   /** Size of the frame whose header was decoded last; -1 when a header is due. */
   #pendingSize = -1
 
@@ -127,10 +127,11 @@ export class FrameCodec {
     if (!tagMatches(this.#macBytes, TAG, header, 16)) {
       throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
     }
-    const plain = this.#headerPlain
-    for (let i = 0; i < 16; i++) plain[i] = header[i]!
-    this.#ingressAes.apply(plain, this.#headerPlainWords, 0, 16)
-    const size = (plain[0]! << 16) | (plain[1]! << 8) | plain[2]!
+    const macBytes = this.#macBytes
+    for (let i = 0; i < 16; i++) macBytes[HEADER_PLAIN + i] = header[i]!
+    this.#ingressAes.apply(macBytes, this.#macWords, HEADER_PLAIN, HEADER_PLAIN + 16)
+    const h = HEADER_PLAIN
+    const size = (macBytes[h]! << 16) | (macBytes[h + 1]! << 8) | macBytes[h + 2]!
     // geth ignores header-data (capability-id, context-id) and so do we.
     if (size > maxFrameBytes) {
       throw new RlpxError('FRAME_TOO_LARGE', `frame of ${size} bytes exceeds ${maxFrameBytes}`)
