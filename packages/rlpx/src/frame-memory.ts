@@ -74,14 +74,16 @@ export const sendMemory = new FrameMemory(65_536)
  */
 export const receiveMemory = new FrameMemory(8192)
 
-/**
- * Where frames whose plaintext the caller consumes at once are decrypted (a snappy
- * payload, decompressed right after): one slab used over and over, so they take nothing
- * from {@link receiveMemory}, whose slabs cost 2–4 µs each to make in a busy process.
- * A region is valid only until the next {@link TRANSIENT_BYTES}-byte reserve.
- */
+/** Largest padded body decrypted into {@link transientMemory}. */
 export const TRANSIENT_BYTES = 8192
 const transientSlab = new ArrayBuffer(TRANSIENT_BYTES)
+
+/**
+ * Where frames whose plaintext the caller consumes at once are decrypted (a snappy
+ * payload, decompressed right after): one buffer used over and over, from offset 0, so
+ * they take nothing from {@link receiveMemory}, whose slabs cost 2–4 µs each to make in
+ * a busy process. What it holds is valid only until the next frame decrypted into it.
+ */
 export const transientMemory = {
   buffer: transientSlab,
   bytes: new Uint8Array(transientSlab),
