@@ -206,7 +206,7 @@ async function readHandshakePacket<M extends AuthMessage | AckMessage>(
     const legacyBytes = kind === 'auth' ? LEGACY_AUTH_BYTES : LEGACY_ACK_BYTES
     // bounded: a legacy packet is a fixed 307 (auth) or 210 (ack) bytes
     const rest = await reader.readExactly(legacyBytes - 2, false, limits)
-    head = Buffer.concat([prefix, rest])
+    head = joined(prefix, rest)
     try {
       return { packet: head, message: parse(head, 'legacy') }
     } catch (err) {
@@ -225,6 +225,20 @@ async function readHandshakePacket<M extends AuthMessage | AckMessage>(
   }
   // bounded: size ≤ MAX_HANDSHAKE_PACKET_BYTES (2048) was checked above, before this read
   const rest = await reader.readExactly(size + 2 - head.length, false, limits)
-  const packet = Buffer.concat([head, rest])
+  const packet = joined(head, rest)
   return { packet, message: parse(packet, 'eip8') }
+}
+
+/**
+ * `a ‖ b`: one view when `b` follows `a` in the same chunk (a packet that arrived in one
+ * piece), else a copy. Both are the caller's (see StreamReader), and so is the result.
+ */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) {
+    return new Uint8Array(a.buffer, a.byteOffset, a.length + b.length)
+  }
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }

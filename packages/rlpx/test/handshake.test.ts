@@ -1,5 +1,7 @@
+import type { Duplex } from 'node:stream'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { duplexPair } from '@devp2p/testing'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   initiatorHandshake,
@@ -110,5 +112,49 @@ describe('full handshake', () => {
     expect(hex(authWith())).toBe(hex(publicKeyFromPrivate(first)))
     key.set(second)
     expect(hex(authWith())).toBe(hex(publicKeyFromPrivate(second)))
+  })
+
+  it('completes however the packets are cut into chunks, in both directions', async () => {
+    /** Copies `from`'s bytes to `to`, cut at the `cuts` sizes in turn, one piece per tick. */
+    const relay = (from: Duplex, to: Duplex, cuts: number[]): void => {
+      let turn = 0
+      let queue = Promise.resolve()
+      from.on('data', (data: Buffer) => {
+        queue = queue.then(async () => {
+          for (let at = 0; at < data.length; ) {
+            const n = cuts[turn++ % cuts.length]!
+            // a copy in memory of its own, as each read from a socket is
+            if (!to.destroyed) to.write(new Uint8Array(data.subarray(at, at + n)))
+            at += n
+            await new Promise<void>((r) => setImmediate(r))
+          }
+        })
+      })
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }),
+        async (cuts) => {
+          const [sa, toB] = duplexPair()
+          const [fromA, sb] = duplexPair()
+          relay(toB, fromA, cuts)
+          relay(fromA, toB, cuts)
+          const keyB = generatePrivateKey()
+          const [a, b] = await Promise.all([
+            initiatorHandshake(sa, {
+              privateKey: generatePrivateKey(),
+              remotePublicKey: publicKeyFromPrivate(keyB),
+            }),
+            recipientHandshake(sb, { privateKey: keyB }),
+          ])
+          await a.writeMsg(0x10, utf8('ping'))
+          expect(hex((await b.readMsg()).payload)).toBe(hex(utf8('ping')))
+          await b.writeMsg(0x11, utf8('pong'))
+          expect(hex((await a.readMsg()).payload)).toBe(hex(utf8('pong')))
+          for (const s of [sa, toB, fromA, sb]) s.destroy()
+        },
+      ),
+      { numRuns: 15 },
+    )
   })
 })
