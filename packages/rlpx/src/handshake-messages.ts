@@ -129,9 +129,17 @@ function sealEip8(remotePublicKey: Uint8Array, body: Uint8Array): Uint8Array {
  * @throws RlpxError `INVALID_PUBLIC_KEY` when `remotePublicKey` is not a valid point.
  */
 export function makeAuth(options: MakeAuthOptions): Uint8Array {
+  return authPacket(options, importPublicKey(options.remotePublicKey))
+}
+
+/**
+ * {@link makeAuth} for a remote key that {@link importPublicKey} returned already (the
+ * handshake imports it once).
+ * @internal
+ */
+export function authPacket(options: MakeAuthOptions, remotePublicKey: Uint8Array): Uint8Array {
   const { privateKey, ephemeralPrivateKey, nonce, format = 'eip8' } = options
   checkNonce(nonce)
-  const remotePublicKey = importPublicKey(options.remotePublicKey)
   const staticShared = ecdh(privateKey, remotePublicKey)
   const signature = sign(xor32(staticShared, nonce), ephemeralPrivateKey)
   staticShared.fill(0)
@@ -155,9 +163,17 @@ export function makeAuth(options: MakeAuthOptions): Uint8Array {
  * @throws RlpxError `INVALID_PUBLIC_KEY` when `remotePublicKey` is not a valid point.
  */
 export function makeAck(options: MakeAckOptions): Uint8Array {
+  return ackPacket(options, importPublicKey(options.remotePublicKey))
+}
+
+/**
+ * {@link makeAck} for a remote key that {@link importPublicKey} returned already (the
+ * handshake's, from {@link parseAuth}).
+ * @internal
+ */
+export function ackPacket(options: MakeAckOptions, remotePublicKey: Uint8Array): Uint8Array {
   const { ephemeralPrivateKey, nonce, format = 'eip8' } = options
   checkNonce(nonce)
-  const remotePublicKey = importPublicKey(options.remotePublicKey)
   const ephemeralPublicKey = publicKeyFromPrivate(ephemeralPrivateKey)
   if (format === 'legacy') {
     const plain = new Uint8Array(97)
@@ -210,7 +226,8 @@ export function parseAuth(
   }
   return {
     publicKey: remotePublicKey,
-    ephemeralPublicKey: importPublicKey(ephemeralPublicKey),
+    // recovered by libsecp256k1 or noble: a valid point, in memory of its own
+    ephemeralPublicKey,
     nonce: nonce.slice(),
     version,
     format,

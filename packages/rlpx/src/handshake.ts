@@ -14,10 +14,10 @@ import { FrameCodec } from './frame-codec.js'
 import {
   type AckMessage,
   type AuthMessage,
+  ackPacket,
+  authPacket,
   type HandshakeFormat,
   importPublicKey,
-  makeAck,
-  makeAuth,
   parseAck,
   parseAuth,
 } from './handshake-messages.js'
@@ -64,12 +64,15 @@ export async function initiatorHandshake(
   checkOptions(options)
   return run(stream, options, async (reader, limits, keys) => {
     const remotePublicKey = importPublicKey(options.remotePublicKey)
-    const auth = makeAuth({
-      privateKey: options.privateKey,
+    const auth = authPacket(
+      {
+        privateKey: options.privateKey,
+        remotePublicKey,
+        ephemeralPrivateKey: keys.ephemeralPrivateKey,
+        nonce: keys.nonce,
+      },
       remotePublicKey,
-      ephemeralPrivateKey: keys.ephemeralPrivateKey,
-      nonce: keys.nonce,
-    })
+    )
     stream.write(auth)
     const { packet, message } = await readHandshakePacket(reader, limits, 'ack', (p, f) =>
       parseAck(options.privateKey, p, f),
@@ -105,12 +108,15 @@ export async function recipientHandshake(
     const { packet, message } = await readHandshakePacket(reader, limits, 'auth', (p, f) =>
       parseAuth(options.privateKey, p, f),
     )
-    const ack = makeAck({
-      remotePublicKey: message.publicKey,
-      ephemeralPrivateKey: keys.ephemeralPrivateKey,
-      nonce: keys.nonce,
-      format: message.format,
-    })
+    const ack = ackPacket(
+      {
+        remotePublicKey: message.publicKey,
+        ephemeralPrivateKey: keys.ephemeralPrivateKey,
+        nonce: keys.nonce,
+        format: message.format,
+      },
+      message.publicKey,
+    )
     // Coalesced: the caller's first message (Hello) usually follows in this tick.
     writeCoalesced(stream, ack)
     return deriveSecrets({
