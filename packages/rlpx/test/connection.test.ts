@@ -8,32 +8,19 @@ import {
   type RlpxError,
   recipientHandshake,
 } from '../src/index.js'
+import { handshakeOver } from './helpers/connect.js'
 import { snappyjs } from './helpers/ethereumjs-peer.js'
 import { rejection, utf8 } from './helpers/support.js'
 
-async function pair(): Promise<[RlpxConnection, RlpxConnection]> {
+function pair(): Promise<[RlpxConnection, RlpxConnection]> {
   const [sa, sb] = duplexPair()
-  const keyB = generatePrivateKey()
-  return Promise.all([
-    initiatorHandshake(sa, {
-      privateKey: generatePrivateKey(),
-      remotePublicKey: publicKeyFromPrivate(keyB),
-    }),
-    recipientHandshake(sb, { privateKey: keyB }),
-  ])
+  return handshakeOver(sa, sb)
 }
 
 describe('RlpxConnection', () => {
   it('coalesces the frames written in one tick: corked until the next tick, then all in order', async () => {
     const [sa, sb] = duplexPair()
-    const keyB = generatePrivateKey()
-    const [a, b] = await Promise.all([
-      initiatorHandshake(sa, {
-        privateKey: generatePrivateKey(),
-        remotePublicKey: publicKeyFromPrivate(keyB),
-      }),
-      recipientHandshake(sb, { privateKey: keyB }),
-    ])
+    const [a, b] = await handshakeOver(sa, sb)
     const writes = Array.from({ length: 20 }, (_, i) => a.writeMsg(0x10 + i, Uint8Array.of(i)))
     // nothing has reached the stream's _write yet: all 20 frames wait in its buffer
     expect(sa.writableCorked).toBe(1)

@@ -3,6 +3,7 @@ import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { initiatorHandshake, RlpxError, recipientHandshake } from '../src/index.js'
+import { handshakeOver } from './helpers/connect.js'
 import { rawInitiator } from './helpers/raw-peer.js'
 import { unhex } from './helpers/support.js'
 import vectors from './vectors/rlpx-handshake.json' with { type: 'json' }
@@ -143,14 +144,7 @@ describe('slow peers on a fake clock: the deadline is per handshake / per messag
 
   it('a peer that stops reading: writeMsg fails with WRITE_TIMEOUT at 20 s', async () => {
     const [a, b] = duplexPair({ highWaterMark: 1024 })
-    const keyB = generatePrivateKey()
-    const [conn] = await Promise.all([
-      initiatorHandshake(a, {
-        privateKey: generatePrivateKey(),
-        remotePublicKey: publicKeyFromPrivate(keyB),
-      }),
-      recipientHandshake(b, { privateKey: keyB }),
-    ])
+    const [conn] = await handshakeOver(a, b)
     // nobody reads b: its buffer fills, a's write() returns false and waits for 'drain'
     const writes = [
       conn.writeMsg(0x10, new Uint8Array(8192)),

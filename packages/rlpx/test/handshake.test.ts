@@ -10,6 +10,7 @@ import {
   type RlpxConnection,
   recipientHandshake,
 } from '../src/index.js'
+import { handshakeOver } from './helpers/connect.js'
 import { hex, utf8 } from './helpers/support.js'
 import { tcpPair } from './helpers/tcp.js'
 
@@ -139,14 +140,7 @@ describe('full handshake', () => {
           const [fromA, sb] = duplexPair()
           relay(toB, fromA, cuts)
           relay(fromA, toB, cuts)
-          const keyB = generatePrivateKey()
-          const [a, b] = await Promise.all([
-            initiatorHandshake(sa, {
-              privateKey: generatePrivateKey(),
-              remotePublicKey: publicKeyFromPrivate(keyB),
-            }),
-            recipientHandshake(sb, { privateKey: keyB }),
-          ])
+          const [a, b] = await handshakeOver(sa, sb)
           await a.writeMsg(0x10, utf8('ping'))
           expect(hex((await b.readMsg()).payload)).toBe(hex(utf8('ping')))
           await b.writeMsg(0x11, utf8('pong'))

@@ -3,6 +3,7 @@ import { generatePrivateKey, publicKeyFromPrivate, randomBytes } from '@devp2p/c
 import { activeHandles, duplexPair } from '@devp2p/testing'
 import { describe, expect, it, vi } from 'vitest'
 import { initiatorHandshake, type RlpxError, recipientHandshake } from '../src/index.js'
+import { handshakeOver } from './helpers/connect.js'
 import { rejection } from './helpers/support.js'
 import { dial } from './helpers/tcp.js'
 
@@ -36,15 +37,8 @@ describe('close() and failures leave nothing open', () => {
     await settle()
     const before = activeHandles()
     const { srv, port, accepted } = await server()
-    const keyB = generatePrivateKey()
     const client = await dial(port)
-    const [a, b] = await Promise.all([
-      initiatorHandshake(client, {
-        privateKey: generatePrivateKey(),
-        remotePublicKey: publicKeyFromPrivate(keyB),
-      }),
-      accepted.then((socket) => recipientHandshake(socket, { privateKey: keyB })),
-    ])
+    const [a, b] = await handshakeOver(client, accepted)
     await a.writeMsg(0x10, Uint8Array.of(1, 2, 3))
     expect((await b.readMsg()).payload).toEqual(Uint8Array.of(1, 2, 3))
     expect(await connections(srv)).toBe(1)
@@ -91,14 +85,7 @@ describe('close() and failures leave nothing open', () => {
 
   it('close() after a connection failure resolves, keeps the first error, destroys nothing twice', async () => {
     const [sa, sb] = duplexPair()
-    const keyB = generatePrivateKey()
-    const [a, b] = await Promise.all([
-      initiatorHandshake(sa, {
-        privateKey: generatePrivateKey(),
-        remotePublicKey: publicKeyFromPrivate(keyB),
-      }),
-      recipientHandshake(sb, { privateKey: keyB }),
-    ])
+    const [a, b] = await handshakeOver(sa, sb)
     // garbage where a frame header should be: MAC_MISMATCH, stream destroyed
     sa.write(new Uint8Array(32))
     expect(((await rejection(b.readMsg())) as RlpxError).code).toBe('MAC_MISMATCH')
@@ -113,14 +100,7 @@ describe('close() and failures leave nothing open', () => {
 
   it('close() while a read and a drain-blocked write are pending settles both with CONNECTION_CLOSED', async () => {
     const [sa, sb] = duplexPair({ highWaterMark: 1024 })
-    const keyB = generatePrivateKey()
-    const [a, b] = await Promise.all([
-      initiatorHandshake(sa, {
-        privateKey: generatePrivateKey(),
-        remotePublicKey: publicKeyFromPrivate(keyB),
-      }),
-      recipientHandshake(sb, { privateKey: keyB }),
-    ])
+    const [a, b] = await handshakeOver(sa, sb)
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
     try {
       const reading = a.readMsg()
