@@ -1,13 +1,7 @@
-import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  initiatorHandshake,
-  type RlpxConnection,
-  type RlpxError,
-  recipientHandshake,
-} from '../src/index.js'
+import type { RlpxConnection, RlpxError } from '../src/index.js'
 import { handshakeOver } from './helpers/connect.js'
 import { snappyjs } from './helpers/ethereumjs-peer.js'
 import { rejection, utf8 } from './helpers/support.js'
