@@ -129,16 +129,16 @@ function sealEip8(remotePublicKey: Uint8Array, body: Uint8Array): Uint8Array {
  * @throws RlpxError `INVALID_PUBLIC_KEY` when `remotePublicKey` is not a valid point.
  */
 export function makeAuth(options: MakeAuthOptions): Uint8Array {
-  return authPacket(options, importPublicKey(options.remotePublicKey))
+  return authPacket({ ...options, remotePublicKey: importPublicKey(options.remotePublicKey) })
 }
 
 /**
- * {@link makeAuth} for a remote key that {@link importPublicKey} returned already (the
- * handshake imports it once).
+ * {@link makeAuth} when `options.remotePublicKey` is what {@link importPublicKey}
+ * returned already (the handshake imports it once).
  * @internal
  */
-export function authPacket(options: MakeAuthOptions, remotePublicKey: Uint8Array): Uint8Array {
-  const { privateKey, ephemeralPrivateKey, nonce, format = 'eip8' } = options
+export function authPacket(options: MakeAuthOptions): Uint8Array {
+  const { privateKey, remotePublicKey, ephemeralPrivateKey, nonce, format = 'eip8' } = options
   checkNonce(nonce)
   const staticShared = ecdh(privateKey, remotePublicKey)
   const signature = sign(xor32(staticShared, nonce), ephemeralPrivateKey)
@@ -163,16 +163,16 @@ export function authPacket(options: MakeAuthOptions, remotePublicKey: Uint8Array
  * @throws RlpxError `INVALID_PUBLIC_KEY` when `remotePublicKey` is not a valid point.
  */
 export function makeAck(options: MakeAckOptions): Uint8Array {
-  return ackPacket(options, importPublicKey(options.remotePublicKey))
+  return ackPacket({ ...options, remotePublicKey: importPublicKey(options.remotePublicKey) })
 }
 
 /**
- * {@link makeAck} for a remote key that {@link importPublicKey} returned already (the
- * handshake's, from {@link parseAuth}).
+ * {@link makeAck} when `options.remotePublicKey` is what {@link importPublicKey}
+ * returned already (the handshake's, from {@link parseAuth}).
  * @internal
  */
-export function ackPacket(options: MakeAckOptions, remotePublicKey: Uint8Array): Uint8Array {
-  const { ephemeralPrivateKey, nonce, format = 'eip8' } = options
+export function ackPacket(options: MakeAckOptions): Uint8Array {
+  const { remotePublicKey, ephemeralPrivateKey, nonce, format = 'eip8' } = options
   checkNonce(nonce)
   const ephemeralPublicKey = publicKeyFromPrivate(ephemeralPrivateKey)
   if (format === 'legacy') {

@@ -64,15 +64,12 @@ export async function initiatorHandshake(
   checkOptions(options)
   return run(stream, options, async (reader, limits, keys) => {
     const remotePublicKey = importPublicKey(options.remotePublicKey)
-    const auth = authPacket(
-      {
-        privateKey: options.privateKey,
-        remotePublicKey,
-        ephemeralPrivateKey: keys.ephemeralPrivateKey,
-        nonce: keys.nonce,
-      },
+    const auth = authPacket({
+      privateKey: options.privateKey,
       remotePublicKey,
-    )
+      ephemeralPrivateKey: keys.ephemeralPrivateKey,
+      nonce: keys.nonce,
+    })
     stream.write(auth)
     const { packet, message } = await readHandshakePacket(reader, limits, 'ack', (p, f) =>
       parseAck(options.privateKey, p, f),
@@ -108,15 +105,12 @@ export async function recipientHandshake(
     const { packet, message } = await readHandshakePacket(reader, limits, 'auth', (p, f) =>
       parseAuth(options.privateKey, p, f),
     )
-    const ack = ackPacket(
-      {
-        remotePublicKey: message.publicKey,
-        ephemeralPrivateKey: keys.ephemeralPrivateKey,
-        nonce: keys.nonce,
-        format: message.format,
-      },
-      message.publicKey,
-    )
+    const ack = ackPacket({
+      remotePublicKey: message.publicKey,
+      ephemeralPrivateKey: keys.ephemeralPrivateKey,
+      nonce: keys.nonce,
+      format: message.format,
+    })
     // Coalesced: the caller's first message (Hello) usually follows in this tick.
     writeCoalesced(stream, ack)
     return deriveSecrets({
