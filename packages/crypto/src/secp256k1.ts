@@ -57,7 +57,7 @@ function invalidPublicKey(detail: string): CryptoError {
  * byte keys are returned as they are.
  */
 export function toSec1(publicKey: Uint8Array): Uint8Array {
-  return sec1Of(publicKey, new Uint8Array(UNCOMPRESSED_PUBLIC_KEY_BYTES))
+  return sec1Of(publicKey, undefined)
 }
 
 /**
@@ -75,11 +75,12 @@ export function toSec1ForCall(publicKey: Uint8Array): Uint8Array {
   return sec1Of(publicKey, sec1Scratch)
 }
 
-function sec1Of(publicKey: Uint8Array, into: Uint8Array): Uint8Array {
+/** `into` receives a 64-byte key's SEC1 form; a new array when `undefined`. */
+function sec1Of(publicKey: Uint8Array, into: Uint8Array | undefined): Uint8Array {
   assertBytes(publicKey, 'publicKey')
   switch (publicKey.length) {
     case PUBLIC_KEY_BYTES: {
-      const sec1 = into
+      const sec1 = into ?? new Uint8Array(UNCOMPRESSED_PUBLIC_KEY_BYTES)
       sec1[0] = 0x04
       sec1.set(publicKey, 1)
       return sec1
