@@ -497,7 +497,8 @@ export function handshakeFloor(): HandshakeFloor {
       createCipheriv('aes-256-ctr', digest, zeroIv)
       createCipheriv('aes-256-ecb', digest, null).setAutoPadding(false)
     })
-  const hellos = frameFloorUs(HELLO_BYTES)
+  // two frames (one each way), each encrypted at one end and decrypted at the other
+  const hellos = 2 * frameFloorUs(HELLO_BYTES)
   const total =
     8 * e.ecdh +
     3 * e.publicKey +

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
   CLOSE_FLUSH_TIMEOUT_MS,
@@ -103,7 +104,10 @@ export class RlpxConnection {
   readonly #maxFrameBytes: number
   readonly #log: RlpxLogger
   #snappy = false
+  /** The first fatal error; see #ended(). */
   #error: RlpxError | undefined
+  /** close() was called: the error is `CONNECTION_CLOSED`, made when first needed. */
+  #closedLocally = false
   #closed: Promise<void> | undefined
   #readTail: Promise<unknown> = Promise.resolve()
   /** The limits of the read in progress once it has waited (see #waitLimits). */
@@ -139,6 +143,20 @@ export class RlpxConnection {
 
   /** The error that ended the connection, if it has ended. */
   get error(): RlpxError | undefined {
+    return this.#ended()
+  }
+
+  /**
+   * The error that ended the connection, if it has ended. A local close makes its
+   * `CONNECTION_CLOSED` error only when something asks: most connections close without
+   * anyone reading it.
+   */
+  #ended(): RlpxError | undefined {
+    if (this.#error === undefined && this.#closedLocally) {
+      this.#error = withoutStack(
+        () => new RlpxError('CONNECTION_CLOSED', 'connection closed locally'),
+      )
+    }
     return this.#error
   }
 
@@ -185,7 +203,8 @@ export class RlpxConnection {
   /** One whole read; it counts itself out of `#readsPending` as it ends. */
   async #readOne(): Promise<RlpxMessage> {
     try {
-      if (this.#error) throw this.#error
+      const ended = this.#ended()
+      if (ended) throw ended
       this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
@@ -239,7 +258,7 @@ export class RlpxConnection {
     if (payload.length > MAX_FRAME_BYTES) {
       throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`)
     }
-    if (this.#error) return Promise.reject(this.#error)
+    if (this.#error !== undefined || this.#closedLocally) return Promise.reject(this.#ended())
     const data = this.#snappy ? snappyCompress(payload) : payload
     if (this.#queuedWrites === 0 && !this.#draining) return this.#writeNow(code, data)
     this.#queuedWrites++
@@ -252,7 +271,7 @@ export class RlpxConnection {
   }
 
   #writeNow(code: number, data: Uint8Array): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error)
+    if (this.#error !== undefined || this.#closedLocally) return Promise.reject(this.#ended())
     const stream = this.#stream
     if (stream.destroyed || stream.writableEnded) {
       return Promise.reject(this.#fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
@@ -271,7 +290,7 @@ export class RlpxConnection {
       }
       const onDrain = (): void => done()
       const onClose = (): void =>
-        done(this.#error ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
+        done(this.#ended() ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
       const timer = setTimeout(
         () =>
           done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#writeTimeoutMs} ms`)),
@@ -286,6 +305,7 @@ export class RlpxConnection {
 
   /** Records the first fatal error, destroys the stream and returns the kept error. */
   #fail(err: unknown): unknown {
+    this.#ended()
     if (!(err instanceof RlpxError)) {
       // a bug or an unexpected exception: still never leave a half-working connection
       this.#error ??= new RlpxError('SOCKET_ERROR', 'unexpected failure', { cause: err })
@@ -311,10 +331,9 @@ export class RlpxConnection {
    */
   close(): Promise<void> {
     if (this.#closed) return this.#closed
-    this.#error ??= withoutStack(
-      () => new RlpxError('CONNECTION_CLOSED', 'connection closed locally'),
-    )
-    this.#reader.fail(this.#error)
+    this.#closedLocally = true
+    // a read waiting for bytes learns of the close now; later ones from #ended()
+    if (this.#readsPending > 0) this.#reader.fail(this.#ended()!)
     this.#codec.wipe()
     const stream = this.#stream
     this.#closed = new Promise<void>((resolve) => {
@@ -322,11 +341,22 @@ export class RlpxConnection {
         resolve()
         return
       }
-      stream.once('close', () => resolve())
-      if (stream.destroyed) return
-      const timer = setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
-      timer.unref?.()
-      stream.once('close', () => clearTimeout(timer))
+      if (stream.destroyed) {
+        stream.once('close', () => resolve())
+        return
+      }
+      if (stream.writableLength === 0 && stream instanceof Socket) {
+        // nothing queued: the kernel takes the FIN at once, and no peer can hold it up
+        stream.once('close', () => resolve())
+      } else {
+        // bounded: queued bytes get CLOSE_FLUSH_TIMEOUT_MS to reach a peer that may not read
+        const timer = setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
+        timer.unref?.()
+        stream.once('close', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+      }
       stream.end(() => stream.destroy())
     })
     return this.#closed

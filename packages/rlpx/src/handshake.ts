@@ -9,6 +9,7 @@ import {
   LEGACY_AUTH_BYTES,
   MAX_HANDSHAKE_PACKET_BYTES,
 } from './constants.js'
+import { addDeadline, cancelDeadline, type Deadline } from './deadline-clock.js'
 import { RlpxError } from './errors.js'
 import { FrameCodec } from './frame-codec.js'
 import {
@@ -22,8 +23,8 @@ import {
   parseAuth,
 } from './handshake-messages.js'
 import { silentLogger } from './logger.js'
-import { deriveSecrets } from './secrets.js'
-import { type ReadLimits, StreamReader } from './stream-reader.js'
+import { deriveSecrets, type Secrets } from './secrets.js'
+import { StreamReader } from './stream-reader.js'
 
 /** Options of both handshake roles. */
 export interface HandshakeOptions extends ConnectionOptions {
@@ -57,34 +58,36 @@ export interface InitiatorHandshakeOptions extends HandshakeOptions {
  *   `HANDSHAKE_DECRYPT_FAILED`, `INVALID_HANDSHAKE`, `INVALID_PUBLIC_KEY`,
  *   `CONNECTION_CLOSED`, `UNEXPECTED_EOF` or `SOCKET_ERROR`.
  */
-export async function initiatorHandshake(
+export function initiatorHandshake(
   stream: Duplex,
   options: InitiatorHandshakeOptions,
 ): Promise<RlpxConnection> {
-  checkOptions(options)
-  return run(stream, options, async (reader, limits, keys) => {
-    const remotePublicKey = importPublicKey(options.remotePublicKey)
-    const auth = authPacket({
-      privateKey: options.privateKey,
-      remotePublicKey,
-      ephemeralPrivateKey: keys.ephemeralPrivateKey,
-      nonce: keys.nonce,
-    })
-    stream.write(auth)
-    const { packet, message } = await readHandshakePacket(reader, limits, 'ack', (p, f) =>
-      parseAck(options.privateKey, p, f),
-    )
-    const secrets = deriveSecrets({
-      initiator: true,
-      ephemeralPrivateKey: keys.ephemeralPrivateKey,
-      remoteEphemeralPublicKey: message.ephemeralPublicKey,
-      localNonce: keys.nonce,
-      remoteNonce: message.nonce,
-      authPacket: auth,
-      ackPacket: packet,
-      remotePublicKey,
-    })
-    return secrets
+  let remotePublicKey: Uint8Array
+  let auth: Uint8Array
+  return handshake(stream, options, {
+    packet: 'ack',
+    start(keys) {
+      remotePublicKey = importPublicKey(options.remotePublicKey)
+      auth = authPacket({
+        privateKey: options.privateKey,
+        remotePublicKey,
+        ephemeralPrivateKey: keys.ephemeralPrivateKey,
+        nonce: keys.nonce,
+      })
+      stream.write(auth)
+    },
+    parse: (packet, format) => parseAck(options.privateKey, packet, format),
+    finish: (packet, message, keys) =>
+      deriveSecrets({
+        initiator: true,
+        ephemeralPrivateKey: keys.ephemeralPrivateKey,
+        remoteEphemeralPublicKey: message.ephemeralPublicKey,
+        localNonce: keys.nonce,
+        remoteNonce: message.nonce,
+        authPacket: auth,
+        ackPacket: packet,
+        remotePublicKey,
+      }),
   })
 }
 
@@ -96,33 +99,34 @@ export async function initiatorHandshake(
  * @throws TypeError when `privateKey` is not a valid private key (misuse).
  * @throws RlpxError as {@link initiatorHandshake}, plus `INVALID_SIGNATURE`.
  */
-export async function recipientHandshake(
+export function recipientHandshake(
   stream: Duplex,
   options: HandshakeOptions,
 ): Promise<RlpxConnection> {
-  checkOptions(options)
-  return run(stream, options, async (reader, limits, keys) => {
-    const { packet, message } = await readHandshakePacket(reader, limits, 'auth', (p, f) =>
-      parseAuth(options.privateKey, p, f),
-    )
-    const ack = ackPacket({
-      remotePublicKey: message.publicKey,
-      ephemeralPrivateKey: keys.ephemeralPrivateKey,
-      nonce: keys.nonce,
-      format: message.format,
-    })
-    // Coalesced: the caller's first message (Hello) usually follows in this tick.
-    writeCoalesced(stream, ack)
-    return deriveSecrets({
-      initiator: false,
-      ephemeralPrivateKey: keys.ephemeralPrivateKey,
-      remoteEphemeralPublicKey: message.ephemeralPublicKey,
-      localNonce: keys.nonce,
-      remoteNonce: message.nonce,
-      authPacket: packet,
-      ackPacket: ack,
-      remotePublicKey: message.publicKey,
-    })
+  return handshake(stream, options, {
+    packet: 'auth',
+    start() {},
+    parse: (packet, format) => parseAuth(options.privateKey, packet, format),
+    finish(packet, message, keys) {
+      const ack = ackPacket({
+        remotePublicKey: message.publicKey,
+        ephemeralPrivateKey: keys.ephemeralPrivateKey,
+        nonce: keys.nonce,
+        format: message.format,
+      })
+      // Coalesced: the caller's first message (Hello) usually follows in this tick.
+      writeCoalesced(stream, ack)
+      return deriveSecrets({
+        initiator: false,
+        ephemeralPrivateKey: keys.ephemeralPrivateKey,
+        remoteEphemeralPublicKey: message.ephemeralPublicKey,
+        localNonce: keys.nonce,
+        remoteNonce: message.nonce,
+        authPacket: packet,
+        ackPacket: ack,
+        remotePublicKey: message.publicKey,
+      })
+    },
   })
 }
 
@@ -137,96 +141,179 @@ function checkOptions(options: HandshakeOptions): void {
 
 type Keys = { ephemeralPrivateKey: Uint8Array; nonce: Uint8Array }
 
-async function run(
-  stream: Duplex,
-  options: HandshakeOptions,
-  body: (
-    reader: StreamReader,
-    limits: ReadLimits,
-    keys: Keys,
-  ) => Promise<ReturnType<typeof deriveSecrets>>,
-): Promise<RlpxConnection> {
-  const log = options.logger ?? silentLogger
-  const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS
-  const keys: Keys = {
-    ephemeralPrivateKey: options.ephemeralPrivateKey ?? generatePrivateKey(),
-    nonce: options.nonce ?? randomBytes(32),
-  }
-  if ('setNoDelay' in stream && typeof (stream as Socket).setNoDelay === 'function') {
-    ;(stream as Socket).setNoDelay(true)
-  }
-  const reader = new StreamReader(stream)
-  const limits: ReadLimits = {
-    deadline: performance.now() + timeoutMs,
-    timeoutCode: 'HANDSHAKE_TIMEOUT',
-    ...(options.signal ? { signal: options.signal } : {}),
-    onAbort: () => new RlpxError('ABORTED', 'handshake aborted', { cause: options.signal?.reason }),
-  }
-  try {
-    if (options.signal?.aborted) throw limits.onAbort!()
-    const secrets = await body(reader, limits, keys)
-    return new RlpxConnection(
-      stream,
-      reader,
-      new FrameCodec(secrets),
-      secrets.remotePublicKey,
-      options,
-    )
-  } catch (err) {
-    reader.detach()
-    // keep a listener so a late socket error cannot crash the process
-    stream.on('error', () => {})
-    stream.destroy()
-    log.debug(
-      { code: err instanceof RlpxError ? err.code : 'UNKNOWN', err: String(err) },
-      'rlpx handshake failed',
-    )
-    throw err
-  } finally {
-    if (!options.ephemeralPrivateKey) keys.ephemeralPrivateKey.fill(0)
-  }
+/** What differs between the two roles. */
+interface Role<M extends AuthMessage | AckMessage> {
+  /** The packet this role reads. */
+  packet: 'auth' | 'ack'
+  /** Before anything is read (the initiator sends its auth). */
+  start(keys: Keys): void
+  parse(packet: Uint8Array, format: HandshakeFormat): M
+  /** After the packet is read: the secrets (the recipient sends its ack first). */
+  finish(packet: Uint8Array, message: M, keys: Keys): Secrets
 }
 
 /**
- * Reads one auth or ack packet: a legacy packet (fixed size, first byte 0x04, tried
- * first when the first byte says so) or an EIP-8 packet whose size prefix is checked
- * against `MAX_HANDSHAKE_PACKET_BYTES` before anything else is read.
+ * One handshake as a state machine driven by the stream: each time bytes arrive, the
+ * packet is read as far as it goes (no promise per read), and one deadline covers the
+ * whole exchange. Settles once: with the connection, or with the first error after
+ * destroying the stream.
  */
-async function readHandshakePacket<M extends AuthMessage | AckMessage>(
-  reader: StreamReader,
-  limits: ReadLimits,
-  kind: 'auth' | 'ack',
-  parse: (packet: Uint8Array, format: HandshakeFormat) => M,
-): Promise<{ packet: Uint8Array; message: M }> {
-  const prefix = await reader.readExactly(2, true, limits)
-  let head: Uint8Array = prefix
-  if (prefix[0] === 0x04) {
-    // A legacy packet starts with the ECIES key's 0x04; an EIP-8 size of 0x04xx is
-    // also possible, so fall back to EIP-8 when the legacy decryption fails.
-    const legacyBytes = kind === 'auth' ? LEGACY_AUTH_BYTES : LEGACY_ACK_BYTES
-    // bounded: a legacy packet is a fixed 307 (auth) or 210 (ack) bytes
-    const rest = await reader.readExactly(legacyBytes - 2, false, limits)
-    head = joined(prefix, rest)
-    try {
-      return { packet: head, message: parse(head, 'legacy') }
-    } catch (err) {
-      if (!(err instanceof RlpxError) || err.code !== 'HANDSHAKE_DECRYPT_FAILED') throw err
+function handshake<M extends AuthMessage | AckMessage>(
+  stream: Duplex,
+  options: HandshakeOptions,
+  role: Role<M>,
+): Promise<RlpxConnection> {
+  try {
+    checkOptions(options)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  return new Promise<RlpxConnection>((resolve, reject) => {
+    const keys: Keys = {
+      ephemeralPrivateKey: options.ephemeralPrivateKey ?? generatePrivateKey(),
+      nonce: options.nonce ?? randomBytes(32),
     }
-  }
-  const size = (prefix[0]! << 8) | prefix[1]!
-  if (size > MAX_HANDSHAKE_PACKET_BYTES) {
-    throw new RlpxError(
-      'HANDSHAKE_TOO_LARGE',
-      `${kind} size prefix ${size} exceeds ${MAX_HANDSHAKE_PACKET_BYTES}`,
+    const { signal } = options
+    if ('setNoDelay' in stream && typeof (stream as Socket).setNoDelay === 'function') {
+      ;(stream as Socket).setNoDelay(true)
+    }
+    const reader = new StreamReader(stream)
+    const packet = new PacketReader(reader, role.packet, role.parse)
+    let settled = false
+    let deadline: Deadline | undefined
+    const settle = (err: unknown, connection?: RlpxConnection): void => {
+      if (settled) return
+      settled = true
+      if (deadline !== undefined) cancelDeadline(deadline)
+      signal?.removeEventListener('abort', onAbort)
+      reader.wait(undefined)
+      if (!options.ephemeralPrivateKey) keys.ephemeralPrivateKey.fill(0)
+      if (connection !== undefined) {
+        resolve(connection)
+        return
+      }
+      reader.detach()
+      // keep a listener so a late socket error cannot crash the process
+      stream.on('error', noop)
+      stream.destroy()
+      const log = options.logger ?? silentLogger
+      log.debug(
+        { code: err instanceof RlpxError ? err.code : 'UNKNOWN', err: String(err) },
+        'rlpx handshake failed',
+      )
+      reject(err)
+    }
+    const onAbort = (): void =>
+      settle(new RlpxError('ABORTED', 'handshake aborted', { cause: signal?.reason }))
+    const step = (): void => {
+      try {
+        const got = packet.read()
+        if (got === null) {
+          reader.wait(step)
+          return
+        }
+        const secrets = role.finish(got.packet, got.message, keys)
+        settle(
+          undefined,
+          new RlpxConnection(
+            stream,
+            reader,
+            new FrameCodec(secrets),
+            secrets.remotePublicKey,
+            options,
+          ),
+        )
+      } catch (err) {
+        settle(err)
+      }
+    }
+    if (signal?.aborted) return onAbort()
+    try {
+      role.start(keys)
+    } catch (err) {
+      return settle(err)
+    }
+    const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS
+    deadline = addDeadline(performance.now() + timeoutMs, () =>
+      settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
     )
+    signal?.addEventListener('abort', onAbort, { once: true })
+    step()
+  })
+}
+
+const noop = (): void => {}
+
+/**
+ * Reads one auth or ack packet as its bytes arrive: a legacy packet (fixed size, first
+ * byte 0x04, tried first when the first byte says so) or an EIP-8 packet whose size
+ * prefix is checked against `MAX_HANDSHAKE_PACKET_BYTES` before anything else is read.
+ */
+class PacketReader<M extends AuthMessage | AckMessage> {
+  readonly #reader: StreamReader
+  readonly #kind: 'auth' | 'ack'
+  readonly #parse: (packet: Uint8Array, format: HandshakeFormat) => M
+  /** The bytes read so far: nothing, the size prefix, or a failed legacy packet. */
+  #head: Uint8Array | undefined
+  /** The legacy read was tried (the prefix starts with 0x04) and failed to decrypt. */
+  #legacyTried = false
+
+  constructor(
+    reader: StreamReader,
+    kind: 'auth' | 'ack',
+    parse: (packet: Uint8Array, format: HandshakeFormat) => M,
+  ) {
+    this.#reader = reader
+    this.#kind = kind
+    this.#parse = parse
   }
-  if (size < ECIES_MIN_PACKET_BYTES) {
-    throw new RlpxError('INVALID_HANDSHAKE', `${kind} size prefix ${size} is too small`)
+
+  /**
+   * The packet and its message once all of it is here, else `null` (call again when
+   * more bytes arrive).
+   *
+   * @throws RlpxError for a packet that is too large, too small, cut short or invalid.
+   */
+  read(): { packet: Uint8Array; message: M } | null {
+    const reader = this.#reader
+    if (this.#head === undefined) {
+      const prefix = reader.tryRead(2, true)
+      if (prefix === null) return null
+      this.#head = prefix
+    }
+    let head = this.#head
+    if (head[0] === 0x04 && !this.#legacyTried) {
+      // A legacy packet starts with the ECIES key's 0x04; an EIP-8 size of 0x04xx is
+      // also possible, so fall back to EIP-8 when the legacy decryption fails.
+      const legacyBytes = this.#kind === 'auth' ? LEGACY_AUTH_BYTES : LEGACY_ACK_BYTES
+      // bounded: a legacy packet is a fixed 307 (auth) or 210 (ack) bytes
+      const rest = reader.tryRead(legacyBytes - 2, false)
+      if (rest === null) return null
+      head = joined(head, rest)
+      this.#head = head
+      this.#legacyTried = true
+      try {
+        return { packet: head, message: this.#parse(head, 'legacy') }
+      } catch (err) {
+        if (!(err instanceof RlpxError) || err.code !== 'HANDSHAKE_DECRYPT_FAILED') throw err
+      }
+    }
+    const size = (head[0]! << 8) | head[1]!
+    if (size > MAX_HANDSHAKE_PACKET_BYTES) {
+      throw new RlpxError(
+        'HANDSHAKE_TOO_LARGE',
+        `${this.#kind} size prefix ${size} exceeds ${MAX_HANDSHAKE_PACKET_BYTES}`,
+      )
+    }
+    if (size < ECIES_MIN_PACKET_BYTES) {
+      throw new RlpxError('INVALID_HANDSHAKE', `${this.#kind} size prefix ${size} is too small`)
+    }
+    // bounded: size ≤ MAX_HANDSHAKE_PACKET_BYTES (2048) was checked above, before this read
+    const rest = reader.tryRead(size + 2 - head.length, false)
+    if (rest === null) return null
+    const packet = joined(head, rest)
+    return { packet, message: this.#parse(packet, 'eip8') }
   }
-  // bounded: size ≤ MAX_HANDSHAKE_PACKET_BYTES (2048) was checked above, before this read
-  const rest = await reader.readExactly(size + 2 - head.length, false, limits)
-  const packet = joined(head, rest)
-  return { packet, message: parse(packet, 'eip8') }
 }
 
 /**

@@ -1,14 +1,11 @@
 import type { Duplex } from 'node:stream'
+import { addDeadline, cancelDeadline, type Deadline } from './deadline-clock.js'
 import { RlpxError } from './errors.js'
 
-/** When and why a read gives up: an absolute deadline and/or an abort signal. */
+/** When a read gives up. */
 export interface ReadLimits {
-  /** `performance.now()` value after which the read fails with `timeoutCode`. */
+  /** `performance.now()` value after which the read fails with `READ_TIMEOUT`. */
   deadline?: number
-  timeoutCode?: 'READ_TIMEOUT' | 'HANDSHAKE_TIMEOUT'
-  signal?: AbortSignal
-  /** Maps an abort of `signal` to an error (default: `ABORTED`). */
-  onAbort?: () => RlpxError
 }
 
 /**
@@ -48,6 +45,15 @@ export class StreamReader {
     this.#stream.off('end', this.#onEnd)
     this.#stream.off('close', this.#onEnd)
     this.#stream.off('error', this.#onError)
+  }
+
+  /**
+   * Calls `wake` once when something changes (bytes, end, error, failure), instead of a
+   * read that waits; `undefined` forgets a callback set before. For callers that drive
+   * their reads themselves with {@link tryRead}.
+   */
+  wait(wake: (() => void) | undefined): void {
+    this.#wake = wake
   }
 
   /** Fails every current and future read with `error` (used when closing). */
@@ -131,29 +137,24 @@ export class StreamReader {
   /**
    * Resolves with exactly `n` bytes, owned by the caller.
    *
-   * @throws RlpxError on end of stream, stream error, deadline or abort.
+   * @throws RlpxError on end of stream, stream error, failure (see fail) or deadline
+   *   (`READ_TIMEOUT`, on the shared deadline clock).
    */
   async readExactly(n: number, atBoundary: boolean, limits: ReadLimits = {}): Promise<Uint8Array> {
     const now = this.tryRead(n, atBoundary)
     if (now !== null) return now
     return new Promise<Uint8Array>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
-      const { signal } = limits
+      let deadline: Deadline | undefined
       const finish = (err: unknown, value?: Uint8Array): void => {
-        if (timer !== undefined) clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+        if (deadline !== undefined) cancelDeadline(deadline)
         this.#wake = undefined
         if (err !== undefined) reject(err)
         else resolve(value!)
       }
-      const onAbort = (): void =>
-        finish(limits.onAbort?.() ?? new RlpxError('ABORTED', 'aborted', { cause: signal?.reason }))
-      if (signal?.aborted) return onAbort()
-      signal?.addEventListener('abort', onAbort, { once: true })
       if (limits.deadline !== undefined) {
-        const code = limits.timeoutCode ?? 'READ_TIMEOUT'
-        const ms = Math.max(0, limits.deadline - performance.now())
-        timer = setTimeout(() => finish(new RlpxError(code, `no data within the deadline`)), ms)
+        deadline = addDeadline(limits.deadline, () =>
+          finish(new RlpxError('READ_TIMEOUT', 'no data within the deadline')),
+        )
       }
       const attempt = (): void => {
         try {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { type RlpxError, recipientHandshake } from '../src/index.js'
 import { handshakeOver } from './helpers/connect.js'
 import { rejection } from './helpers/support.js'
-import { dial } from './helpers/tcp.js'
+import { dial, tcpPair } from './helpers/tcp.js'
 
 /**
  * Idempotent close and no leftovers: after `close()` or a failed handshake the socket is
@@ -123,6 +123,54 @@ describe('close() and failures leave nothing open', () => {
       expect(vi.getTimerCount()).toBe(0)
     } finally {
       vi.useRealTimers()
+    }
+  })
+  it('close() of an idle TCP connection sets no flush timer; nothing is queued to wait for', async () => {
+    const tcp = await tcpPair()
+    try {
+      const [a, b] = await handshakeOver(tcp.client, tcp.server)
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      try {
+        const closing = Promise.all([a.close(), b.close()])
+        expect(vi.getTimerCount()).toBe(0)
+        await closing
+        expect(tcp.client.destroyed && tcp.server.destroyed).toBe(true)
+        expect(a.error?.code).toBe('CONNECTION_CLOSED')
+      } finally {
+        vi.useRealTimers()
+      }
+    } finally {
+      await tcp.close()
+    }
+  })
+
+  it('close() over TCP with bytes queued for a peer that does not read: destroyed after 1 s', async () => {
+    const tcp = await tcpPair()
+    try {
+      const [a] = await handshakeOver(tcp.client, tcp.server) // the other end never reads
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      try {
+        const writes: Promise<unknown>[] = []
+        const payload = new Uint8Array(1024 * 1024)
+        // fill both kernel buffers until the socket itself holds bytes
+        for (let i = 0; i < 256 && tcp.client.writableLength === 0; i++) {
+          writes.push(a.writeMsg(0x10, payload).catch((err: unknown) => err))
+        }
+        expect(tcp.client.writableLength).toBeGreaterThan(0)
+        const closing = a.close()
+        await vi.advanceTimersByTimeAsync(999)
+        expect(tcp.client.destroyed).toBe(false)
+        await vi.advanceTimersByTimeAsync(1)
+        await closing
+        expect(tcp.client.destroyed).toBe(true)
+        for (const result of await Promise.all(writes)) {
+          if (result !== undefined) expect((result as RlpxError).code).toBe('CONNECTION_CLOSED')
+        }
+      } finally {
+        vi.useRealTimers()
+      }
+    } finally {
+      await tcp.close()
     }
   })
 })

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { addDeadline, cancelDeadline, pendingDeadlines } from '../src/deadline-clock.js'
+
+/** The shared clock of read deadlines, on a fake clock. */
+describe('deadline clock', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('fires each deadline at its time, not before, with one timer for all', async () => {
+    const fired: string[] = []
+    const now = performance.now()
+    addDeadline(now + 300, () => fired.push('late'))
+    addDeadline(now + 100, () => fired.push('early')) // earlier than the armed one: re-armed
+    addDeadline(now + 200, () => fired.push('middle'))
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(99)
+    expect(fired).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(fired).toEqual(['early'])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(fired).toEqual(['early', 'middle'])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(fired).toEqual(['early', 'middle', 'late'])
+    expect(pendingDeadlines()).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('fires deadlines that fall due together in one go', async () => {
+    const fired: number[] = []
+    const at = performance.now() + 50
+    for (let i = 0; i < 3; i++) addDeadline(at, () => fired.push(i))
+    await vi.advanceTimersByTimeAsync(50)
+    expect(fired.sort()).toEqual([0, 1, 2])
+  })
+
+  it('a cancelled deadline never fires, and the timer goes with the last one', async () => {
+    const fired: string[] = []
+    const now = performance.now()
+    const a = addDeadline(now + 100, () => fired.push('a'))
+    const b = addDeadline(now + 200, () => fired.push('b'))
+    cancelDeadline(a)
+    expect(vi.getTimerCount()).toBe(1) // still armed for a: fires, finds b not due, re-arms
+    await vi.advanceTimersByTimeAsync(100)
+    expect(fired).toEqual([])
+    cancelDeadline(b)
+    cancelDeadline(b) // twice is harmless
+    expect(pendingDeadlines()).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(fired).toEqual([])
+  })
+
+  it('a deadline added from a firing callback is kept', async () => {
+    const fired: string[] = []
+    const now = performance.now()
+    addDeadline(now + 10, () => {
+      fired.push('first')
+      addDeadline(performance.now() + 10, () => fired.push('second'))
+    })
+    await vi.advanceTimersByTimeAsync(10)
+    expect(fired).toEqual(['first'])
+    await vi.advanceTimersByTimeAsync(10)
+    expect(fired).toEqual(['first', 'second'])
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
