@@ -205,14 +205,10 @@ function handshake<M extends AuthMessage | AckMessage>(
     }
     const onAbort = (): void =>
       settle(new RlpxError('ABORTED', 'handshake aborted', { cause: signal?.reason }))
-    const step = (): void => {
+    const complete = (packet: Uint8Array, message: M): void => {
+      if (settled) return // aborted in between
       try {
-        const got = packet.read()
-        if (got === null) {
-          reader.wait(step)
-          return
-        }
-        const secrets = role.finish(got.packet, got.message, keys)
+        const secrets = role.finish(packet, message, keys)
         settle(
           undefined,
           new RlpxConnection(
@@ -226,6 +222,25 @@ function handshake<M extends AuthMessage | AckMessage>(
       } catch (err) {
         settle(err)
       }
+    }
+    const step = (): void => {
+      let got: { packet: Uint8Array; message: M } | null
+      try {
+        got = packet.read()
+      } catch (err) {
+        settle(err)
+        return
+      }
+      if (got === null) {
+        reader.wait(step)
+        return
+      }
+      // The rest runs as a microtask. Bytes arrive in a process tick ('readable'), and the
+      // ack's coalescing window closes at a later tick (see writeCoalesced): only from a
+      // microtask does it close after the caller's own microtasks, which write the first
+      // message (Hello) on resolution, so that the two leave in one write.
+      const { packet: bytes, message } = got
+      queueMicrotask(() => complete(bytes, message))
     }
     if (signal?.aborted) return onAbort()
     try {

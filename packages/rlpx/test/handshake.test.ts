@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   initiatorHandshake,
   makeAuth,
@@ -38,6 +38,33 @@ describe('full handshake', () => {
     expect(hex(b.remotePublicKey)).toBe(hex(publicKeyFromPrivate(keyA)))
     await exchange(a, b)
     await Promise.all([a.close(), b.close()])
+  })
+
+  it('over TCP, the ack and a message written when the handshake resolves leave in one write', async () => {
+    const keyA = generatePrivateKey()
+    const keyB = generatePrivateKey()
+    const tcp = await tcpPair()
+    try {
+      const writev = vi.spyOn(tcp.server, '_writev')
+      const write = vi.spyOn(tcp.server, '_write')
+      const [a, b] = await Promise.all([
+        initiatorHandshake(tcp.client, {
+          privateKey: keyA,
+          remotePublicKey: publicKeyFromPrivate(keyB),
+        }),
+        recipientHandshake(tcp.server, { privateKey: keyB }).then(async (conn) => {
+          await conn.writeMsg(0x00, utf8('hello'))
+          return conn
+        }),
+      ])
+      expect(Buffer.from((await a.readMsg()).payload).toString()).toBe('hello')
+      expect(write).not.toHaveBeenCalled()
+      expect(writev).toHaveBeenCalledTimes(1)
+      expect(writev.mock.calls[0]![0]).toHaveLength(2) // ack ‖ Hello frame
+      await Promise.all([a.close(), b.close()])
+    } finally {
+      await tcp.close()
+    }
   })
 
   it('over loopback TCP, with noDelay set, many messages both ways', async () => {
