@@ -10,7 +10,8 @@
  *
  * Every figure is measured in a fresh child process (this file, run with
  * RLPX_BENCH_CASE set), after a warm-up, so that neither implementation inherits the
- * other's heap, timers or JIT state.
+ * other's heap, timers or JIT state. Each of our figures with a floor is the median of
+ * three such processes, with the range of their distances printed beside it.
  *
  * Run: npx pnpm --filter @devp2p/rlpx bench   (builds the package and its dependencies,
  * then runs `tsx --expose-gc bench/index.ts`: the code measured is the build, dist/, as
@@ -26,6 +27,13 @@ type Cases = typeof benchCases
 type CaseName = keyof Cases
 
 const CASE_ENV = 'RLPX_BENCH_CASE'
+
+/** Fresh processes per figure of ours that has a floor (see {@link medianOfProcesses}). */
+const PROCESSES = 3
+
+/** A distance and the spread over the processes: `1.44× (1.40–1.47)`. */
+const distanceText = (r: { distance: number; spread: [number, number] }): string =>
+  `${r.distance.toFixed(2)}× (${r.spread[0].toFixed(2)}–${r.spread[1].toFixed(2)})`
 
 if (process.env[CASE_ENV] !== undefined) {
   // a child: run one case and report its result to the parent
@@ -60,6 +68,24 @@ function inChild<N extends CaseName>(
   })
 }
 
+/**
+ * Runs one of our cases in {@link PROCESSES} fresh processes, one after another, and
+ * returns the run whose distance to the floor is the median, with the lowest and highest
+ * distance. One process's figure can sit a few per cent above or below another's for the
+ * same code (its JIT and memory layout), more than its own timed rounds differ, so the
+ * median process is the figure, and the spread is printed beside it.
+ */
+async function medianOfProcesses<N extends 'oursHandshakes' | 'oursThroughput'>(
+  name: N,
+  ...args: Parameters<Cases[N]>
+): Promise<Awaited<ReturnType<Cases[N]>> & { spread: [number, number] }> {
+  const runs: Awaited<ReturnType<Cases[N]>>[] = []
+  for (let i = 0; i < PROCESSES; i++) runs.push(await inChild(name, ...args))
+  runs.sort((a, b) => a.distance - b.distance)
+  const middle = runs[(PROCESSES - 1) / 2]!
+  return { ...middle, spread: [runs[0]!.distance, runs[PROCESSES - 1]!.distance] }
+}
+
 async function main(): Promise<void> {
   const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d })
   const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`
@@ -85,7 +111,7 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------ handshakes
   const tcpRate = await inChild('tcpOnly', N)
-  const ours = await inChild('oursHandshakes', N)
+  const ours = await medianOfProcesses('oursHandshakes', N)
   const { floor, rate: oursHs } = ours
   const hsFloor = 1e6 / floor.total
   const theirHs = await inChild('theirHandshakes', Math.max(10, Math.round(N / 40)))
@@ -103,8 +129,9 @@ async function main(): Promise<void> {
   ])
   console.log(
     '\nHandshake + Hello exchange, both ends in one process, sequential TCP connects, close;' +
-      '\nthe floor is measured before each of three timed runs, and the distance is the median' +
-      '\nof the three ratios\n' +
+      "\nthe floor is measured before each of three timed runs, and a process's distance is" +
+      `\nthe median of its three ratios; the figures are those of the median of ${PROCESSES}` +
+      '\nprocesses, with the lowest and highest distance in brackets\n' +
       '(floor: 8 ECDH + 3 public keys + 8 random draws + sign + recover + 4 × ECIES symmetric\n' +
       ` + secrets keccak ${fmt(floor.secrets, 1)} µs + frame cipher keys ${fmt(floor.frameKeys, 1)} µs` +
       `\n + 2 Hello frames ${fmt(floor.hellos, 1)} µs` +
@@ -118,7 +145,7 @@ async function main(): Promise<void> {
       'handshakes/s': fmt(oursHs),
       'µs each': fmt(1e6 / oursHs),
       'vs theirs': ratio(oursHs, theirHs),
-      'distance to floor': `${ours.distance.toFixed(2)}×`,
+      'distance to floor': distanceText(ours),
     },
     {
       impl: '@ethereumjs/devp2p',
@@ -134,7 +161,7 @@ async function main(): Promise<void> {
   for (const size of [64, 1024, 16 * 1024, 1024 * 1024]) {
     const theirs = await inChild('theirThroughput', size)
     for (const snappy of [false, true]) {
-      const r = await inChild('oursThroughput', size, snappy)
+      const r = await medianOfProcesses('oursThroughput', size, snappy)
       const floorMbs = size / r.floorUs
       rows.push({
         size: sizeName(size),
@@ -142,7 +169,7 @@ async function main(): Promise<void> {
         'msgs/s': fmt(r.msgs),
         'MB/s': fmt(r.mbs, 1),
         'floor MB/s': fmt(floorMbs, 1),
-        'distance to floor': `${r.distance.toFixed(2)}×`,
+        'distance to floor': distanceText(r),
         'theirs msgs/s': snappy ? fmt(theirs.msgs) : '',
         'theirs MB/s': snappy ? fmt(theirs.mbs, 1) : '',
         'ours ÷ theirs': snappy ? ratio(r.mbs, theirs.mbs) : '',
@@ -151,7 +178,9 @@ async function main(): Promise<void> {
   }
   console.log(
     '\nOne TCP connection, writer and reader in one process, messages back to back; the floor' +
-      '\nis measured before each of three timed runs, the distance is the median ratio. Floor:' +
+      '\nis measured before each of three timed runs, the distance is the median ratio, and the' +
+      `\nfigures are those of the median of ${PROCESSES} processes (distances' range in brackets).` +
+      '\nFloor:' +
       '\nevery AES call, keccak absorb and digest the frame needs on both ends, measured alone' +
       '\n(with snappy: of the compressed frame, plus compressing and decompressing). Their' +
       '\nPeers always negotiate snappy, so theirs is only beside ours with snappy on.',
