@@ -1,5 +1,14 @@
 import type { Duplex } from 'node:stream'
-import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import {
+  ECIES_OVERHEAD_BYTES,
+  ecdh,
+  eciesEncrypt,
+  generatePrivateKey,
+  publicKeyFromPrivate,
+  randomBytes,
+  sign,
+} from '@devp2p/crypto'
+import { encode } from '@devp2p/rlp'
 import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
@@ -91,6 +100,40 @@ describe('full handshake', () => {
       await Promise.all([a.close(), b.close()])
     } finally {
       await tcp.close()
+    }
+  })
+
+  it('an EIP-8 auth whose size prefix starts with 0x04 is read after the legacy attempt fails', async () => {
+    const keyA = generatePrivateKey()
+    const keyB = generatePrivateKey()
+    const pubB = publicKeyFromPrivate(keyB)
+    const nonce = randomBytes(32)
+    const shared = ecdh(keyA, pubB)
+    for (let i = 0; i < 32; i++) shared[i]! ^= nonce[i]!
+    const body = encode([sign(shared, generatePrivateKey()), publicKeyFromPrivate(keyA), nonce, 4])
+    // a size of 0x044c (1100): the first byte is also the legacy format's 0x04
+    const size = 0x044c
+    const plain = new Uint8Array(size - ECIES_OVERHEAD_BYTES)
+    plain.set(body) // EIP-8: padding after the list is ignored
+    const prefix = Uint8Array.of(size >> 8, size & 0xff)
+    const auth = Buffer.concat([prefix, eciesEncrypt(pubB, plain, prefix)])
+    expect(auth[0]).toBe(0x04)
+    for (const cuts of [[], [1, 200, 400], [308, 309]]) {
+      const [a, b] = duplexPair()
+      const pending = recipientHandshake(b, { privateKey: keyB })
+      let from = 0
+      for (const cut of [...cuts, auth.length]) {
+        a.write(auth.subarray(from, cut))
+        from = cut
+        await new Promise<void>((r) => setImmediate(r)) // each piece read on its own
+      }
+      const conn = await pending
+      expect(hex(conn.remotePublicKey)).toBe(hex(publicKeyFromPrivate(keyA)))
+      // answered in EIP-8, as it was asked
+      const ack = await new Promise<Buffer>((resolve) => a.once('data', resolve))
+      expect((ack[0]! << 8) | ack[1]!).toBe(ack.length - 2)
+      await conn.close()
+      a.destroy()
     }
   })
 
