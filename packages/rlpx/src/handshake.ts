@@ -242,14 +242,15 @@ function handshake<M extends AuthMessage | AckMessage>(
       const { packet: bytes, message } = got
       queueMicrotask(() => complete(bytes, message))
     }
+    // the deadline counts from the start, before the initiator's auth is built
+    const deadlineAt = performance.now() + (options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS)
     if (signal?.aborted) return onAbort()
     try {
       role.start(keys)
     } catch (err) {
       return settle(err)
     }
-    const timeoutMs = options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS
-    deadline = addDeadline(performance.now() + timeoutMs, () =>
+    deadline = addDeadline(deadlineAt, () =>
       settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
     )
     signal?.addEventListener('abort', onAbort, { once: true })
