@@ -24,9 +24,9 @@ let armedAt = Number.POSITIVE_INFINITY
 function arm(at: number): void {
   if (timer !== undefined) clearTimeout(timer)
   armedAt = at
+  // not unref'd: a wait keeps the process alive until its deadline, as a timer of its
+  // own did (the timer goes as soon as nothing waits)
   timer = setTimeout(expire, Math.max(0, at - performance.now()))
-  // the wait itself (a socket, a promise someone awaits) is what keeps a process alive
-  timer.unref()
 }
 
 function expire(): void {
