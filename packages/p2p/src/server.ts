@@ -36,6 +36,7 @@ import { matchProtocols } from './caps.js'
 import { DialScheduler } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { ExpiringSet } from './expiring-set.js'
+import { InboundGate, type InboundTicket } from './inbound-gate.js'
 import { Peer, type PeerEvent, type PeerInfo, sendDisconnect } from './peer.js'
 import { checkProtocol, type NodeSource, type Protocol } from './protocol.js'
 
@@ -173,7 +174,9 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly #peers = new Map<NodeIdHex, Peer>()
   // bounded: at most maxPendingPeers per direction
   readonly #pending = new Set<Socket>()
-  #pendingInbound = 0
+  // bounded: maxPendingPeers in setup, MAX_WAITING_INBOUND waiting (per-IP caps inside);
+  // inbound connections from accept until their setup ends
+  readonly #gate: InboundGate<Socket>
   #inboundPeers = 0
   #dialedPeers = 0
   // bounded: an ExpiringSet of at most 10,000 IPs (the oldest go first)
@@ -249,6 +252,13 @@ export class Server extends EventEmitter<ServerEvents> {
     for (const node of options.trustedNodes ?? [])
       this.#trusted.add(toNode(node, 'a trusted node').idHex)
     this.#throttle = new ExpiringSet({ clock: this.#clock, maxSize: 10_000 })
+    this.#gate = new InboundGate<Socket>({
+      maxPending: this.maxPendingPeers,
+      deadlineMs: this.#handshakeTimeoutMs,
+      clock: this.#clock,
+      logger: this.#log,
+      admit: (socket, ticket) => this.#track(this.#setup(socket, 'inbound', undefined, ticket)),
+    })
   }
 
   /** Peers we may dial: maxPeers / dialRatio, at least 1 (0 with `noDial`). */
@@ -360,7 +370,10 @@ export class Server extends EventEmitter<ServerEvents> {
   }
 
   #startListening(spec: ListenAddr): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket))
+    // paused: a connection that waits for a handshake slot is not read (see InboundGate)
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) =>
+      this.#accept(socket),
+    )
     this.#netServer = server
     return new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -398,6 +411,7 @@ export class Server extends EventEmitter<ServerEvents> {
     if (this.#state === 'starting') await this.#started?.catch(() => {})
     this.#state = 'stopping'
     this.#abort.abort()
+    this.#gate.close()
     this.#dialer?.stop()
     const closed = new Promise<void>((resolve) => {
       if (!this.#netServer?.listening) resolve()
@@ -582,6 +596,11 @@ export class Server extends EventEmitter<ServerEvents> {
     return this.#pending.size
   }
 
+  /** Inbound connections waiting for a handshake slot (see `maxPendingPeers`). */
+  get waitingInbound(): number {
+    return this.#gate.waiting
+  }
+
   /**
    * @internal Takes an inbound connection as the listener would (tests use it to present
    * a non-LAN remote address).
@@ -598,13 +617,12 @@ export class Server extends EventEmitter<ServerEvents> {
       socket.destroy()
       return
     }
-    this.#track(this.#setup(socket, 'inbound', undefined))
+    this.#gate.offer(socket, ip)
   }
 
   /** Why an inbound connection from `ip` is refused before any cryptography, if it is. */
   #refuseInbound(ip: string): string | undefined {
     if (!this.#live) return 'not running'
-    if (this.#pendingInbound >= this.maxPendingPeers) return 'too many pending handshakes'
     if (this.#netRestrict && !this.#netRestrict.contains(ip)) return 'not in netRestrict'
     if (isLan(ip)) return undefined
     if (this.#throttle.has(ip)) return 'too many attempts'
@@ -659,16 +677,20 @@ export class Server extends EventEmitter<ServerEvents> {
    * Runs the encryption handshake, the checks, the Hello exchange and the checks again,
    * then the peer until it drops. Never rejects.
    */
-  async #setup(socket: Socket, kind: ConnKind, dest: ENode | undefined): Promise<void> {
+  async #setup(
+    socket: Socket,
+    kind: ConnKind,
+    dest: ENode | undefined,
+    ticket?: InboundTicket,
+  ): Promise<void> {
     const inbound = kind === 'inbound'
-    if (inbound) this.#pendingInbound++
     this.#pending.add(socket)
     let conn: RlpxConnection | undefined
     let pendingDone = false
     const donePending = (): void => {
       if (pendingDone) return
       pendingDone = true
-      if (inbound) this.#pendingInbound--
+      ticket?.release()
       this.#pending.delete(socket)
     }
     const remoteIp = normalizeIp(socket.remoteAddress ?? '') ?? ''
@@ -678,12 +700,14 @@ export class Server extends EventEmitter<ServerEvents> {
       const base = {
         privateKey: this.#privateKey,
         signal: this.#abort.signal,
-        timeoutMs: this.#handshakeTimeoutMs,
+        // inbound: what is left of the deadline that started at accept
+        timeoutMs: ticket?.remainingMs ?? this.#handshakeTimeoutMs,
         logger: this.#log,
       }
       conn = dest
         ? await initiatorHandshake(socket, { ...base, remotePublicKey: dest.publicKey })
         : await recipientHandshake(socket, base)
+      ticket?.handshaken()
       const remoteKey = conn.remotePublicKey
       const id = nodeIdHex(nodeIdFromPublicKey(remoteKey))
       const trusted = this.#trusted.has(id)
