@@ -93,6 +93,10 @@ interface IpState<S> {
  * - When {@link MAX_WAITING_INBOUND} connections wait, a new one takes the place of the
  *   oldest waiter of the IP with the most waiters (the oldest waiter of all when every
  *   IP has one).
+ *
+ * A paused socket is not read, so a waiter whose peer hung up is noticed only when it is
+ * admitted (its handshake then fails at once) or at its deadline; it holds its place in
+ * the queue until then, counted against its own address's caps.
  */
 export class InboundGate<S extends GateSocket> {
   readonly #opts: InboundGateOptions<S>
