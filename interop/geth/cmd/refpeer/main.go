@@ -15,6 +15,7 @@
 //	rejected  {peer?, remote?, stage, error, reason?}   a connection refused before it became a peer
 //	dialed    {peer, error?, reason?}       the outcome of a `dial` command
 //	peers     {peers: [{id, inbound, name}]}
+//	table     {nodes: [{id, ip, tcp, udp}]}   the discovery v4 table
 //	error     {error}                       a command failed
 //	stopped   {}
 //
@@ -25,6 +26,7 @@
 //	dial <enode|enr>             one dial now; reports `dialed` with its outcome
 //	disconnect <id> <reason>     disconnect a peer with a reason (a number, e.g. 4)
 //	peers                        reports `peers`
+//	table                        reports `table` (needs --discv4)
 //	quit                         stops the server (peers get "client quitting") and exits
 package main
 
@@ -297,6 +299,20 @@ func commands(srv *p2p.Server, out *emitter) {
 				list = append(list, map[string]any{"id": p.ID().String(), "inbound": p.Inbound(), "name": p.Fullname()})
 			}
 			out.emit("peers", map[string]any{"peers": list})
+		case "table":
+			disc := srv.DiscoveryV4()
+			if disc == nil {
+				cmdErr(errors.New("discovery v4 is not running"))
+				continue
+			}
+			list := []map[string]any{}
+			for _, bucket := range disc.TableBuckets() {
+				for _, entry := range bucket {
+					n := entry.Node
+					list = append(list, map[string]any{"id": n.ID().String(), "ip": n.IPAddr().String(), "tcp": n.TCP(), "udp": n.UDP()})
+				}
+			}
+			out.emit("table", map[string]any{"nodes": list})
 		default:
 			cmdErr(errors.New("unknown command"))
 		}

@@ -205,6 +205,21 @@ export class Refpeer {
     })
   }
 
+  /** Waits until `condition` holds, checked at every event. */
+  async until(condition: () => boolean, what: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<void> {
+    await this.waitFor(() => condition(), what, timeoutMs)
+  }
+
+  /** The ids of the peers connected now, from the add and drop events so far. */
+  peerIds(): Set<string> {
+    const ids = new Set<string>()
+    for (const e of this.events) {
+      if (e.event === 'add') ids.add(e.peer as string)
+      if (e.event === 'drop') ids.delete(e.peer as string)
+    }
+    return ids
+  }
+
   /** Stops the server with `quit` (peers get "client quitting") and waits for the exit. */
   async quit(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return

@@ -23,6 +23,24 @@ export class Observed<T> {
     for (const wake of [...this.#waiters]) wake()
   }
 
+  /** Waits until `condition` holds, checked now and at every new item. */
+  until(condition: () => boolean, what: string, timeoutMs = OUR_EVENT_TIMEOUT_MS): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = (): void => {
+        if (!condition()) return
+        clearTimeout(timer)
+        this.#waiters.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake)
+        reject(new Error(`ours: not ${what} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.#waiters.add(wake)
+      wake()
+    })
+  }
+
   /** The first item, from the start, that `match` accepts; waits for it if needed. */
   waitFor(match: (item: T) => boolean, what: string, timeoutMs = OUR_EVENT_TIMEOUT_MS): Promise<T> {
     return new Promise((resolve, reject) => {
