@@ -1,12 +1,13 @@
-// Adds up the vitest JSON reports that `pnpm test` wrote under CI=true and prints one
-// closing line, "tests: N passed, N failed", so the run's outcome is readable at a glance.
+// Adds up the vitest JSON reports that `pnpm test` and `npm run test:geth` (under interop/)
+// wrote under CI=true and prints one closing line, "tests: N passed, N failed", so the
+// run's outcome is readable at a glance.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 let passed = 0
 let failed = 0
 let skipped = 0
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', 'interop']) {
   if (!existsSync(group)) continue
   for (const name of readdirSync(group)) {
     const file = join(group, name, '.turbo', 'vitest-report.json')

@@ -66,9 +66,12 @@ export interface PingPacket {
   /** The recipient's endpoint as the sender sees it. */
   readonly to: Endpoint
   /**
-   * Unix time in seconds after which the packet is void (see {@link isExpired}). A uint64
-   * on the wire: a value above 2^53 − 1 decodes rounded (it is only ever compared), and
-   * one above 2^64 − 1 is `MALFORMED`. The same holds for every packet's `expiration`.
+   * Unix time in seconds after which the packet is void (see {@link isExpired}). Up to 8
+   * bytes on the wire, read as geth reads it, a signed 64-bit time: a value of 2^63 or
+   * more is the two's complement of a negative time, so it decodes negative and is
+   * always expired (geth's `devp2p discv4 test` sends such values). A value above
+   * 2^53 − 1 decodes rounded (it is only ever compared), and one above 2^64 − 1 is
+   * `MALFORMED`. The same holds for every packet's `expiration`.
    */
   readonly expiration: number
   readonly enrSeq?: bigint
@@ -185,6 +188,17 @@ export function isExpired(expiration: number, nowMs: number): boolean {
   return expiration * 1000 < nowMs
 }
 
+const INT64_SIGN = 1n << 63n
+const UINT64_RANGE = 1n << 64n
+
+/**
+ * A decoded 8-byte expiration as geth reads it: `time.Unix(int64(expiration), 0)`, so a
+ * value with the top bit set is negative, a time before 1970, and the packet is expired.
+ */
+function readExpiration(value: bigint): number {
+  return Number(value >= INT64_SIGN ? value - UINT64_RANGE : value)
+}
+
 /** The `expiration` of a packet sent at `nowMs` (unix milliseconds): now + 20 s, in seconds. */
 export function expirationFrom(nowMs: number): number {
   return Math.floor(nowMs / 1000) + EXPIRATION_S
@@ -246,7 +260,7 @@ const readers: readonly (((value: RlpValue) => PendingPacket) | undefined)[] = [
       version: Number(p.version),
       from: readEndpoint(p.from),
       to: readEndpoint(p.to),
-      expiration: Number(p.expiration),
+      expiration: readExpiration(p.expiration),
     }
     const enrSeq = readEnrSeq(p.enrSeq)
     return enrSeq === undefined ? packet : { ...packet, enrSeq }
@@ -257,14 +271,14 @@ const readers: readonly (((value: RlpValue) => PendingPacket) | undefined)[] = [
       type: 'pong',
       to: readEndpoint(p.to),
       pingHash: copy(p.pingHash),
-      expiration: Number(p.expiration),
+      expiration: readExpiration(p.expiration),
     }
     const enrSeq = readEnrSeq(p.enrSeq)
     return enrSeq === undefined ? packet : { ...packet, enrSeq }
   },
   (value) => {
     const p = fromRlp(findNodeSchema, value)
-    return { type: 'findnode', target: copy(p.target), expiration: Number(p.expiration) }
+    return { type: 'findnode', target: copy(p.target), expiration: readExpiration(p.expiration) }
   },
   (value) => {
     const p = fromRlp(neighborsSchema, value)
@@ -276,14 +290,14 @@ const readers: readonly (((value: RlpValue) => PendingPacket) | undefined)[] = [
       if (text !== undefined) nodes.push(node)
     }
     const skipped = p.nodes.length - nodes.length
-    const expiration = Number(p.expiration)
+    const expiration = readExpiration(p.expiration)
     return skipped === 0
       ? { type: 'neighbors', nodes, expiration }
       : { type: 'neighbors', nodes, expiration, skipped }
   },
   (value) => {
     const p = fromRlp(enrRequestSchema, value)
-    return { type: 'enrrequest', expiration: Number(p.expiration) }
+    return { type: 'enrrequest', expiration: readExpiration(p.expiration) }
   },
   (value) => {
     const p = fromRlp(enrResponseSchema, value)

@@ -8,7 +8,13 @@ import { ENode, EnodeError, Enr } from '@devp2p/enode'
 import { decode, encode, type RlpInput } from '@devp2p/rlp'
 import { hex, unhex } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
-import { Discv4Error, decodePacket, encodePacket, type Packet } from '../../src/v4/index.js'
+import {
+  Discv4Error,
+  decodePacket,
+  encodePacket,
+  isExpired,
+  type Packet,
+} from '../../src/v4/index.js'
 import {
   be,
   discv4Error,
@@ -339,9 +345,32 @@ describe('the ENRResponse record (checked after the signature)', () => {
 })
 
 describe('wide integers', () => {
-  it('an expiration of 2^64 − 1 decodes (rounded to a number) and is never expired', () => {
+  // geth reads the 8-byte expiration as a signed time (`time.Unix(int64(e), 0)`), and its
+  // `devp2p discv4 test` sends `-futureExpiration()`: the 64-bit two's complement of a
+  // time 20 s ahead, which must be expired, not 292 billion years ahead.
+  it('an expiration of 2^64 − 1 is −1 (signed, as geth reads it), so expired', () => {
     const { packet } = decodePacket(seal(5, encode([unhex('ffffffffffffffff')])))
-    expect(packet).toEqual({ type: 'enrrequest', expiration: 2 ** 64 })
+    expect(packet).toEqual({ type: 'enrrequest', expiration: -1 })
+    expect(isExpired(-1, 0)).toBe(true)
+  })
+  it("the two's complement of a time 20 s ahead (geth's PastExpiration cases) is expired", () => {
+    const nowMs = T * 1000
+    const future = BigInt(T + 20)
+    const wire = (1n << 64n) - future
+    expect(unhex(wire.toString(16))).toHaveLength(8)
+    const ping = decodePacket(seal(1, encode([be(4), ep, ep, wire]))).packet
+    const findnode = decodePacket(seal(3, encode([new Uint8Array(64).fill(1), wire]))).packet
+    const enrrequest = decodePacket(seal(5, encode([wire]))).packet
+    for (const packet of [ping, findnode, enrrequest]) {
+      if (!('expiration' in packet)) throw new Error(`${packet.type} has no expiration`)
+      expect(packet.expiration).toBe(-(T + 20))
+      expect(isExpired(packet.expiration, nowMs)).toBe(true)
+    }
+  })
+  it('2^63 − 1, the largest positive signed time, is far ahead and not expired', () => {
+    const { packet } = decodePacket(seal(5, encode([unhex('7fffffffffffffff')])))
+    expect(packet).toEqual({ type: 'enrrequest', expiration: 2 ** 63 })
+    expect(isExpired(2 ** 63, Date.now())).toBe(false)
   })
   it('a version of 2^64 − 1 is accepted (EIP-8: ignore version mismatches)', () => {
     const { packet } = decodePacket(seal(1, encode([unhex('ffffffffffffffff'), ep, ep, be(T)])))

@@ -117,6 +117,19 @@ describe('Ping', () => {
     expect(raw.received).toEqual([])
   })
 
+  it("an expiration that is the two's complement of a future time is past: no reply", async () => {
+    // geth's `devp2p discv4 test` Ping/PastExpiration: `-futureExpiration()` as a uint64
+    const wire = (1n << 64n) - BigInt(raw.expiration)
+    const ep = (ip: number[], port: number) => [Uint8Array.from(ip), port, port]
+    raw.sendBytes(
+      seal(1, encode([4, ep([2, 0, 0, 1], 30303), ep([1, 0, 0, 1], 30303), wire]), raw.privateKey),
+      OURS,
+    )
+    await settle(net)
+    expect(raw.received).toEqual([])
+    expect(ours.stats.ignored).toBe(1)
+  })
+
   it('an unknown packet type with a valid hash and signature: no reply', async () => {
     raw.sendBytes(seal(0x07, encode([raw.expiration]), raw.privateKey), OURS)
     raw.sendBytes(seal(0xff, encode([4]), raw.privateKey), OURS)
@@ -200,6 +213,14 @@ describe('endpoint proof', () => {
       { type: 'findnode', target: raw.publicKey, expiration: Math.floor(clock.now() / 1000) - 1 },
       OURS,
     )
+    await settle(net)
+    expect(raw.received).toEqual([])
+  })
+
+  it("FindNode with a two's complement expiration gets nothing, even with a bond", async () => {
+    await bond()
+    const wire = (1n << 64n) - BigInt(raw.expiration)
+    raw.sendBytes(seal(3, encode([raw.publicKey, wire]), raw.privateKey), OURS)
     await settle(net)
     expect(raw.received).toEqual([])
   })
