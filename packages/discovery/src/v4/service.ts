@@ -57,6 +57,8 @@ export const REOFFER_AFTER_MS = 30_000
 export const REOFFER_MAX_IDS = 1000
 /** Requests awaiting replies, at most. */
 export const MAX_PENDING_REPLIES = 2048
+/** Incoming requests (Ping, FindNode, ENRRequest) being handled at once; beyond it they are dropped. */
+export const MAX_HANDLERS_IN_FLIGHT = 1024
 
 /** Options of {@link Discv4}. */
 export interface Discv4Options {
@@ -190,6 +192,9 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   // bounded: one waiter per #ensureBond call of our own requests (lookups: LOOKUP_ALPHA
   // each), each removed by its Ping or a RESPONSE_TIMEOUT_MS timer
   readonly #pingWaiters = new Map<string, Set<() => void>>()
+  // bounded: MAX_HANDLERS_IN_FLIGHT; handlers wait on the node database, which on disk
+  // can be slower than a flood of packets arrives
+  #handlersInFlight = 0
   #refreshed = false
   #refreshing: Promise<void> | undefined
   #refreshTimer: TimerHandle | undefined
@@ -627,19 +632,22 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       this.stats.ignored++
       return
     }
-    switch (packet.type) {
-      case 'ping':
-        this.#handle(this.#onPing(packet, decoded, from))
-        return
-      case 'findnode':
-        this.#handle(this.#onFindNode(packet, decoded, from))
-        return
-      case 'enrrequest':
-        this.#handle(this.#onEnrRequest(decoded, from))
-        return
-      default:
-        this.#onReply(packet, decoded, from)
+    if (packet.type !== 'ping' && packet.type !== 'findnode' && packet.type !== 'enrrequest') {
+      this.#onReply(packet, decoded, from)
+      return
     }
+    if (this.#handlersInFlight >= MAX_HANDLERS_IN_FLIGHT) {
+      this.stats.ignored++
+      return
+    }
+    this.#handlersInFlight++
+    const task =
+      packet.type === 'ping'
+        ? this.#onPing(packet, decoded, from)
+        : packet.type === 'findnode'
+          ? this.#onFindNode(packet, decoded, from)
+          : this.#onEnrRequest(decoded, from)
+    this.#handle(task.finally(() => this.#handlersInFlight--))
   }
 
   /** A packet handler's failure is logged, never an unhandled rejection. */

@@ -1,17 +1,25 @@
 /**
  * The maps a remote sender can grow in discovery v4, each at its named limit: the
- * unbonded-reply rate limiter (per IP) and the bond cache (per node id and IP).
+ * unbonded-reply rate limiter (per IP), the bond cache (per node id and IP) and the
+ * requests being handled while the node database is slow.
  */
-import { ManualClock } from '@devp2p/testing'
+import { keccak256 } from '@devp2p/crypto'
+import { NodeDB } from '@devp2p/enode'
+import { ManualClock, MemoryNetwork } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { BondCache } from '../../src/v4/bond-cache.js'
 import {
   BOND_CACHE_MAX_ENTRIES,
+  Discv4,
+  encodePacket,
+  expirationFrom,
+  MAX_HANDLERS_IN_FLIGHT,
   UNBONDED_RATE_MAX_IPS,
   UNBONDED_RATE_PER_IP,
   UNBONDED_RATE_WINDOW_MS,
 } from '../../src/v4/index.js'
 import { UnbondedRateLimiter } from '../../src/v4/unbonded-rate.js'
+import { floodKey, sealCheaply } from './helpers/ping-flood.js'
 
 const publicIp = (i: number): string => `1.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
 
@@ -53,5 +61,44 @@ describe('BondCache', () => {
     expect(cache.size).toBe(BOND_CACHE_MAX_ENTRIES)
     expect(cache.get('second')).toBeUndefined()
     expect(cache.get('first')).toEqual({ pingReceived: 3, pongReceived: 3 })
+  })
+})
+
+describe('handlers in flight', () => {
+  it('a flood faster than the node database answers is dropped beyond MAX_HANDLERS_IN_FLIGHT', async () => {
+    const clock = new ManualClock()
+    const net = new MemoryNetwork()
+    const transport = net.bind('10.0.0.1', 30303)
+    // a database that has stopped answering reads (a busy disk, slower than the flood)
+    const db = await NodeDB.open({ expireIntervalMs: 0 })
+    const stuck = (): Promise<never> => new Promise<never>(() => {})
+    Object.assign(db, { lastPing: stuck, lastPong: stuck })
+    const disc = new Discv4({ privateKey: floodKey(-1 >>> 0), transport, clock, db })
+    await disc.start()
+    const sender = net.bind('10.0.0.2', 30303)
+    const pings = MAX_HANDLERS_IN_FLIGHT + 500
+    try {
+      const body = encodePacket(
+        {
+          type: 'ping',
+          version: 4,
+          from: { ip: '10.0.0.2', udp: 30303, tcp: 0 },
+          to: { ip: '10.0.0.1', udp: 30303, tcp: 0 },
+          expiration: expirationFrom(clock.now()),
+        },
+        floodKey(0),
+      ).bytes.subarray(97)
+      const digest = keccak256(body)
+      const ignoredBefore = disc.stats.ignored
+      for (let i = 0; i < pings; i++) {
+        sender.send(sealCheaply(body, digest, floodKey(i + 1)), transport.address)
+      }
+      await net.idle()
+      expect(disc.stats.ignored - ignoredBefore).toBe(pings - MAX_HANDLERS_IN_FLIGHT)
+    } finally {
+      await disc.stop()
+      await db.close()
+      await sender.close()
+    }
   })
 })

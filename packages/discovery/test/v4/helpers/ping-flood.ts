@@ -64,7 +64,11 @@ export function signWithNonceOne(digest: Uint8Array, privateKey: Uint8Array): Ui
 }
 
 /** A Ping `body` (type ‖ RLP data) signed by `privateKey`: hash ‖ signature ‖ body. */
-function sealCheaply(body: Uint8Array, digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
+export function sealCheaply(
+  body: Uint8Array,
+  digest: Uint8Array,
+  privateKey: Uint8Array,
+): Uint8Array {
   const out = new Uint8Array(97 + body.length)
   out.set(signWithNonceOne(digest, privateKey), 32)
   out.set(body, 97)
