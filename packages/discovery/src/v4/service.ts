@@ -57,6 +57,8 @@ export const REOFFER_AFTER_MS = 30_000
 export const REOFFER_MAX_IDS = 1000
 /** Requests awaiting replies, at most. */
 export const MAX_PENDING_REPLIES = 2048
+/** Pings back to new senders (their endpoint proof) awaiting Pongs, at most: half the pending slots. */
+export const MAX_PING_BACKS_IN_FLIGHT = MAX_PENDING_REPLIES / 2
 /** Incoming requests (Ping, FindNode, ENRRequest) being handled at once; beyond it they are dropped. */
 export const MAX_HANDLERS_IN_FLIGHT = 1024
 
@@ -195,6 +197,8 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   // bounded: MAX_HANDLERS_IN_FLIGHT; handlers wait on the node database, which on disk
   // can be slower than a flood of packets arrives
   #handlersInFlight = 0
+  // bounded: MAX_PING_BACKS_IN_FLIGHT, of the MAX_PENDING_REPLIES pending slots
+  #pingBacksInFlight = 0
   #refreshed = false
   #refreshing: Promise<void> | undefined
   #refreshTimer: TimerHandle | undefined
@@ -718,11 +722,17 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       this.#addInbound(node)
       return
     }
-    // make the bond both ways before the node may enter the table
-    this.ping(node).then(
-      () => this.#addInbound(node),
-      () => {},
-    )
+    // make the bond both ways before the node may enter the table; new senders get at
+    // most MAX_PING_BACKS_IN_FLIGHT of the pending slots, so a flood of them cannot
+    // starve our own requests (lookups, revalidation)
+    if (this.#pingBacksInFlight >= MAX_PING_BACKS_IN_FLIGHT) return
+    this.#pingBacksInFlight++
+    this.ping(node)
+      .then(
+        () => this.#addInbound(node),
+        () => {},
+      )
+      .finally(() => this.#pingBacksInFlight--)
   }
 
   #addInbound(node: ENode): void {

@@ -3,17 +3,20 @@
  * unbonded-reply rate limiter (per IP), the bond cache (per node id and IP) and the
  * requests being handled while the node database is slow.
  */
-import { keccak256 } from '@devp2p/crypto'
-import { NodeDB } from '@devp2p/enode'
+import { keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
+import { ENode, NodeDB } from '@devp2p/enode'
 import { ManualClock, MemoryNetwork } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { BondCache } from '../../src/v4/bond-cache.js'
 import {
   BOND_CACHE_MAX_ENTRIES,
   Discv4,
+  Discv4RequestError,
   encodePacket,
   expirationFrom,
   MAX_HANDLERS_IN_FLIGHT,
+  MAX_PENDING_REPLIES,
+  RESPONSE_TIMEOUT_MS,
   UNBONDED_RATE_MAX_IPS,
   UNBONDED_RATE_PER_IP,
   UNBONDED_RATE_WINDOW_MS,
@@ -98,6 +101,56 @@ describe('handlers in flight', () => {
     } finally {
       await disc.stop()
       await db.close()
+      await sender.close()
+    }
+  })
+})
+
+describe('pings back to new senders', () => {
+  it('a flood of new senders leaves pending slots for our own requests', async () => {
+    const clock = new ManualClock()
+    const net = new MemoryNetwork()
+    const transport = net.bind('10.0.0.1', 30303)
+    const disc = new Discv4({ privateKey: floodKey(-1 >>> 0), transport, clock })
+    await disc.start()
+    const sender = net.bind('10.0.0.2', 30303)
+    try {
+      const body = encodePacket(
+        {
+          type: 'ping',
+          version: 4,
+          from: { ip: '10.0.0.2', udp: 30303, tcp: 0 },
+          to: { ip: '10.0.0.1', udp: 30303, tcp: 0 },
+          expiration: expirationFrom(clock.now()),
+        },
+        floodKey(0),
+      ).bytes.subarray(97)
+      const digest = keccak256(body)
+      // more new senders than there are pending slots, none of which answers our Ping back
+      for (let i = 0; i < MAX_PENDING_REPLIES + 100; i++) {
+        sender.send(sealCheaply(body, digest, floodKey(i + 1)), transport.address)
+        if (i % 500 === 499) await net.idle()
+      }
+      await net.idle()
+      // our own Ping to a node (that does not answer) is sent and times out, instead of
+      // failing at once for want of a pending slot
+      const silent = net.bind('10.0.0.3', 30303)
+      const node = ENode.fromPublicKey(publicKeyFromPrivate(floodKey(1 << 30)), {
+        ip: '10.0.0.3',
+        udp: 30303,
+      })
+      let sent = 0
+      silent.onMessage(() => sent++)
+      const result = disc.ping(node).catch((err: unknown) => err)
+      await net.idle()
+      clock.advance(RESPONSE_TIMEOUT_MS + 1)
+      const err = await result
+      expect(err).toBeInstanceOf(Discv4RequestError)
+      expect((err as Error).message).toMatch(/no pong within/)
+      expect(sent).toBe(1)
+      await silent.close()
+    } finally {
+      await disc.stop()
       await sender.close()
     }
   })
