@@ -112,8 +112,10 @@ export async function loadNodeKey(path: string): Promise<Uint8Array> {
  *   exclusive, and a caller that loses the race loads the winner's key. (On a file system
  *   without hard links a rename is used instead, which narrows the guarantee to "the
  *   file is never partial".)
- * - Temporary files left by a crash (`.<name>.<random>.tmp`, older than a minute) are
- *   removed after a successful create.
+ * - Temporary files left by a crash (`.<name>.<random>.tmp`, older than a minute: each
+ *   may hold a complete private key) are removed on every call, whether the key was
+ *   loaded or created, so a normal restart cleans them up. Younger ones may be another
+ *   process's key being written and are left alone. ({@link loadNodeKey} only reads.)
  *
  * @returns the 32-byte private key, owned by the caller.
  * @throws CryptoError `KEY_FILE_CORRUPT` when the file exists but is not a valid key;
@@ -128,12 +130,15 @@ export async function loadNodeKey(path: string): Promise<Uint8Array> {
 export async function loadOrCreateNodeKey(path: string): Promise<Uint8Array> {
   if (typeof path !== 'string' || path === '')
     throw new TypeError('path must be a non-empty string')
+  let key: Uint8Array
   try {
-    return await loadNodeKey(path)
+    key = await loadNodeKey(path)
   } catch (err) {
     if (!(err instanceof CryptoError) || err.code !== 'KEY_FILE_MISSING') throw err
+    return createNodeKey(path)
   }
-  return createNodeKey(path)
+  await removeStaleTemporaries(dirname(path), basename(path))
+  return key
 }
 
 async function createNodeKey(path: string): Promise<Uint8Array> {
@@ -222,6 +227,10 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Removes `.<name>.<16 hex>.tmp` files in `dir` older than NODE_KEY_TEMP_STALE_MS: crash
+ * leftovers of createNodeKey. Never throws: a file it cannot remove is left.
+ */
 async function removeStaleTemporaries(dir: string, name: string): Promise<void> {
   const prefix = `.${name}.`
   let entries: string[]

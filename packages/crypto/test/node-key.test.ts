@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { NODE_KEY_TEMP_STALE_MS } from '../src/constants.js'
 import { CryptoError, isValidPrivateKey, loadNodeKey, loadOrCreateNodeKey } from '../src/index.js'
 import { bigToBytes, hex, N } from './support.js'
 
@@ -129,6 +130,23 @@ describe('loadOrCreateNodeKey', () => {
       '.nodekey.fedcba9876543210.tmp',
       'nodekey',
     ])
+  })
+
+  it('removes a stale temporary key file on a restart that loads the existing key, and leaves a young one', async () => {
+    const path = join(dir, 'nodekey')
+    const first = await loadOrCreateNodeKey(path)
+    // a crash while creating a key left a complete private key behind; another process
+    // is writing its temporary file right now
+    const stale = join(dir, '.nodekey.0123456789abcdef.tmp')
+    const young = join(dir, '.nodekey.fedcba9876543210.tmp')
+    await writeFile(stale, '11'.repeat(32), { mode: 0o600 })
+    await writeFile(young, '22'.repeat(32), { mode: 0o600 })
+    const old = new Date(Date.now() - NODE_KEY_TEMP_STALE_MS - 60_000)
+    await utimes(stale, old, old)
+
+    const again = await loadOrCreateNodeKey(path) // the restart
+    expect(hex(again)).toBe(hex(first))
+    expect((await readdir(dir)).sort()).toEqual(['.nodekey.fedcba9876543210.tmp', 'nodekey'])
   })
 
   it('parallel calls on a missing file all return the same key, the one on disk', async () => {

@@ -10,6 +10,23 @@ export const DB_NODE_EXPIRATION_MS = 24 * 60 * 60 * 1000
 /** How often an open node database runs `expire()` (geth: 1 h). */
 export const DB_CLEANUP_INTERVAL_MS = 60 * 60 * 1000
 
+/**
+ * Nodes the in-memory node database holds at most; a write about a new node beyond it
+ * evicts the least recently seen (ping, pong or stored record). 5,000 is over ten times
+ * what a discovery table holds (17 buckets of 16 plus 10 replacements each: 442 nodes), so
+ * the table's nodes and those of recent lookups keep their bonds, while a flood of new
+ * senders costs at most ~5,000 × 1 KiB. geth has no such cap (its in-memory database is
+ * LevelDB on a memory store, pruned only by the 24 h expiry).
+ */
+export const DB_MEMORY_MAX_NODES = 5_000
+
+/**
+ * Addresses (IPs) per node the in-memory node database holds; the least recently seen is
+ * dropped first. A Ping's source IP can be forged, so one key could otherwise fill
+ * memory with addresses. Four leaves room for IPv4 and IPv6 and an address change.
+ */
+export const DB_MEMORY_MAX_IPS_PER_NODE = 4
+
 /** Bump when the node database layout changes: an older database is reset. */
 export const DB_VERSION = 1
 

@@ -11,7 +11,10 @@ export interface EnodeUrl {
   readonly publicKey: Uint8Array
   /** The IP address in canonical text (IPv4-mapped IPv6 becomes IPv4), when the host is one. */
   readonly ip?: string | undefined
-  /** The DNS host name (lowercase), when the host is not an IP; resolve it before dialing. */
+  /**
+   * The DNS host name exactly as given (case and a trailing dot kept, as go-ethereum keeps
+   * it, so the URL round-trips), when the host is not an IP; resolve it before dialing.
+   */
   readonly hostname?: string | undefined
   /** The TCP (RLPx) port; absent in the id-only form. */
   readonly tcp?: number | undefined
@@ -52,14 +55,19 @@ function parsePublicKey(text: string): Uint8Array {
   }
 }
 
-/** A DNS host name as RFC 1123 allows it, or `undefined`. All-numeric names are IPs gone wrong. */
+/**
+ * `host` unchanged when it is a DNS host name as RFC 1123 allows it (any case, with or
+ * without the trailing dot of a fully qualified name), else `undefined`. The name is
+ * returned exactly as given, never lowercased or trimmed: `valid.` stays `valid.`, as in
+ * go-ethereum, so a URL round-trips. All-numeric names are IPs gone wrong.
+ */
 export function parseHostname(host: string): string | undefined {
   const name = (host.endsWith('.') ? host.slice(0, -1) : host).toLowerCase()
   if (name.length === 0 || name.length > 253) return undefined
   const labels = name.split('.')
   if (!labels.every((label) => LABEL.test(label))) return undefined
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return undefined
-  return name
+  return host
 }
 
 function parseHost(host: string): { ip?: string; hostname?: string } {
@@ -96,7 +104,7 @@ function parseQuery(query: string): number | undefined {
 /**
  * Parses `enode://<128 hex>@<host>:<tcp>[?discport=<udp>]` or the id-only form
  * `enode://<128 hex>`. The host is an IPv4 address, a bracketed IPv6 address or a DNS
- * host name (kept, not resolved). Without `discport` the UDP port is the TCP port.
+ * host name (kept exactly as written, not resolved). Without `discport` the UDP port is the TCP port.
  * Unknown query parameters are ignored, as go-ethereum does.
  *
  * @throws EnodeError naming the part that is wrong: `INVALID_SCHEME`, `INVALID_URL`,

@@ -24,6 +24,8 @@ export type { Clock, Logger, TimerHandle } from './clock.js'
 export { silentLogger, systemClock } from './clock.js'
 export {
   DB_CLEANUP_INTERVAL_MS,
+  DB_MEMORY_MAX_IPS_PER_NODE,
+  DB_MEMORY_MAX_NODES,
   DB_NODE_EXPIRATION_MS,
   DB_VERSION,
   ENDPOINT_MAX_STATEMENTS,

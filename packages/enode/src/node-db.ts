@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from './clock.js'
 import {
   DB_CLEANUP_INTERVAL_MS,
+  DB_MEMORY_MAX_IPS_PER_NODE,
+  DB_MEMORY_MAX_NODES,
   DB_NODE_EXPIRATION_MS,
   DB_VERSION,
   NODE_ID_BYTES,
@@ -9,6 +11,7 @@ import {
 import { EnodeError } from './errors.js'
 import { type KvOp, type KvStore, LevelStore, MemoryStore } from './kv-store.js'
 import { ENode } from './node.js'
+import { staleEntries } from './node-db-expire.js'
 import {
   checkId,
   checkTime,
@@ -30,6 +33,7 @@ import {
   u64,
   VERSION_KEY,
 } from './node-db-layout.js'
+import { RecencyIndex } from './node-db-recency.js'
 import type { NodeId } from './node-id.js'
 
 /** How to open a {@link NodeDB}. */
@@ -40,6 +44,11 @@ export interface NodeDBOptions {
   readonly logger?: Logger
   /** How often `expire()` runs while open (default 1 h); 0 turns the timer off. */
   readonly expireIntervalMs?: number
+  /**
+   * In memory only: the most nodes held (default {@link DB_MEMORY_MAX_NODES}); a new node
+   * beyond it evicts the least recently seen. Ignored with `path`.
+   */
+  readonly maxMemoryNodes?: number
 }
 
 /**
@@ -50,6 +59,10 @@ export interface NodeDBOptions {
  * It never crashes on its own files: a corrupt database or one with another version
  * stamp is reset with a warning in the log. Entries unseen (no ping or pong) for 24 hours
  * are deleted by {@link expire}, which also runs on a timer while the database is open.
+ * In memory it also holds at most {@link DB_MEMORY_MAX_NODES} nodes (option
+ * `maxMemoryNodes`) of at most {@link DB_MEMORY_MAX_IPS_PER_NODE} addresses each, evicting
+ * the least recently seen (a ping, a pong or a stored record), so a flood of Pings from new
+ * keys cannot grow it. On disk only the expiry applies, as in geth.
  *
  * @example
  * ```ts
@@ -66,6 +79,8 @@ export class NodeDB {
   readonly #logger: Logger
   readonly #intervalMs: number
   readonly #path: string | undefined
+  /** In memory only: what the store holds, least recently seen first. */
+  readonly #recency: RecencyIndex | undefined
   #timer: TimerHandle | undefined
   #expiring: Promise<unknown> | undefined
   #closing: Promise<void> | undefined
@@ -76,6 +91,13 @@ export class NodeDB {
     this.#logger = options.logger ?? silentLogger
     this.#intervalMs = options.expireIntervalMs ?? DB_CLEANUP_INTERVAL_MS
     this.#path = options.path
+    this.#recency =
+      options.path === undefined
+        ? new RecencyIndex(
+            options.maxMemoryNodes ?? DB_MEMORY_MAX_NODES,
+            DB_MEMORY_MAX_IPS_PER_NODE,
+          )
+        : undefined
   }
 
   /**
@@ -87,7 +109,7 @@ export class NodeDB {
    * @throws TypeError / RangeError for a wrong option type or a negative interval.
    */
   static async open(options: NodeDBOptions = {}): Promise<NodeDB> {
-    const { path, expireIntervalMs } = options
+    const { path, expireIntervalMs, maxMemoryNodes } = options
     if (path !== undefined && (typeof path !== 'string' || path === '')) {
       throw new TypeError('path must be a non-empty string')
     }
@@ -96,6 +118,12 @@ export class NodeDB {
       !(Number.isFinite(expireIntervalMs) && expireIntervalMs >= 0)
     ) {
       throw new RangeError('expireIntervalMs must be a non-negative number')
+    }
+    if (
+      maxMemoryNodes !== undefined &&
+      !(Number.isSafeInteger(maxMemoryNodes) && maxMemoryNodes >= 1)
+    ) {
+      throw new RangeError('maxMemoryNodes must be a positive integer')
     }
     const logger = options.logger ?? silentLogger
     const store = path === undefined ? new MemoryStore() : await LevelStore.open(path, logger)
@@ -176,9 +204,20 @@ export class NodeDB {
   async #setTime(id: NodeId, ip: string, field: Field, ms: number): Promise<void> {
     checkId(id)
     checkTime(ms)
+    const address = ipBytes(ip)
     await this.#write([
-      { type: 'put', key: itemKey(id, ipBytes(ip), field), value: u64(BigInt(ms)) },
+      { type: 'put', key: itemKey(id, address, field), value: u64(BigInt(ms)) },
+      ...this.#evictions(id, address, true),
     ])
+  }
+
+  /**
+   * In memory: notes a write about `id` (at `ip`) and returns the deletes that keep the
+   * database within its cap (the least recently seen nodes and addresses).
+   */
+  #evictions(id: NodeId, ip: Uint8Array | undefined, seen: boolean): KvOp[] {
+    if (this.#recency === undefined || this.#closing !== undefined) return []
+    return this.#recency.touch(id, ip, seen).map((key) => ({ type: 'del', key }))
   }
 
   /**
@@ -217,8 +256,10 @@ export class NodeDB {
     checkId(id)
     if (!Number.isSafeInteger(fails) || fails < 0)
       throw new RangeError('fails must be a non-negative integer')
+    const address = ipBytes(ip)
     await this.#write([
-      { type: 'put', key: itemKey(id, ipBytes(ip), 'fail'), value: u64(BigInt(fails)) },
+      { type: 'put', key: itemKey(id, address, 'fail'), value: u64(BigInt(fails)) },
+      ...this.#evictions(id, address, false),
     ])
   }
 
@@ -229,7 +270,10 @@ export class NodeDB {
   async updateNode(node: ENode): Promise<void> {
     if (!(node instanceof ENode)) throw new TypeError('node must be an ENode')
     const value = encodeStoredNode(node)
-    await this.#write([{ type: 'put', key: recordKey(node.id), value }])
+    await this.#write([
+      { type: 'put', key: recordKey(node.id), value },
+      ...this.#evictions(node.id, undefined, true),
+    ])
   }
 
   /**
@@ -258,6 +302,24 @@ export class NodeDB {
     for await (const [key] of this.#store.entries(nodePrefix(id), nodeEnd(id)))
       ops.push({ type: 'del', key })
     await this.#write(ops)
+    this.#recency?.forget(id)
+  }
+
+  /**
+   * How many nodes the database holds (a full scan: for tests and monitoring).
+   * @throws EnodeError `DB_UNAVAILABLE` when the database is closed or fails.
+   */
+  async countNodes(): Promise<number> {
+    this.#check()
+    let count = 0
+    let last = ''
+    for await (const [key] of this.#store.entries(NODE_PREFIX, NODE_END)) {
+      if (key.length < 3 + NODE_ID_BYTES) continue
+      const id = latin1(key.subarray(2, 2 + NODE_ID_BYTES))
+      if (id !== last) count++
+      last = id
+    }
+    return count
   }
 
   /** The last sequence number our own record used with key `id`, if stored. */
@@ -339,38 +401,15 @@ export class NodeDB {
    */
   async expire(): Promise<number> {
     this.#check()
-    const threshold = this.#clock.now() - DB_NODE_EXPIRATION_MS
     let removed = 0
-    // bounded: the keys of one node at a time (a record and 3 items per address).
-    let group: { id: string; keys: Uint8Array[]; seen: Map<string, number> } | undefined
-    const flush = async () => {
-      if (group === undefined) return
-      const fresh = new Set([...group.seen].filter(([, t]) => t >= threshold).map(([ip]) => ip))
-      const ops: KvOp[] = []
-      for (const key of group.keys) {
-        const { ip } = splitKey(key)
-        if (fresh.size === 0 || (ip !== undefined && !fresh.has(latin1(ip))))
-          ops.push({ type: 'del', key })
-      }
-      if (fresh.size === 0) removed++
-      if (ops.length > 0) await this.#write(ops)
+    const threshold = this.#clock.now() - DB_NODE_EXPIRATION_MS
+    for await (const stale of staleEntries(this.#store, threshold)) {
+      await this.#write(stale.keys.map((key) => ({ type: 'del', key })))
+      if (stale.removedNode) {
+        removed++
+        this.#recency?.forget(stale.id)
+      } else for (const ip of stale.removedIps) this.#recency?.forgetIp(stale.id, ip)
     }
-    for await (const [key, value] of this.#store.entries(NODE_PREFIX, NODE_END)) {
-      if (key.length < 3 + NODE_ID_BYTES) continue
-      const { id, ip, field } = splitKey(key)
-      const idText = latin1(id)
-      if (group?.id !== idText) {
-        await flush()
-        group = { id: idText, keys: [], seen: new Map() }
-      }
-      group.keys.push(key)
-      if (ip !== undefined && (field === 'ping' || field === 'pong')) {
-        const t = Number(readU64(value) ?? 0n)
-        const k = latin1(ip)
-        group.seen.set(k, Math.max(group.seen.get(k) ?? 0, t))
-      }
-    }
-    await flush()
     if (removed > 0) this.#logger.debug({ removed }, 'node database: expired nodes')
     return removed
   }

@@ -99,12 +99,25 @@ describe('enode URL parts', () => {
     )
   })
 
-  it('keeps host names for resolution, lowercased, without a trailing dot', () => {
-    const url = parseEnodeUrl(`enode://${KEY}@Boot.Example.ORG.:30303?discport=30301`)
-    expect(url).toMatchObject({ hostname: 'boot.example.org', tcp: 30303, udp: 30301 })
+  it('keeps host names for resolution exactly as given, case and trailing dot included', () => {
+    const text = `enode://${KEY}@Boot.Example.ORG.:30303?discport=30301`
+    const url = parseEnodeUrl(text)
+    expect(url).toMatchObject({ hostname: 'Boot.Example.ORG.', tcp: 30303, udp: 30301 })
     expect(url.ip).toBeUndefined()
-    expect(formatEnodeUrl(url)).toBe(`enode://${KEY}@boot.example.org:30303?discport=30301`)
+    expect(formatEnodeUrl(url)).toBe(text)
     expect(parseEnodeUrl(`enode://${KEY}@localhost:1`).hostname).toBe('localhost')
+  })
+
+  it('round-trips a fully qualified host name (go-ethereum TestParseNode / TestNodeString)', () => {
+    // geth's case: `@valid.:3` parses to hostname "valid." and formats back unchanged
+    const text = `enode://${KEY}@valid.:3`
+    expect(parseEnodeUrl(text)).toMatchObject({ hostname: 'valid.', tcp: 3, udp: 3 })
+    expect(formatEnodeUrl(parseEnodeUrl(text))).toBe(text)
+    expect(parseNode(text).hostname).toBe('valid.')
+    expect(parseNode(text).toEnodeUrl()).toBe(text)
+    // still a host name, not anything: an empty label or a bare dot is refused
+    expect(() => parseEnodeUrl(`enode://${KEY}@valid..:3`)).toThrow(EnodeError)
+    expect(() => parseEnodeUrl(`enode://${KEY}@.:3`)).toThrow(EnodeError)
   })
 
   it('normalises IP text: IPv6 to RFC 5952, IPv4-mapped to IPv4', () => {

@@ -51,6 +51,7 @@
  *
  * @packageDocumentation
  */
+export { BOND_CACHE_MAX_ENTRIES } from './bond-cache.js'
 export {
   BUCKET_SIZE,
   EXPIRATION_S,
@@ -91,14 +92,16 @@ export {
   Discv4RequestError,
   LOOKUP_ALPHA,
   MAX_FINDNODE_FAILURES,
+  MAX_HANDLERS_IN_FLIGHT,
   MAX_PENDING_REPLIES,
+  MAX_PING_BACKS_IN_FLIGHT,
   REFRESH_INTERVAL_MS,
   REOFFER_AFTER_MS,
+  REOFFER_MAX_IDS,
   RESPONSE_TIMEOUT_MS,
   REVALIDATE_INTERVAL_MS,
   SEED_COUNT,
   SEED_MAX_AGE_MS,
-  UNBONDED_RATE_PER_IP,
 } from './service.js'
 export type {
   AddResult,
@@ -120,3 +123,8 @@ export {
 } from './table.js'
 export type { DatagramTransport, UdpAddress } from './transport.js'
 export { UdpTransport } from './transport.js'
+export {
+  UNBONDED_RATE_MAX_IPS,
+  UNBONDED_RATE_PER_IP,
+  UNBONDED_RATE_WINDOW_MS,
+} from './unbonded-rate.js'

@@ -206,8 +206,9 @@ export function expirationFrom(nowMs: number): number {
 
 // ---------------------------------------------------------------- decoding
 
-const endpointSchema = t.tuple(t.bytes, t.uint, t.uint, { extra: 'ignore' })
-const nodeSchema = t.tuple(t.bytes, t.uint, t.uint, t.bytesN(64), { extra: 'ignore' })
+// ports are read as bytes, leniently (see portFrom), the one place we accept leading zeros
+const endpointSchema = t.tuple(t.bytes, t.bytes, t.bytes, { extra: 'ignore' })
+const nodeSchema = t.tuple(t.bytes, t.bytes, t.bytes, t.bytesN(64), { extra: 'ignore' })
 const extra = { extra: 'ignore' } as const
 const pingSchema = t.struct(
   'ping',
@@ -285,7 +286,12 @@ const readers: readonly (((value: RlpValue) => PendingPacket) | undefined)[] = [
     const nodes: NeighborsNode[] = []
     for (const [ip, udp, tcp, publicKey] of p.nodes) {
       const text = ipText(ip)
-      const node = { ip: text ?? '', udp: port(udp), tcp: port(tcp), publicKey: copy(publicKey) }
+      const node = {
+        ip: text ?? '',
+        udp: portFrom(udp),
+        tcp: portFrom(tcp),
+        publicKey: copy(publicKey),
+      }
       // ports are checked first: a bad port is a malformed packet, not a skipped entry
       if (text !== undefined) nodes.push(node)
     }
@@ -315,9 +321,17 @@ function copy(view: Uint8Array): Uint8Array {
   return new Uint8Array(view)
 }
 
-function port(value: number): number {
-  if (value > 0xffff) throw new Discv4Error('MALFORMED', `port ${value} is above 65535`)
-  return value
+/**
+ * An endpoint port: a big-endian uint16 of at most 2 bytes. Unlike every other integer
+ * in a packet, leading zeros are accepted: @ethereumjs/devp2p writes every port as 2
+ * bytes (`82 0000` for port 0, `82 0050` for 80), and refusing that made a node of ours
+ * without a TCP port (`…@ip:0?discport=…`) unreachable for it. geth refuses them.
+ */
+function portFrom(bytes: Uint8Array): number {
+  if (bytes.length > 2) {
+    throw new Discv4Error('MALFORMED', `port of ${bytes.length} bytes: above 65535 or padded`)
+  }
+  return bytes.length === 2 ? (bytes[0]! << 8) | bytes[1]! : (bytes[0] ?? 0)
 }
 
 /** Canonical text of a 4- or 16-byte address (IPv4-mapped IPv6 as IPv4), else undefined. */
@@ -329,8 +343,8 @@ function ipText(bytes: Uint8Array): string | undefined {
   return ipFromBytes(mapped ? bytes.subarray(12) : bytes)
 }
 
-function readEndpoint([ip, udp, tcp]: [Uint8Array, number, number]): Endpoint {
-  return { ip: ipText(ip) ?? '', udp: port(udp), tcp: port(tcp) }
+function readEndpoint([ip, udp, tcp]: [Uint8Array, Uint8Array, Uint8Array]): Endpoint {
+  return { ip: ipText(ip) ?? '', udp: portFrom(udp), tcp: portFrom(tcp) }
 }
 
 /** The enr-seq slot: a canonical uint64, or absent (anything else is an older sender's extra). */

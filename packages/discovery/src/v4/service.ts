@@ -5,7 +5,6 @@ import {
   compareDistance,
   ENode,
   type Enr,
-  isLan,
   LocalNode,
   type Logger,
   NodeDB,
@@ -20,6 +19,7 @@ import {
   type TimerHandle,
 } from '@devp2p/enode'
 import { EventEmitter } from 'eventemitter3'
+import { BondCache, type BondTimes } from './bond-cache.js'
 import { BUCKET_SIZE } from './constants.js'
 import {
   type DecodedPacket,
@@ -34,6 +34,7 @@ import {
 } from './packets.js'
 import { Table } from './table.js'
 import { type DatagramTransport, type UdpAddress, UdpTransport } from './transport.js'
+import { UnbondedRateLimiter } from './unbonded-rate.js'
 
 /** How long we wait for a reply to a request (geth: 500 ms). */
 export const RESPONSE_TIMEOUT_MS = 500
@@ -52,10 +53,14 @@ export const SEED_COUNT = 30
 export const SEED_MAX_AGE_MS = 5 * 24 * 3600_000
 /** `randomNodes` offers the same node again only after this long (the dialer's history is 35 s). */
 export const REOFFER_AFTER_MS = 30_000
-/** Replies we send per second to one IP that has no bond with us. */
-export const UNBONDED_RATE_PER_IP = 10
+/** Node ids one `randomNodes` stream remembers offering; the oldest offer is forgotten first. */
+export const REOFFER_MAX_IDS = 1000
 /** Requests awaiting replies, at most. */
 export const MAX_PENDING_REPLIES = 2048
+/** Pings back to new senders (their endpoint proof) awaiting Pongs, at most: half the pending slots. */
+export const MAX_PING_BACKS_IN_FLIGHT = MAX_PENDING_REPLIES / 2
+/** Incoming requests (Ping, FindNode, ENRRequest) being handled at once; beyond it they are dropped. */
+export const MAX_HANDLERS_IN_FLIGHT = 1024
 
 /** Options of {@link Discv4}. */
 export interface Discv4Options {
@@ -130,11 +135,6 @@ interface PendingReply {
   readonly finish: (error?: Error) => void
 }
 
-interface BondTimes {
-  pingReceived: number
-  pongReceived: number
-}
-
 /** Why a discovery request failed. */
 export class Discv4RequestError extends Error {
   override readonly name = 'Discv4RequestError'
@@ -184,14 +184,21 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   #ownsDb = false
   #localNode: LocalNode | undefined
   #table: Table | undefined
-  // bounded: MAX_PENDING_REPLIES; only our own requests add entries
+  // bounded: MAX_PENDING_REPLIES; only our requests add entries (a Ping from a new
+  // sender makes us ping back, so senders reach it too; beyond it a request fails at once)
   readonly #pending = new Set<PendingReply>()
-  // bounded: an LRU of 10,000 (id, ip) pairs; the database keeps the rest
-  readonly #bonds = new Map<string, BondTimes>()
-  // bounded: 10,000 IPs, oldest window first
-  readonly #unbondedRate = new Map<string, { windowStart: number; count: number }>()
-  // bounded: local waiters for an expected Ping, each with a timer
+  // bounded: BOND_CACHE_MAX_ENTRIES (id, ip) pairs, an LRU; the database keeps the rest
+  readonly #bonds = new BondCache()
+  // bounded: UNBONDED_RATE_MAX_IPS IPs, the oldest window forgotten first
+  readonly #unbondedRate: UnbondedRateLimiter
+  // bounded: one waiter per #ensureBond call of our own requests (lookups: LOOKUP_ALPHA
+  // each), each removed by its Ping or a RESPONSE_TIMEOUT_MS timer
   readonly #pingWaiters = new Map<string, Set<() => void>>()
+  // bounded: MAX_HANDLERS_IN_FLIGHT; handlers wait on the node database, which on disk
+  // can be slower than a flood of packets arrives
+  #handlersInFlight = 0
+  // bounded: MAX_PING_BACKS_IN_FLIGHT, of the MAX_PENDING_REPLIES pending slots
+  #pingBacksInFlight = 0
   #refreshed = false
   #refreshing: Promise<void> | undefined
   #refreshTimer: TimerHandle | undefined
@@ -225,6 +232,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     this.#bootnodes = (options.bootnodes ?? []).map((n) => (n instanceof ENode ? n : parseNode(n)))
     this.#log = options.logger ?? silentLogger
     this.#clock = options.clock ?? systemClock
+    this.#unbondedRate = new UnbondedRateLimiter(this.#clock)
     this.#random = options.random ?? Math.random
     this.#netRestrict = options.netRestrict
     this.#transport = options.transport
@@ -391,6 +399,12 @@ export class Discv4 extends EventEmitter<Discv4Events> {
    */
   ping(node: ENode): Promise<{ enrSeq: bigint | undefined; to: Endpoint }> {
     return new Promise((resolve, reject) => {
+      // a Ping whose Pong we could not track is not signed or sent: every new sender is
+      // pinged back, so under a flood of new keys this saves a signature per packet
+      if (this.#pending.size >= MAX_PENDING_REPLIES) {
+        reject(new Discv4RequestError('TIMEOUT', 'too many requests in flight'))
+        return
+      }
       const to = endpointOf(node)
       const hash = this.#send(
         {
@@ -530,14 +544,8 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       pingReceived: pingReceived ?? 0,
       pongReceived: pongReceived ?? 0,
     }
-    this.#remember(key, times)
+    this.#bonds.remember(key, times)
     return times
-  }
-
-  #remember(key: string, times: BondTimes): void {
-    this.#bonds.delete(key)
-    this.#bonds.set(key, times)
-    if (this.#bonds.size > 10_000) this.#bonds.delete(this.#bonds.keys().next().value!)
   }
 
   #recordPing(id: NodeId, idHex: NodeIdHex, ip: string): void {
@@ -545,7 +553,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     const now = this.#clock.now()
     const times = this.#bonds.get(key) ?? { pingReceived: 0, pongReceived: 0 }
     times.pingReceived = now
-    this.#remember(key, times)
+    this.#bonds.remember(key, times)
     this.#db?.setLastPing(id, ip, now).catch(noop)
     const waiters = this.#pingWaiters.get(key)
     if (waiters) for (const wake of [...waiters]) wake()
@@ -556,7 +564,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     const now = this.#clock.now()
     const times = this.#bonds.get(key) ?? { pingReceived: 0, pongReceived: 0 }
     times.pongReceived = now
-    this.#remember(key, times)
+    this.#bonds.remember(key, times)
     this.#db?.setLastPong(id, ip, now).catch(noop)
   }
 
@@ -628,19 +636,22 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       this.stats.ignored++
       return
     }
-    switch (packet.type) {
-      case 'ping':
-        this.#handle(this.#onPing(packet, decoded, from))
-        return
-      case 'findnode':
-        this.#handle(this.#onFindNode(packet, decoded, from))
-        return
-      case 'enrrequest':
-        this.#handle(this.#onEnrRequest(decoded, from))
-        return
-      default:
-        this.#onReply(packet, decoded, from)
+    if (packet.type !== 'ping' && packet.type !== 'findnode' && packet.type !== 'enrrequest') {
+      this.#onReply(packet, decoded, from)
+      return
     }
+    if (this.#handlersInFlight >= MAX_HANDLERS_IN_FLIGHT) {
+      this.stats.ignored++
+      return
+    }
+    this.#handlersInFlight++
+    const task =
+      packet.type === 'ping'
+        ? this.#onPing(packet, decoded, from)
+        : packet.type === 'findnode'
+          ? this.#onFindNode(packet, decoded, from)
+          : this.#onEnrRequest(decoded, from)
+    this.#handle(task.finally(() => this.#handlersInFlight--))
   }
 
   /** A packet handler's failure is logged, never an unhandled rejection. */
@@ -676,24 +687,6 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     if (!matched) this.stats.ignored++ // unsolicited: never enters the table
   }
 
-  #allowUnbonded(ip: string): boolean {
-    // LAN and loopback senders are exempt, as from the server's inbound throttle: many
-    // nodes of one machine or network share an address
-    if (isLan(ip)) return true
-    const now = this.#clock.now()
-    const entry = this.#unbondedRate.get(ip)
-    if (!entry || now - entry.windowStart >= 1000) {
-      this.#unbondedRate.delete(ip)
-      this.#unbondedRate.set(ip, { windowStart: now, count: 1 })
-      if (this.#unbondedRate.size > 10_000) {
-        this.#unbondedRate.delete(this.#unbondedRate.keys().next().value!)
-      }
-      return true
-    }
-    entry.count++
-    return entry.count <= UNBONDED_RATE_PER_IP
-  }
-
   async #onPing(
     packet: Extract<Packet, { type: 'ping' }>,
     decoded: DecodedPacket,
@@ -701,7 +694,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   ): Promise<void> {
     const { nodeId, nodeIdHex: id, publicKey } = decoded
     const bonded = await this.#hasBond(id, from.ip)
-    if (!bonded && !this.#allowUnbonded(from.ip)) {
+    if (!bonded && !this.#unbondedRate.allow(from.ip)) {
       this.stats.ignored++
       return
     }
@@ -729,11 +722,17 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       this.#addInbound(node)
       return
     }
-    // make the bond both ways before the node may enter the table
-    this.ping(node).then(
-      () => this.#addInbound(node),
-      () => {},
-    )
+    // make the bond both ways before the node may enter the table; new senders get at
+    // most MAX_PING_BACKS_IN_FLIGHT of the pending slots, so a flood of them cannot
+    // starve our own requests (lookups, revalidation)
+    if (this.#pingBacksInFlight >= MAX_PING_BACKS_IN_FLIGHT) return
+    this.#pingBacksInFlight++
+    this.ping(node)
+      .then(
+        () => this.#addInbound(node),
+        () => {},
+      )
+      .finally(() => this.#pingBacksInFlight--)
   }
 
   #addInbound(node: ENode): void {
@@ -977,7 +976,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     options: { signal?: AbortSignal } = {},
   ): AsyncGenerator<ENode, void, undefined> {
     await this.start()
-    // bounded: at most 1,000 ids, the oldest offer forgotten first
+    // bounded: REOFFER_MAX_IDS ids, the oldest offer forgotten first
     const offered = new Map<NodeIdHex, number>()
     const stopped = (): boolean => this.#state !== 'running' || options.signal?.aborted === true
     while (!stopped()) {
@@ -991,7 +990,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
         if (last !== undefined && now - last < REOFFER_AFTER_MS) continue
         offered.delete(node.idHex)
         offered.set(node.idHex, now)
-        if (offered.size > 1000) offered.delete(offered.keys().next().value!)
+        if (offered.size > REOFFER_MAX_IDS) offered.delete(offered.keys().next().value!)
         fresh++
         yield node
       }

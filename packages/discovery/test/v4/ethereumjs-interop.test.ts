@@ -219,6 +219,23 @@ describe('Ping and Pong', () => {
   })
 })
 
+describe('a node of ours without a TCP port', () => {
+  it('is reachable by their DPT from its enode URL (they write port 0 as 82 0000)', async () => {
+    const us = await ours()
+    const url = us.self().toEnodeUrl()
+    expect(url).toMatch(/@127\.0\.0\.1:0\?discport=\d+$/) // discovery only: TCP port 0
+    const them = await theirs({ timeout: 2000 })
+    // their Ping carries `to: [127.0.0.1, udp, 0x0000]`: we used to drop it as malformed
+    const peer = await them.dpt.addPeer({
+      address: LOCALHOST,
+      udpPort: us.address.port,
+      tcpPort: 0,
+    })
+    expect(idHexOfKey(peer.id!)).toBe(us.idHex)
+    expect(us.stats.invalid).toBe(0)
+  })
+})
+
 describe('FindNode', () => {
   it('our lookup through their bootnode finds the nodes their table holds', async () => {
     const hub = await theirs()

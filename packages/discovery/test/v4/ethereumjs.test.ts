@@ -5,8 +5,10 @@
  * (both sign deterministically with RFC 6979).
  *
  * Their deviations from the spec / geth, each pinned by a test below:
- * - ports below 256 are encoded as two bytes with a leading zero (`82 0050` for 80), not
- *   canonical RLP: geth's uint16 decoding and ours refuse such packets;
+ * - every port is encoded as two bytes, so port 0 is `82 0000` and 80 is `82 0050`, with
+ *   leading zeros that canonical RLP forbids: geth's uint16 decoding refuses such packets;
+ *   we accept leading zeros in ports (only there), so their Ping to a node of ours
+ *   without a TCP port (`…@ip:0?discport=…`) is answered;
  * - ports decode from any number of bytes, so a port above 65535 is accepted;
  * - no ENRRequest / ENRResponse (EIP-868): types 5 and 6 are "Invalid type";
  * - no enr-seq in Ping / Pong (EIP-868 makes it optional, so this is allowed);
@@ -129,7 +131,7 @@ describe('@ethereumjs/devp2p → ours', () => {
     })
   }
 
-  it('their ports below 256 carry a leading zero: we refuse the packet, as geth does', () => {
+  it('their ports below 256 carry a leading zero: we accept them (geth does not)', () => {
     const bytes = theirEncode(
       'ping',
       {
@@ -141,7 +143,62 @@ describe('@ethereumjs/devp2p → ours', () => {
       key,
     )
     expect(hex(bytes)).toContain('820050') // port 80 as 2 bytes
-    expectCode(() => decodePacket(bytes), 'MALFORMED')
+    const { packet } = decodePacket(bytes)
+    expect(packet.type === 'ping' && packet.from).toEqual({ ip: '10.0.0.1', udp: 80, tcp: 30303 })
+  })
+
+  it('their Ping to a node without a TCP port (port 0 as 82 0000) is read as port 0', () => {
+    // what their DPT sends after parsing one of our discovery-only enode URLs, `@ip:0?discport=…`
+    const bytes = theirEncode(
+      'ping',
+      {
+        version: 4,
+        from: { address: '127.0.0.1', udpPort: 30301, tcpPort: 0 },
+        to: { address: '127.0.0.1', udpPort: 30303, tcpPort: 0 },
+        timestamp: T,
+      },
+      key,
+    )
+    // [version 4, from [127.0.0.1, 30301, 0], to [127.0.0.1, 30303, 0], expiration]:
+    // each endpoint is `cb 84 7f000001 82 765d 82 0000`, port 0 as two zero bytes
+    expect(hex(bytes.subarray(98))).toBe(
+      `de04cb847f00000182765d820000cb847f00000182765f82000084${T.toString(16)}`,
+    )
+    const { packet } = decodePacket(bytes)
+    expect(packet).toEqual({
+      type: 'ping',
+      version: 4,
+      from: { ip: '127.0.0.1', udp: 30301, tcp: 0 },
+      to: { ip: '127.0.0.1', udp: 30303, tcp: 0 },
+      expiration: T,
+    })
+    // the same in their Pong's `to` and in Neighbors entries
+    const pong = theirEncode(
+      'pong',
+      { to: { address: '127.0.0.1', udpPort: 30301, tcpPort: 0 }, hash: hash32, timestamp: T },
+      key,
+    )
+    expect(decodePacket(pong).packet).toMatchObject({ to: { udp: 30301, tcp: 0 } })
+    const neighbours = theirEncode(
+      'neighbours',
+      { peers: [{ address: '10.0.0.3', udpPort: 30303, tcpPort: 0, id: ids[0] }], timestamp: T },
+      key,
+    )
+    expect(decodePacket(neighbours).packet).toMatchObject({
+      nodes: [{ ip: '10.0.0.3', udp: 30303, tcp: 0 }],
+    })
+  })
+
+  it('a port of more than 2 bytes is still refused, padded or not', () => {
+    for (const udp of [unhex('000050'), be(70000)]) {
+      const data = rlp([
+        be(4),
+        [unhex('0a000001'), udp, be(1)],
+        [unhex('0a000002'), be(1), be(1)],
+        be(T),
+      ])
+      expectCode(() => decodePacket(seal(1, data, key)), 'MALFORMED')
+    }
   })
 
   it('their default expiration is now + 60 s (geth sends now + 20 s)', () => {
