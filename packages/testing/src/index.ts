@@ -6,6 +6,14 @@
 export type { BenchEntry, BenchFn, BenchOptions, BenchResult, BenchRow } from './bench.js'
 export { measure, runComparison } from './bench.js'
 export { duplexPair } from './duplex-pair.js'
+export type {
+  GethBenchOptions,
+  GethBenchReport,
+  GethColumn,
+  GethMemory,
+  GethRate,
+} from './geth-bench.js'
+export { findGethModule, runGethBench } from './geth-bench.js'
 export { activeHandles, extraHandles, settleEventLoop } from './handles.js'
 export { hex, unhex } from './hex.js'
 export { ManualClock } from './manual-clock.js'
