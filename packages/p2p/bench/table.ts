@@ -1,0 +1,93 @@
+/**
+ * The p2p bench's table: each benchmark's figures for ours and @ethereumjs/devp2p as
+ * they are measured, then go-ethereum's from gethbench (run after ours and theirs, so
+ * the two never share the CPU), with ours ÷ ejs and ours ÷ geth in their own columns.
+ */
+import type { GethBenchReport, GethColumn } from '@devp2p/testing'
+
+export const OURS = '@devp2p/p2p'
+export const THEIRS = '@ethereumjs/devp2p'
+
+type GethP2P = NonNullable<GethBenchReport['p2p']>
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d })
+const num = (n: number) => (n >= 100 ? fmt(n) : n >= 10 ? fmt(n, 1) : fmt(n, 2))
+const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`
+const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`
+
+interface Rate {
+  kind: 'rate'
+  bench: string
+  unit: string
+  /** Ours first, then theirs (every other entry is an ejs variant). */
+  entries: [string, number][]
+  bytes?: number
+  /** geth's figure for the same benchmark. */
+  geth: (p: GethP2P) => number | undefined
+}
+
+/** Per connection, both ends. */
+interface Heap {
+  kind: 'heap'
+  bench: string
+  ours: { heap: number; external: number }
+  theirs: { heap: number; external: number }
+}
+
+export class BenchTable {
+  readonly #benches: (Rate | Heap)[] = []
+
+  /** A rate benchmark; logs its line now, its rows come with {@link print}. */
+  rate(
+    bench: string,
+    unit: string,
+    entries: [string, number][],
+    geth: (p: GethP2P) => number | undefined,
+    bytes?: number,
+  ): void {
+    this.#benches.push({ kind: 'rate', bench, unit, entries, bytes, geth })
+    console.log(
+      `${bench}: ${entries.map(([impl, rate]) => `${impl} ${num(rate)} ${unit}`).join(', ')}`,
+    )
+  }
+
+  heap(bench: string, ours: Heap['ours'], theirs: Heap['theirs']): void {
+    this.#benches.push({ kind: 'heap', bench, ours, theirs })
+    console.log(`${bench}: ours ${kib(ours.heap)}, theirs ${kib(theirs.heap)}`)
+  }
+
+  /** The Markdown table, with one geth row per column of `geth` (none without Go). */
+  print(title: string, geth: readonly GethColumn[]): void {
+    console.log(`\n## ${title}\n`)
+    console.log('| benchmark | implementation | rate / size | MB/s | ours ÷ ejs | ours ÷ geth |')
+    console.log('| --- | --- | ---: | ---: | ---: | ---: |')
+    const row = (bench: string, impl: string, value: string, mbs: string, ejs = '', g = '') =>
+      console.log(`| ${bench} | ${impl} | ${value} | ${mbs} | ${ejs} | ${g} |`)
+    for (const b of this.#benches) {
+      if (b.kind === 'rate') {
+        const mb = (rate: number) => (b.bytes === undefined ? '' : fmt((rate * b.bytes) / 1e6, 1))
+        const ours = b.entries[0]![1]
+        for (const [impl, rate] of b.entries) {
+          const vs = impl === OURS ? '—' : ratio(ours, rate)
+          row(b.bench, impl, `${num(rate)} ${b.unit}`, mb(rate), vs, impl === OURS ? '—' : '')
+        }
+        for (const { label, report } of geth) {
+          const rate = report.p2p && b.geth(report.p2p)
+          if (rate === undefined) continue
+          row(b.bench, label, `${num(rate)} ${b.unit}`, mb(rate), '', ratio(ours, rate))
+        }
+      } else {
+        const total = (h: Heap['ours']) => h.heap + h.external
+        const value = (h: Heap['ours']) => `${kib(h.heap)} + ${kib(h.external)} external`
+        row(b.bench, OURS, value(b.ours), '', '—', '—')
+        row(b.bench, THEIRS, value(b.theirs), '', ratio(total(b.ours), total(b.theirs)))
+        for (const { label, report } of geth) {
+          const m = report.p2p?.memory
+          if (m === undefined) continue
+          const v = `${kib(m.heapBytes)} heap + ${kib(m.stackBytes)} stacks (${fmt(m.goroutines, 1)} goroutines)`
+          row(b.bench, label, v, '', '', ratio(total(b.ours), m.totalBytes))
+        }
+      }
+    }
+  }
+}
