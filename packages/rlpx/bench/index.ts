@@ -6,7 +6,11 @@
  * - throughput over one connection for 64 B … 1 MiB messages, snappy off and on;
  * - heap per idle connection with 500 connections;
  * - the floors: every primitive operation one handshake or one frame needs, each
- *   measured alone here, and the distance of every figure to them.
+ *   measured alone here, and the distance of every figure to them;
+ * - go-ethereum's p2p/rlpx, the same cases (interop/geth/cmd/gethbench, built with
+ *   `go build` when its sources changed, run first in its own process, GOMAXPROCS=1;
+ *   BENCH_GETH_ALL_CORES=1 adds a run on every core; skipped with one line without `go`),
+ *   in ours ÷ geth columns.
  *
  * Every figure is measured in a fresh child process (this file, run with
  * RLPX_BENCH_CASE set), after a warm-up, so that neither implementation inherits the
@@ -21,6 +25,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { cryptoBackends } from '@devp2p/crypto'
+import { type GethColumn, runGethBench } from '@devp2p/testing'
 import { benchCases } from './cases.js'
 
 type Cases = typeof benchCases
@@ -108,6 +113,12 @@ async function main(): Promise<void> {
   if (!measured.includes('/dist/')) {
     console.log('  (not the build: run through `pnpm bench`, which builds first, for figures)')
   }
+  const CONNS = 500
+  // geth first, alone: none of our child processes runs beside it
+  const geth = await runGethBench({ only: 'rlpx', handshakes: N, conns: CONNS, log: console.log })
+  const gethTag = (c: GethColumn) =>
+    c.report.gomaxprocs === 1 ? 'geth' : `geth ${c.report.gomaxprocs} cores`
+  for (const { label, report } of geth) console.log(`${label}: ${report.notes.join('; ')}`)
 
   // ------------------------------------------------------------ handshakes
   const tcpRate = await inChild('tcpOnly', N)
@@ -139,12 +150,14 @@ async function main(): Promise<void> {
       ` the same exchanges over TCP without any crypto: ${fmt(tcpRate)}/s = ${fmt(1e6 / tcpRate)} µs;\n` +
       ` floor + that I/O: ${fmt(1e6 / (floor.total + 1e6 / tcpRate))}/s)`,
   )
+  const gethHs = geth.map((c) => ({ c, rate: c.report.rlpx!.handshakesPerSec }))
   console.table([
     {
       impl: '@devp2p/rlpx',
       'handshakes/s': fmt(oursHs),
       'µs each': fmt(1e6 / oursHs),
       'vs theirs': ratio(oursHs, theirHs),
+      ...Object.fromEntries(gethHs.map(({ c, rate }) => [`vs ${gethTag(c)}`, ratio(oursHs, rate)])),
       'distance to floor': distanceText(ours),
     },
     {
@@ -154,6 +167,13 @@ async function main(): Promise<void> {
       'vs theirs': '',
       'distance to floor': ratio(hsFloor, theirHs),
     },
+    ...gethHs.map(({ c, rate }) => ({
+      impl: c.label,
+      'handshakes/s': fmt(rate),
+      'µs each': fmt(1e6 / rate),
+      'vs theirs': '',
+      'distance to floor': ratio(hsFloor, rate),
+    })),
   ])
 
   // ------------------------------------------------------------ throughput
@@ -173,6 +193,15 @@ async function main(): Promise<void> {
         'theirs msgs/s': snappy ? fmt(theirs.msgs) : '',
         'theirs MB/s': snappy ? fmt(theirs.mbs, 1) : '',
         'ours ÷ theirs': snappy ? ratio(r.mbs, theirs.mbs) : '',
+        ...Object.fromEntries(
+          geth.flatMap((c) => {
+            const g = c.report.rlpx!.throughput.find((t) => t.size === size && t.snappy === snappy)
+            if (g === undefined) return []
+            const tag = gethTag(c)
+            const figures = c === geth[0] ? [[`${tag} MB/s`, fmt(g.mbPerSec, 1)]] : []
+            return [...figures, [`ours ÷ ${tag}`, ratio(r.mbs, g.mbPerSec)]]
+          }),
+        ),
       })
     }
   }
@@ -183,12 +212,12 @@ async function main(): Promise<void> {
       '\nFloor:' +
       '\nevery AES call, keccak absorb and digest the frame needs on both ends, measured alone' +
       '\n(with snappy: of the compressed frame, plus compressing and decompressing). Their' +
-      '\nPeers always negotiate snappy, so theirs is only beside ours with snappy on.',
+      '\nPeers always negotiate snappy, so theirs is only beside ours with snappy on. geth runs' +
+      '\nthe same cases with p2p/rlpx (a writer and a reader goroutine, snappy off and on).',
   )
   console.table(rows)
 
   // ------------------------------------------------------------ memory
-  const CONNS = 500
   const oursMem = await inChild('oursHeap', CONNS)
   const theirMem = await inChild('theirHeap', CONNS)
   const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`
@@ -202,6 +231,12 @@ async function main(): Promise<void> {
       external: kib(oursMem.external),
       total: kib(oursMem.heap + oursMem.external),
       'vs theirs': ratio(oursMem.heap + oursMem.external, theirMem.heap + theirMem.external),
+      ...Object.fromEntries(
+        geth.map((c) => [
+          `vs ${gethTag(c)}`,
+          ratio(oursMem.heap + oursMem.external, c.report.rlpx!.memory.totalBytes),
+        ]),
+      ),
     },
     {
       impl: '@ethereumjs/devp2p',
@@ -210,5 +245,15 @@ async function main(): Promise<void> {
       total: kib(theirMem.heap + theirMem.external),
       'vs theirs': '',
     },
+    ...geth.map((c) => {
+      const m = c.report.rlpx!.memory
+      return {
+        impl: c.label,
+        heapUsed: kib(m.heapBytes),
+        external: `${kib(m.stackBytes)} stacks`,
+        total: kib(m.totalBytes),
+        'vs theirs': '',
+      }
+    }),
   ])
 }
