@@ -16,8 +16,12 @@
 //   - p2p/rlpx: handshake + Hello exchange per second; throughput of 64 B … 1 MiB messages
 //     back to back, snappy off and on; memory per idle connection (both ends).
 //
-// Usage: gethbench [-only p2p|rlpx|all] [-round ms] [-procs n] [-peers n] [-conns n]
-// [-handshakes n]
+// Usage: gethbench [-only cases] [-sizes bytes,...] [-round ms] [-procs n] [-peers n]
+// [-conns n] [-handshakes n]
+//
+// -only is a comma-separated list of cases: setup, rtt, throughput, peermem (the p2p
+// benches; "p2p" for all four), handshakes, frames, connmem (the rlpx benches; "rlpx"
+// for all three), or "all". A bench can so run each case right beside its own figure.
 package main
 
 import (
@@ -27,7 +31,10 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -60,7 +67,8 @@ type Memory struct {
 }
 
 func main() {
-	only := flag.String("only", "all", "which benches: p2p, rlpx or all")
+	only := flag.String("only", "all", "comma-separated cases (see the package comment)")
+	sizesFlag := flag.String("sizes", "", "message sizes in bytes, comma-separated (default: as our benches)")
 	roundMs := flag.Int("round", 300, "milliseconds per measuring round of the p2p benches (BENCH_MS)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS; 0 = every core")
 	peers := flag.Int("peers", 500, "connected peers for the p2p memory figure (BENCH_PEERS)")
@@ -84,21 +92,81 @@ func main() {
 		},
 	}
 	round := time.Duration(*roundMs) * time.Millisecond
-	var err error
-	if *only == "all" || *only == "p2p" {
+	cases, err := parseCases(*only)
+	check(err)
+	sizes, err := parseSizes(*sizesFlag)
+	check(err)
+	if cases.p2p() {
 		report.Notes = append(report.Notes, "p2p.Server with NoDiscovery; the setup bench dials "+
 			"the TCP socket itself and hands it to Server.SetupConn, because geth's dial "+
 			"scheduler refuses to redial a node for 35 s")
-		report.P2P, err = runP2P(round, *peers)
+		report.P2P, err = runP2P(cases, sizes, round, *peers)
 		check(err)
 	}
-	if *only == "all" || *only == "rlpx" {
-		report.RLPx, err = runRLPx(*handshakes, *conns)
+	if cases.rlpx() {
+		report.RLPx, err = runRLPx(cases, sizes, *handshakes, *conns)
 		check(err)
 	}
 	out, err := json.Marshal(report)
 	check(err)
 	fmt.Println(string(out))
+}
+
+// caseSet is the set of cases to run.
+type caseSet map[string]bool
+
+var (
+	p2pCases  = []string{"setup", "rtt", "throughput", "peermem"}
+	rlpxCases = []string{"handshakes", "frames", "connmem"}
+)
+
+func parseCases(list string) (caseSet, error) {
+	set := caseSet{}
+	for _, name := range strings.Split(list, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "all":
+			for _, c := range append(p2pCases, rlpxCases...) {
+				set[c] = true
+			}
+		case "p2p":
+			for _, c := range p2pCases {
+				set[c] = true
+			}
+		case "rlpx":
+			for _, c := range rlpxCases {
+				set[c] = true
+			}
+		default:
+			if !slices.Contains(p2pCases, name) && !slices.Contains(rlpxCases, name) {
+				return nil, fmt.Errorf("unknown case %q", name)
+			}
+			set[name] = true
+		}
+	}
+	return set, nil
+}
+
+func (s caseSet) p2p() bool {
+	return slices.ContainsFunc(p2pCases, func(c string) bool { return s[c] })
+}
+func (s caseSet) rlpx() bool {
+	return slices.ContainsFunc(rlpxCases, func(c string) bool { return s[c] })
+}
+
+// parseSizes reads "1024,16384"; nil when empty (each bench's own sizes).
+func parseSizes(list string) ([]int, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var sizes []int
+	for _, field := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n <= 0 || n > 16*1024*1024-1 {
+			return nil, fmt.Errorf("bad size %q", field)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
 }
 
 func check(err error) {

@@ -16,11 +16,12 @@ import (
 )
 
 // P2PReport holds the p2p.Server figures.
+// Cases that did not run are left out.
 type P2PReport struct {
-	SetupPerSec float64 `json:"setupPerSec"`
-	RTTPerSec   float64 `json:"rttPerSec"`
-	Throughput  []Rate  `json:"throughput"`
-	Memory      *Memory `json:"memory"`
+	SetupPerSec float64 `json:"setupPerSec,omitempty"`
+	RTTPerSec   float64 `json:"rttPerSec,omitempty"`
+	Throughput  []Rate  `json:"throughput,omitempty"`
+	Memory      *Memory `json:"memory,omitempty"`
 }
 
 // Message codes of the bench protocol, as in packages/p2p/bench/index.ts: 0 request →
@@ -138,24 +139,35 @@ func next(ch chan *p2p.PeerEvent, t p2p.PeerEventType, n int) error {
 	return nil
 }
 
-func runP2P(round time.Duration, peers int) (*P2PReport, error) {
+func runP2P(cases caseSet, sizes []int, round time.Duration, peers int) (*P2PReport, error) {
 	r := &P2PReport{}
 	var err error
-	if r.SetupPerSec, err = benchSetup(round); err != nil {
-		return nil, fmt.Errorf("setup: %w", err)
-	}
-	if r.RTTPerSec, err = benchRTT(round); err != nil {
-		return nil, fmt.Errorf("round trips: %w", err)
-	}
-	for _, size := range []int{1024, 16 * 1024} {
-		rate, err := benchThroughput(round, size)
-		if err != nil {
-			return nil, fmt.Errorf("throughput %d: %w", size, err)
+	if cases["setup"] {
+		if r.SetupPerSec, err = benchSetup(round); err != nil {
+			return nil, fmt.Errorf("setup: %w", err)
 		}
-		r.Throughput = append(r.Throughput, rate)
 	}
-	if r.Memory, err = benchPeerMemory(peers); err != nil {
-		return nil, fmt.Errorf("memory: %w", err)
+	if cases["rtt"] {
+		if r.RTTPerSec, err = benchRTT(round); err != nil {
+			return nil, fmt.Errorf("round trips: %w", err)
+		}
+	}
+	if cases["throughput"] {
+		if sizes == nil {
+			sizes = []int{1024, 16 * 1024}
+		}
+		for _, size := range sizes {
+			rate, err := benchThroughput(round, size)
+			if err != nil {
+				return nil, fmt.Errorf("throughput %d: %w", size, err)
+			}
+			r.Throughput = append(r.Throughput, rate)
+		}
+	}
+	if cases["peermem"] {
+		if r.Memory, err = benchPeerMemory(peers); err != nil {
+			return nil, fmt.Errorf("memory: %w", err)
+		}
 	}
 	return r, nil
 }

@@ -14,10 +14,11 @@ import (
 )
 
 // RLPxReport holds the p2p/rlpx figures.
+// Cases that did not run are left out.
 type RLPxReport struct {
-	HandshakesPerSec float64    `json:"handshakesPerSec"`
-	Throughput       []RLPxRate `json:"throughput"`
-	Memory           *Memory    `json:"memory"`
+	HandshakesPerSec float64    `json:"handshakesPerSec,omitempty"`
+	Throughput       []RLPxRate `json:"throughput,omitempty"`
+	Memory           *Memory    `json:"memory,omitempty"`
 }
 
 // RLPxRate is one message size with snappy off or on.
@@ -129,23 +130,32 @@ func (l *rlpxListener) pair() (*rlpx.Conn, *rlpx.Conn, error) {
 	}
 }
 
-func runRLPx(handshakes, conns int) (*RLPxReport, error) {
+func runRLPx(cases caseSet, sizes []int, handshakes, conns int) (*RLPxReport, error) {
 	r := &RLPxReport{}
 	var err error
-	if r.HandshakesPerSec, err = benchHandshakes(handshakes); err != nil {
-		return nil, fmt.Errorf("handshakes: %w", err)
-	}
-	for _, size := range []int{64, 1024, 16 * 1024, 1024 * 1024} {
-		for _, snappy := range []bool{false, true} {
-			rate, err := benchRLPxThroughput(size, snappy)
-			if err != nil {
-				return nil, fmt.Errorf("throughput %d snappy %v: %w", size, snappy, err)
-			}
-			r.Throughput = append(r.Throughput, rate)
+	if cases["handshakes"] {
+		if r.HandshakesPerSec, err = benchHandshakes(handshakes); err != nil {
+			return nil, fmt.Errorf("handshakes: %w", err)
 		}
 	}
-	if r.Memory, err = benchRLPxMemory(conns); err != nil {
-		return nil, fmt.Errorf("memory: %w", err)
+	if cases["frames"] {
+		if sizes == nil {
+			sizes = []int{64, 1024, 16 * 1024, 1024 * 1024}
+		}
+		for _, size := range sizes {
+			for _, snappy := range []bool{false, true} {
+				rate, err := benchRLPxThroughput(size, snappy)
+				if err != nil {
+					return nil, fmt.Errorf("throughput %d snappy %v: %w", size, snappy, err)
+				}
+				r.Throughput = append(r.Throughput, rate)
+			}
+		}
+	}
+	if cases["connmem"] {
+		if r.Memory, err = benchRLPxMemory(conns); err != nil {
+			return nil, fmt.Errorf("memory: %w", err)
+		}
 	}
 	return r, nil
 }
