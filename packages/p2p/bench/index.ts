@@ -37,7 +37,7 @@ import { once } from 'node:events'
 import { cryptoBackends, generatePrivateKey, randomBytes } from '@devp2p/crypto'
 import type { Clock } from '@devp2p/enode'
 import { encode } from '@devp2p/rlp'
-import { measure, runGethBench } from '@devp2p/testing'
+import { type GethColumn, type GethMemory, measure, openGethBench } from '@devp2p/testing'
 import { Common, Mainnet } from '@ethereumjs/common'
 import {
   DIAL_HISTORY_MS,
@@ -347,6 +347,22 @@ async function theirsHeap(n: number): Promise<Heap> {
 // ---------------------------------------------------------------- run
 
 const table = new BenchTable()
+const geth = await openGethBench({ roundMs: ROUND_MS, peers: PEERS, log: console.log })
+const gethNotes: string[] = []
+
+/** One labelled figure per gethbench run (none without Go), picked from its p2p report. */
+function figures<T extends number | GethMemory>(
+  columns: GethColumn[],
+  pick: (p: NonNullable<GethColumn['report']['p2p']>) => T | undefined,
+): [string, T][] {
+  const out: [string, T][] = []
+  for (const { label, report } of columns) {
+    for (const note of report.notes) if (!gethNotes.includes(note)) gethNotes.push(note)
+    const figure = report.p2p && pick(report.p2p)
+    if (figure !== undefined) out.push([label, figure])
+  }
+  return out
+}
 
 /** Runs `fn` `n` times first: JIT, lazy allocations, the first sockets. */
 async function warm(n: number, fn: () => Promise<unknown>): Promise<void> {
@@ -377,7 +393,7 @@ console.log(
       [OURS, oursRate],
       [THEIRS, theirRate],
     ],
-    (geth) => geth.setupPerSec,
+    figures(await geth.run(['setup']), (p) => p.setupPerSec),
   )
 }
 
@@ -410,7 +426,7 @@ console.log(
       [THEIRS, theirRate[0]!],
       [`${THEIRS} (their socket default: Nagle on)`, theirRate[1]!],
     ],
-    (geth) => geth.rttPerSec,
+    figures(await geth.run(['rtt']), (p) => p.rttPerSec),
     2 * 1024,
   )
 }
@@ -446,7 +462,7 @@ for (const size of [1024, 16 * 1024]) {
       [OURS, oursRate * burst],
       [THEIRS, theirRate * burst],
     ],
-    (geth) => geth.throughput.find((t) => t.size === size)?.msgsPerSec,
+    figures(await geth.run(['throughput'], [size]), (p) => p.throughput?.[0]?.msgsPerSec),
     size,
   )
 }
@@ -454,19 +470,22 @@ for (const size of [1024, 16 * 1024]) {
 {
   const ours = await oursHeap(PEERS)
   const theirs = await theirsHeap(PEERS)
-  table.heap(`heap per connection, ${PEERS} peers (both ends; lower is better)`, ours, theirs)
+  const bench = `heap per connection, ${PEERS} peers (both ends; lower is better)`
+  table.heap(
+    bench,
+    ours,
+    theirs,
+    figures(await geth.run(['peermem']), (p) => p.memory),
+  )
 }
-
-const geth = await runGethBench({ only: 'p2p', roundMs: ROUND_MS, peers: PEERS, log: console.log })
 
 table.print(
   `@devp2p/p2p beside @ethereumjs/devp2p and go-ethereum (${fmt((performance.now() - started) / 1000)} s)`,
-  geth,
 )
-for (const { label, report } of geth) console.log(`\n${label}: ${report.notes.join('; ')}.`)
+if (gethNotes.length > 0) console.log(`\ngo-ethereum: ${gethNotes.join('; ')}.`)
 console.log(
   '\nBoth ends in one process over loopback TCP, snappy on; rates are medians of 5 rounds of' +
     ` ${ROUND_MS} ms. Ratios are ours ÷ theirs: above 1 is better for rates, below 1 for heap.` +
-    '\ngo-ethereum runs in its own process (interop/geth/cmd/gethbench) after ours and theirs,' +
-    ' measured the same way; its memory is live heap + goroutine stacks after GC.',
+    '\ngo-ethereum runs in its own process (interop/geth/cmd/gethbench) right after ours and' +
+    ' theirs, measured the same way; its memory is live heap + goroutine stacks after GC.',
 )

@@ -1,14 +1,12 @@
 /**
- * The p2p bench's table: each benchmark's figures for ours and @ethereumjs/devp2p as
- * they are measured, then go-ethereum's from gethbench (run after ours and theirs, so
- * the two never share the CPU), with ours ÷ ejs and ours ÷ geth in their own columns.
+ * The p2p bench's table: each benchmark's figures for ours, @ethereumjs/devp2p and
+ * go-ethereum (gethbench, run right after ours and theirs, never beside them), with
+ * ours ÷ ejs and ours ÷ geth in their own columns.
  */
-import type { GethBenchReport, GethColumn } from '@devp2p/testing'
+import type { GethMemory } from '@devp2p/testing'
 
 export const OURS = '@devp2p/p2p'
 export const THEIRS = '@ethereumjs/devp2p'
-
-type GethP2P = NonNullable<GethBenchReport['p2p']>
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d })
 const num = (n: number) => (n >= 100 ? fmt(n) : n >= 10 ? fmt(n, 1) : fmt(n, 2))
@@ -21,9 +19,9 @@ interface Rate {
   unit: string
   /** Ours first, then theirs (every other entry is an ejs variant). */
   entries: [string, number][]
+  /** go-ethereum's, one per gethbench run (none without Go). */
+  geth: [string, number][]
   bytes?: number
-  /** geth's figure for the same benchmark. */
-  geth: (p: GethP2P) => number | undefined
 }
 
 /** Per connection, both ends. */
@@ -32,6 +30,7 @@ interface Heap {
   bench: string
   ours: { heap: number; external: number }
   theirs: { heap: number; external: number }
+  geth: [string, GethMemory][]
 }
 
 export class BenchTable {
@@ -42,22 +41,22 @@ export class BenchTable {
     bench: string,
     unit: string,
     entries: [string, number][],
-    geth: (p: GethP2P) => number | undefined,
+    geth: [string, number][],
     bytes?: number,
   ): void {
-    this.#benches.push({ kind: 'rate', bench, unit, entries, bytes, geth })
-    console.log(
-      `${bench}: ${entries.map(([impl, rate]) => `${impl} ${num(rate)} ${unit}`).join(', ')}`,
-    )
+    this.#benches.push({ kind: 'rate', bench, unit, entries, geth, bytes })
+    const all = [...entries, ...geth]
+    console.log(`${bench}: ${all.map(([impl, rate]) => `${impl} ${num(rate)} ${unit}`).join(', ')}`)
   }
 
-  heap(bench: string, ours: Heap['ours'], theirs: Heap['theirs']): void {
-    this.#benches.push({ kind: 'heap', bench, ours, theirs })
-    console.log(`${bench}: ours ${kib(ours.heap)}, theirs ${kib(theirs.heap)}`)
+  heap(bench: string, ours: Heap['ours'], theirs: Heap['theirs'], geth: Heap['geth']): void {
+    this.#benches.push({ kind: 'heap', bench, ours, theirs, geth })
+    const g = geth.map(([label, m]) => `, ${label} ${kib(m.totalBytes)}`).join('')
+    console.log(`${bench}: ours ${kib(ours.heap)}, theirs ${kib(theirs.heap)}${g}`)
   }
 
-  /** The Markdown table, with one geth row per column of `geth` (none without Go). */
-  print(title: string, geth: readonly GethColumn[]): void {
+  /** The Markdown table. */
+  print(title: string): void {
     console.log(`\n## ${title}\n`)
     console.log('| benchmark | implementation | rate / size | MB/s | ours ÷ ejs | ours ÷ geth |')
     console.log('| --- | --- | ---: | ---: | ---: | ---: |')
@@ -71,9 +70,7 @@ export class BenchTable {
           const vs = impl === OURS ? '—' : ratio(ours, rate)
           row(b.bench, impl, `${num(rate)} ${b.unit}`, mb(rate), vs, impl === OURS ? '—' : '')
         }
-        for (const { label, report } of geth) {
-          const rate = report.p2p && b.geth(report.p2p)
-          if (rate === undefined) continue
+        for (const [label, rate] of b.geth) {
           row(b.bench, label, `${num(rate)} ${b.unit}`, mb(rate), '', ratio(ours, rate))
         }
       } else {
@@ -81,9 +78,7 @@ export class BenchTable {
         const value = (h: Heap['ours']) => `${kib(h.heap)} + ${kib(h.external)} external`
         row(b.bench, OURS, value(b.ours), '', '—', '—')
         row(b.bench, THEIRS, value(b.theirs), '', ratio(total(b.ours), total(b.theirs)))
-        for (const { label, report } of geth) {
-          const m = report.p2p?.memory
-          if (m === undefined) continue
+        for (const [label, m] of b.geth) {
           const v = `${kib(m.heapBytes)} heap + ${kib(m.stackBytes)} stacks (${fmt(m.goroutines, 1)} goroutines)`
           row(b.bench, label, v, '', '', ratio(total(b.ours), m.totalBytes))
         }

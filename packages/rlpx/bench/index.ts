@@ -8,7 +8,8 @@
  * - the floors: every primitive operation one handshake or one frame needs, each
  *   measured alone here, and the distance of every figure to them;
  * - go-ethereum's p2p/rlpx, the same cases (interop/geth/cmd/gethbench, built with
- *   `go build` when its sources changed, run first in its own process, GOMAXPROCS=1;
+ *   `go build` when its sources changed, each case run in its own process right after
+ *   ours and theirs, GOMAXPROCS=1;
  *   BENCH_GETH_ALL_CORES=1 adds a run on every core; skipped with one line without `go`),
  *   in ours ÷ geth columns.
  *
@@ -25,7 +26,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { cryptoBackends } from '@devp2p/crypto'
-import { type GethColumn, runGethBench } from '@devp2p/testing'
+import { type GethColumn, openGethBench } from '@devp2p/testing'
 import { benchCases } from './cases.js'
 
 type Cases = typeof benchCases
@@ -114,11 +115,10 @@ async function main(): Promise<void> {
     console.log('  (not the build: run through `pnpm bench`, which builds first, for figures)')
   }
   const CONNS = 500
-  // geth first, alone: none of our child processes runs beside it
-  const geth = await runGethBench({ only: 'rlpx', handshakes: N, conns: CONNS, log: console.log })
+  // each case of geth right after ours and theirs, alone: never beside one of our children
+  const geth = await openGethBench({ handshakes: N, conns: CONNS, log: console.log })
   const gethTag = (c: GethColumn) =>
     c.report.gomaxprocs === 1 ? 'geth' : `geth ${c.report.gomaxprocs} cores`
-  for (const { label, report } of geth) console.log(`${label}: ${report.notes.join('; ')}`)
 
   // ------------------------------------------------------------ handshakes
   const tcpRate = await inChild('tcpOnly', N)
@@ -126,6 +126,11 @@ async function main(): Promise<void> {
   const { floor, rate: oursHs } = ours
   const hsFloor = 1e6 / floor.total
   const theirHs = await inChild('theirHandshakes', Math.max(10, Math.round(N / 40)))
+  const gethHs = (await geth.run(['handshakes'])).flatMap((c) => {
+    const rate = c.report.rlpx?.handshakesPerSec
+    return rate === undefined ? [] : [{ c, rate }]
+  })
+  for (const { c } of gethHs) console.log(`${c.label}: ${c.report.notes.join('; ')}`)
   console.log('\nPrimitive costs (median µs per operation, measured alone, in steady state)')
   console.table([
     {
@@ -150,7 +155,6 @@ async function main(): Promise<void> {
       ` the same exchanges over TCP without any crypto: ${fmt(tcpRate)}/s = ${fmt(1e6 / tcpRate)} µs;\n` +
       ` floor + that I/O: ${fmt(1e6 / (floor.total + 1e6 / tcpRate))}/s)`,
   )
-  const gethHs = geth.map((c) => ({ c, rate: c.report.rlpx!.handshakesPerSec }))
   console.table([
     {
       impl: '@devp2p/rlpx',
@@ -180,6 +184,7 @@ async function main(): Promise<void> {
   const rows = []
   for (const size of [64, 1024, 16 * 1024, 1024 * 1024]) {
     const theirs = await inChild('theirThroughput', size)
+    const gethFrames = await geth.run(['frames'], [size])
     for (const snappy of [false, true]) {
       const r = await medianOfProcesses('oursThroughput', size, snappy)
       const floorMbs = size / r.floorUs
@@ -194,11 +199,11 @@ async function main(): Promise<void> {
         'theirs MB/s': snappy ? fmt(theirs.mbs, 1) : '',
         'ours ÷ theirs': snappy ? ratio(r.mbs, theirs.mbs) : '',
         ...Object.fromEntries(
-          geth.flatMap((c) => {
-            const g = c.report.rlpx!.throughput.find((t) => t.size === size && t.snappy === snappy)
+          gethFrames.flatMap((c) => {
+            const g = c.report.rlpx?.throughput?.find((t) => t.snappy === snappy)
             if (g === undefined) return []
             const tag = gethTag(c)
-            const figures = c === geth[0] ? [[`${tag} MB/s`, fmt(g.mbPerSec, 1)]] : []
+            const figures = c === gethFrames[0] ? [[`${tag} MB/s`, fmt(g.mbPerSec, 1)]] : []
             return [...figures, [`ours ÷ ${tag}`, ratio(r.mbs, g.mbPerSec)]]
           }),
         ),
@@ -220,6 +225,10 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------ memory
   const oursMem = await inChild('oursHeap', CONNS)
   const theirMem = await inChild('theirHeap', CONNS)
+  const gethMem = (await geth.run(['connmem'])).flatMap((c) => {
+    const m = c.report.rlpx?.memory
+    return m === undefined ? [] : [{ c, m }]
+  })
   const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`
   console.log(
     `\nMemory per idle connection (both ends, after Hello), ${CONNS} connections open, after gc`,
@@ -232,9 +241,9 @@ async function main(): Promise<void> {
       total: kib(oursMem.heap + oursMem.external),
       'vs theirs': ratio(oursMem.heap + oursMem.external, theirMem.heap + theirMem.external),
       ...Object.fromEntries(
-        geth.map((c) => [
+        gethMem.map(({ c, m }) => [
           `vs ${gethTag(c)}`,
-          ratio(oursMem.heap + oursMem.external, c.report.rlpx!.memory.totalBytes),
+          ratio(oursMem.heap + oursMem.external, m.totalBytes),
         ]),
       ),
     },
@@ -245,15 +254,12 @@ async function main(): Promise<void> {
       total: kib(theirMem.heap + theirMem.external),
       'vs theirs': '',
     },
-    ...geth.map((c) => {
-      const m = c.report.rlpx!.memory
-      return {
-        impl: c.label,
-        heapUsed: kib(m.heapBytes),
-        external: `${kib(m.stackBytes)} stacks`,
-        total: kib(m.totalBytes),
-        'vs theirs': '',
-      }
-    }),
+    ...gethMem.map(({ c, m }) => ({
+      impl: c.label,
+      heapUsed: kib(m.heapBytes),
+      external: `${kib(m.stackBytes)} stacks`,
+      total: kib(m.totalBytes),
+      'vs theirs': '',
+    })),
   ])
 }

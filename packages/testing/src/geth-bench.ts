@@ -1,6 +1,8 @@
 /**
  * Runs go-ethereum's own p2p stack through interop/geth/cmd/gethbench, so that a bench
- * can print ours ÷ geth beside its other columns, in the same run on the same machine.
+ * can print ours ÷ geth beside its other columns, in the same run on the same machine:
+ * each case right after ours (the machine's speed drifts within minutes), never beside
+ * it (one process measures at a time).
  *
  * The binary is built into interop/geth/bin/ with `go build` when a Go source, go.mod or
  * go.sum is newer than it, and reused otherwise. Without `go` (or when the build or the
@@ -29,7 +31,7 @@ export interface GethMemory {
   readonly totalBytes: number
 }
 
-/** The JSON object gethbench prints. */
+/** The JSON object gethbench prints; the cases that did not run are absent. */
 export interface GethBenchReport {
   /** The go-ethereum module version, e.g. `v1.17.10`. */
   readonly geth: string
@@ -39,15 +41,15 @@ export interface GethBenchReport {
   readonly roundMs: number
   readonly notes: readonly string[]
   readonly p2p?: {
-    readonly setupPerSec: number
-    readonly rttPerSec: number
-    readonly throughput: readonly GethRate[]
-    readonly memory: GethMemory
+    readonly setupPerSec?: number
+    readonly rttPerSec?: number
+    readonly throughput?: readonly GethRate[]
+    readonly memory?: GethMemory
   }
   readonly rlpx?: {
-    readonly handshakesPerSec: number
-    readonly throughput: readonly (GethRate & { readonly snappy: boolean })[]
-    readonly memory: GethMemory
+    readonly handshakesPerSec?: number
+    readonly throughput?: readonly (GethRate & { readonly snappy: boolean })[]
+    readonly memory?: GethMemory
   }
 }
 
@@ -58,9 +60,28 @@ export interface GethColumn {
   readonly report: GethBenchReport
 }
 
+/**
+ * A case of gethbench: setup, rtt, throughput, peermem (its p2p.Server benches; `p2p`
+ * for all four), handshakes, frames, connmem (its p2p/rlpx benches; `rlpx` for all three).
+ */
+export type GethCase =
+  | 'p2p'
+  | 'setup'
+  | 'rtt'
+  | 'throughput'
+  | 'peermem'
+  | 'rlpx'
+  | 'handshakes'
+  | 'frames'
+  | 'connmem'
+
+/** Runs gethbench cases; one column per configured GOMAXPROCS, none when skipped. */
+export interface GethBench {
+  /** `sizes`: message sizes for throughput and frames (default: gethbench's own). */
+  run(cases: readonly GethCase[], sizes?: readonly number[]): Promise<GethColumn[]>
+}
+
 export interface GethBenchOptions {
-  /** Which half of gethbench to run. */
-  readonly only: 'p2p' | 'rlpx'
   /** Milliseconds per measuring round of the p2p benches. */
   readonly roundMs?: number
   /** Connected peers for the p2p memory figure. */
@@ -123,7 +144,7 @@ function upToDate(mod: string, binary: string): boolean {
   return inputs.every((f) => statSync(f).mtimeMs <= built)
 }
 
-/** Builds gethbench if needed; the binary's path, or why not. */
+/** Builds gethbench if needed: the binary's path, or why not. */
 async function build(mod: string): Promise<{ binary: string } | { skipped: string }> {
   try {
     await run('go', ['version'], mod)
@@ -141,44 +162,53 @@ async function build(mod: string): Promise<{ binary: string } | { skipped: strin
   return { binary }
 }
 
+const skipped: GethBench = { run: async () => [] }
+
 /**
- * Builds (if needed) and runs gethbench: GOMAXPROCS=1, and with `allCores` once more on
- * every core. Returns one column per run; none when `go` is missing or a step failed
- * (then one line through `log` says why).
+ * Builds gethbench if needed and returns a runner for its cases: GOMAXPROCS=1, and with
+ * `allCores` once more on every core. Without `go`, or when the build fails, one line
+ * through `log` says why and the runner returns no column; a failed run says so too,
+ * and the runner returns none from then on.
  */
-export async function runGethBench(options: GethBenchOptions): Promise<GethColumn[]> {
+export async function openGethBench(options: GethBenchOptions): Promise<GethBench> {
   const { log } = options
   const mod = findGethModule(options.from)
   if (mod === undefined) {
     log('geth column skipped: interop/geth not found')
-    return []
+    return skipped
   }
   const built = await build(mod)
   if ('skipped' in built) {
     log(`geth column skipped: ${built.skipped}`)
-    return []
+    return skipped
   }
-  const args = ['-only', options.only]
+  const args: string[] = []
   if (options.roundMs !== undefined) args.push('-round', String(Math.round(options.roundMs)))
   if (options.peers !== undefined) args.push('-peers', String(options.peers))
   if (options.conns !== undefined) args.push('-conns', String(options.conns))
   if (options.handshakes !== undefined) args.push('-handshakes', String(options.handshakes))
   const allCores = options.allCores ?? process.env.BENCH_GETH_ALL_CORES === '1'
-  const columns: GethColumn[] = []
-  for (const procs of allCores ? [1, 0] : [1]) {
-    log(`measuring go-ethereum (${options.only}, ${procs === 1 ? 'GOMAXPROCS=1' : 'all cores'})…`)
-    let report: GethBenchReport
-    try {
-      const { stdout } = await run(built.binary, [...args, '-procs', String(procs)], mod)
-      report = JSON.parse(stdout) as GethBenchReport
-    } catch (e) {
-      log(`geth column skipped: gethbench failed: ${firstLine(e)}`)
+  let failed = false
+  return {
+    async run(cases, sizes) {
+      const columns: GethColumn[] = []
+      for (const procs of allCores ? [1, 0] : [1]) {
+        if (failed) return []
+        const caseArgs = ['-only', cases.join(','), '-procs', String(procs)]
+        if (sizes !== undefined) caseArgs.push('-sizes', sizes.join(','))
+        let report: GethBenchReport
+        try {
+          const { stdout } = await run(built.binary, [...args, ...caseArgs], mod)
+          report = JSON.parse(stdout) as GethBenchReport
+        } catch (e) {
+          log(`geth column skipped: gethbench failed: ${firstLine(e)}`)
+          failed = true
+          return []
+        }
+        const label = `go-ethereum ${report.geth} (GOMAXPROCS=${report.gomaxprocs})`
+        columns.push({ label, report })
+      }
       return columns
-    }
-    columns.push({
-      label: `go-ethereum ${report.geth} (GOMAXPROCS=${report.gomaxprocs})`,
-      report,
-    })
+    },
   }
-  return columns
 }

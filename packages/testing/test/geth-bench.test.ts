@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { findGethModule, runGethBench } from '../src/index.js'
+import { findGethModule, openGethBench } from '../src/index.js'
 
-describe('runGethBench', () => {
+describe('openGethBench', () => {
   const path = process.env.PATH
   const dirs: string[] = []
   const tempDir = () => {
@@ -25,23 +25,15 @@ describe('runGethBench', () => {
   it('without go on the PATH, returns no column and says so in one line', async () => {
     process.env.PATH = tempDir() // an empty directory: no go
     const lines: string[] = []
-    const columns = await runGethBench({
-      only: 'p2p',
-      from: import.meta.dirname,
-      log: (line) => lines.push(line),
-    })
-    expect(columns).toEqual([])
+    const geth = await openGethBench({ from: import.meta.dirname, log: (line) => lines.push(line) })
+    expect(await geth.run(['p2p'])).toEqual([])
     expect(lines).toEqual(['geth column skipped: go not found'])
   })
 
   it('without interop/geth, returns no column and says so', async () => {
     const lines: string[] = []
-    const columns = await runGethBench({
-      only: 'rlpx',
-      from: tempDir(),
-      log: (line) => lines.push(line),
-    })
-    expect(columns).toEqual([])
+    const geth = await openGethBench({ from: tempDir(), log: (line) => lines.push(line) })
+    expect(await geth.run(['rlpx'])).toEqual([])
     expect(lines).toEqual(['geth column skipped: interop/geth not found'])
   })
 })
