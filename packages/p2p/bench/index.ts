@@ -1,6 +1,7 @@
 /**
- * p2p server benchmarks, ours (`Server`) beside @ethereumjs/devp2p's `RLPx` in the same
- * run, both ends in this process over loopback TCP, snappy on (both announce p2p v5):
+ * p2p server benchmarks, ours (`Server`) beside @ethereumjs/devp2p's `RLPx` and
+ * go-ethereum's `p2p.Server` in the same run, both ends in one process over loopback TCP,
+ * snappy on (all announce p2p v5):
  * - connection setup: sequential TCP connect + RLPx handshake + Hello until both sides
  *   report the peer, then disconnect until both report the drop;
  * - request/response round trips through a sub-protocol (1 KiB each way, awaited);
@@ -24,12 +25,19 @@
  *   body), so a lone message waits for the peer's delayed ACK (~40 ms on Linux): the
  *   harness turns Nagle off for them (their best case); the round-trip row "their socket
  *   default" shows what their defaults give.
+ * - go-ethereum: interop/geth/cmd/gethbench (built with `go build` when its sources
+ *   changed; skipped with one line when `go` is missing) runs after ours and theirs, in its
+ *   own process, the same benchmarks with the same payloads, bursts, warm-ups and medians,
+ *   on GOMAXPROCS=1 (ours runs on about one core; BENCH_GETH_ALL_CORES=1 adds a run on
+ *   every core). Its dial scheduler will not redial a node within 35 s either, so its
+ *   setup bench dials the socket itself and hands it to `Server.SetupConn`; its memory
+ *   figure is live heap (after GC) + goroutine stacks.
  */
 import { once } from 'node:events'
 import { cryptoBackends, generatePrivateKey, randomBytes } from '@devp2p/crypto'
 import type { Clock } from '@devp2p/enode'
 import { encode } from '@devp2p/rlp'
-import { measure } from '@devp2p/testing'
+import { type GethColumn, type GethMemory, measure, openGethBench } from '@devp2p/testing'
 import { Common, Mainnet } from '@ethereumjs/common'
 import {
   DIAL_HISTORY_MS,
@@ -44,6 +52,7 @@ import {
   type TheirCapability,
   type TheirSession,
 } from '../test/helpers/ethereumjs-node.ts'
+import { BenchTable, OURS, THEIRS } from './table.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc
 const envMs = Number(process.env.BENCH_MS)
@@ -52,8 +61,6 @@ const envPeers = Number(process.env.BENCH_PEERS)
 const PEERS = Number.isInteger(envPeers) && envPeers > 0 ? envPeers : 500
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d })
-const num = (n: number) => (n >= 100 ? fmt(n) : n >= 10 ? fmt(n, 1) : fmt(n, 2))
-const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`
 
 // Message codes of the bench protocol (both implementations): 0 request → the same
 // payload back; 1 data, no answer; 2 sync → 2 back once everything before it was read.
@@ -339,33 +346,22 @@ async function theirsHeap(n: number): Promise<Heap> {
 
 // ---------------------------------------------------------------- run
 
-interface Row {
-  bench: string
-  impl: string
-  value: string
-  mbs: string
-  ratio: string
-}
-const rows: Row[] = []
-const OURS = '@devp2p/p2p'
-const THEIRS = '@ethereumjs/devp2p'
+const table = new BenchTable()
+const geth = await openGethBench({ roundMs: ROUND_MS, peers: PEERS, log: console.log })
+const gethNotes: string[] = []
 
-/** Rows for one benchmark: ours first, then each other entry with ours ÷ it. */
-function report(bench: string, unit: string, entries: [string, number][], bytes?: number) {
-  const mb = (rate: number) => (bytes === undefined ? '' : fmt((rate * bytes) / 1e6, 1))
-  const ours = entries[0]![1]
-  for (const [impl, rate] of entries) {
-    rows.push({
-      bench,
-      impl,
-      value: `${num(rate)} ${unit}`,
-      mbs: mb(rate),
-      ratio: impl === OURS ? '—' : ratio(ours, rate),
-    })
+/** One labelled figure per gethbench run (none without Go), picked from its p2p report. */
+function figures<T extends number | GethMemory>(
+  columns: GethColumn[],
+  pick: (p: NonNullable<GethColumn['report']['p2p']>) => T | undefined,
+): [string, T][] {
+  const out: [string, T][] = []
+  for (const { label, report } of columns) {
+    for (const note of report.notes) if (!gethNotes.includes(note)) gethNotes.push(note)
+    const figure = report.p2p && pick(report.p2p)
+    if (figure !== undefined) out.push([label, figure])
   }
-  console.log(
-    `${bench}: ${entries.map(([impl, rate]) => `${impl} ${num(rate)} ${unit}`).join(', ')}`,
-  )
+  return out
 }
 
 /** Runs `fn` `n` times first: JIT, lazy allocations, the first sockets. */
@@ -390,10 +386,15 @@ console.log(
   await warm(20, theirs.op)
   const theirRate = await measure({ label: THEIRS, fn: theirs.op, async: true }, opts)
   await theirs.close()
-  report('connection setup + disconnect, sequential', 'conn/s', [
-    [OURS, oursRate],
-    [THEIRS, theirRate],
-  ])
+  table.rate(
+    'connection setup + disconnect, sequential',
+    'conn/s',
+    [
+      [OURS, oursRate],
+      [THEIRS, theirRate],
+    ],
+    figures(await geth.run(['setup']), (p) => p.setupPerSec),
+  )
 }
 
 {
@@ -417,7 +418,7 @@ console.log(
     theirRate.push(await measure({ label: THEIRS, async: true, fn: theirRtt }, opts))
     await theirs.close()
   }
-  report(
+  table.rate(
     'round trips, 1 KiB each way',
     'req/s',
     [
@@ -425,6 +426,7 @@ console.log(
       [THEIRS, theirRate[0]!],
       [`${THEIRS} (their socket default: Nagle on)`, theirRate[1]!],
     ],
+    figures(await geth.run(['rtt']), (p) => p.rttPerSec),
     2 * 1024,
   )
 }
@@ -453,13 +455,14 @@ for (const size of [1024, 16 * 1024]) {
   await warm(1, theirBurst)
   const theirRate = await measure({ label: THEIRS, async: true, fn: theirBurst }, opts)
   await theirs.close()
-  report(
+  table.rate(
     `throughput one way, ${size / 1024} KiB messages`,
     'msgs/s',
     [
       [OURS, oursRate * burst],
       [THEIRS, theirRate * burst],
     ],
+    figures(await geth.run(['throughput'], [size]), (p) => p.throughput?.[0]?.msgsPerSec),
     size,
   )
 }
@@ -467,34 +470,22 @@ for (const size of [1024, 16 * 1024]) {
 {
   const ours = await oursHeap(PEERS)
   const theirs = await theirsHeap(PEERS)
-  const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`
   const bench = `heap per connection, ${PEERS} peers (both ends; lower is better)`
-  rows.push(
-    {
-      bench,
-      impl: OURS,
-      value: `${kib(ours.heap)} + ${kib(ours.external)} external`,
-      mbs: '',
-      ratio: '—',
-    },
-    {
-      bench,
-      impl: THEIRS,
-      value: `${kib(theirs.heap)} + ${kib(theirs.external)} external`,
-      mbs: '',
-      ratio: ratio(ours.heap + ours.external, theirs.heap + theirs.external),
-    },
+  table.heap(
+    bench,
+    ours,
+    theirs,
+    figures(await geth.run(['peermem']), (p) => p.memory),
   )
-  console.log(`${bench}: ours ${kib(ours.heap)}, theirs ${kib(theirs.heap)}`)
 }
 
-console.log(
-  `\n## @devp2p/p2p beside @ethereumjs/devp2p (${fmt((performance.now() - started) / 1000)} s)\n`,
+table.print(
+  `@devp2p/p2p beside @ethereumjs/devp2p and go-ethereum (${fmt((performance.now() - started) / 1000)} s)`,
 )
-console.log('| benchmark | implementation | rate / size | MB/s | ours ÷ theirs |')
-console.log('| --- | --- | ---: | ---: | ---: |')
-for (const r of rows) console.log(`| ${r.bench} | ${r.impl} | ${r.value} | ${r.mbs} | ${r.ratio} |`)
+if (gethNotes.length > 0) console.log(`\ngo-ethereum: ${gethNotes.join('; ')}.`)
 console.log(
   '\nBoth ends in one process over loopback TCP, snappy on; rates are medians of 5 rounds of' +
-    ` ${ROUND_MS} ms. Ratios are ours ÷ theirs: above 1 is better for rates, below 1 for heap.`,
+    ` ${ROUND_MS} ms. Ratios are ours ÷ theirs: above 1 is better for rates, below 1 for heap.` +
+    '\ngo-ethereum runs in its own process (interop/geth/cmd/gethbench) right after ours and' +
+    ' theirs, measured the same way; its memory is live heap + goroutine stacks after GC.',
 )

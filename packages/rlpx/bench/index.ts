@@ -6,7 +6,12 @@
  * - throughput over one connection for 64 B … 1 MiB messages, snappy off and on;
  * - heap per idle connection with 500 connections;
  * - the floors: every primitive operation one handshake or one frame needs, each
- *   measured alone here, and the distance of every figure to them.
+ *   measured alone here, and the distance of every figure to them;
+ * - go-ethereum's p2p/rlpx, the same cases (interop/geth/cmd/gethbench, built with
+ *   `go build` when its sources changed, each case run in its own process right after
+ *   ours and theirs, GOMAXPROCS=1;
+ *   BENCH_GETH_ALL_CORES=1 adds a run on every core; skipped with one line without `go`),
+ *   in ours ÷ geth columns.
  *
  * Every figure is measured in a fresh child process (this file, run with
  * RLPX_BENCH_CASE set), after a warm-up, so that neither implementation inherits the
@@ -21,6 +26,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { cryptoBackends } from '@devp2p/crypto'
+import { type GethColumn, openGethBench } from '@devp2p/testing'
 import { benchCases } from './cases.js'
 
 type Cases = typeof benchCases
@@ -108,6 +114,11 @@ async function main(): Promise<void> {
   if (!measured.includes('/dist/')) {
     console.log('  (not the build: run through `pnpm bench`, which builds first, for figures)')
   }
+  const CONNS = 500
+  // each case of geth right after ours and theirs, alone: never beside one of our children
+  const geth = await openGethBench({ handshakes: N, conns: CONNS, log: console.log })
+  const gethTag = (c: GethColumn) =>
+    c.report.gomaxprocs === 1 ? 'geth' : `geth ${c.report.gomaxprocs} cores`
 
   // ------------------------------------------------------------ handshakes
   const tcpRate = await inChild('tcpOnly', N)
@@ -115,6 +126,11 @@ async function main(): Promise<void> {
   const { floor, rate: oursHs } = ours
   const hsFloor = 1e6 / floor.total
   const theirHs = await inChild('theirHandshakes', Math.max(10, Math.round(N / 40)))
+  const gethHs = (await geth.run(['handshakes'])).flatMap((c) => {
+    const rate = c.report.rlpx?.handshakesPerSec
+    return rate === undefined ? [] : [{ c, rate }]
+  })
+  for (const { c } of gethHs) console.log(`${c.label}: ${c.report.notes.join('; ')}`)
   console.log('\nPrimitive costs (median µs per operation, measured alone, in steady state)')
   console.table([
     {
@@ -145,6 +161,7 @@ async function main(): Promise<void> {
       'handshakes/s': fmt(oursHs),
       'µs each': fmt(1e6 / oursHs),
       'vs theirs': ratio(oursHs, theirHs),
+      ...Object.fromEntries(gethHs.map(({ c, rate }) => [`vs ${gethTag(c)}`, ratio(oursHs, rate)])),
       'distance to floor': distanceText(ours),
     },
     {
@@ -154,12 +171,20 @@ async function main(): Promise<void> {
       'vs theirs': '',
       'distance to floor': ratio(hsFloor, theirHs),
     },
+    ...gethHs.map(({ c, rate }) => ({
+      impl: c.label,
+      'handshakes/s': fmt(rate),
+      'µs each': fmt(1e6 / rate),
+      'vs theirs': '',
+      'distance to floor': ratio(hsFloor, rate),
+    })),
   ])
 
   // ------------------------------------------------------------ throughput
   const rows = []
   for (const size of [64, 1024, 16 * 1024, 1024 * 1024]) {
     const theirs = await inChild('theirThroughput', size)
+    const gethFrames = await geth.run(['frames'], [size])
     for (const snappy of [false, true]) {
       const r = await medianOfProcesses('oursThroughput', size, snappy)
       const floorMbs = size / r.floorUs
@@ -173,6 +198,15 @@ async function main(): Promise<void> {
         'theirs msgs/s': snappy ? fmt(theirs.msgs) : '',
         'theirs MB/s': snappy ? fmt(theirs.mbs, 1) : '',
         'ours ÷ theirs': snappy ? ratio(r.mbs, theirs.mbs) : '',
+        ...Object.fromEntries(
+          gethFrames.flatMap((c) => {
+            const g = c.report.rlpx?.throughput?.find((t) => t.snappy === snappy)
+            if (g === undefined) return []
+            const tag = gethTag(c)
+            const figures = c === gethFrames[0] ? [[`${tag} MB/s`, fmt(g.mbPerSec, 1)]] : []
+            return [...figures, [`ours ÷ ${tag}`, ratio(r.mbs, g.mbPerSec)]]
+          }),
+        ),
       })
     }
   }
@@ -183,14 +217,18 @@ async function main(): Promise<void> {
       '\nFloor:' +
       '\nevery AES call, keccak absorb and digest the frame needs on both ends, measured alone' +
       '\n(with snappy: of the compressed frame, plus compressing and decompressing). Their' +
-      '\nPeers always negotiate snappy, so theirs is only beside ours with snappy on.',
+      '\nPeers always negotiate snappy, so theirs is only beside ours with snappy on. geth runs' +
+      '\nthe same cases with p2p/rlpx (a writer and a reader goroutine, snappy off and on).',
   )
   console.table(rows)
 
   // ------------------------------------------------------------ memory
-  const CONNS = 500
   const oursMem = await inChild('oursHeap', CONNS)
   const theirMem = await inChild('theirHeap', CONNS)
+  const gethMem = (await geth.run(['connmem'])).flatMap((c) => {
+    const m = c.report.rlpx?.memory
+    return m === undefined ? [] : [{ c, m }]
+  })
   const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`
   console.log(
     `\nMemory per idle connection (both ends, after Hello), ${CONNS} connections open, after gc`,
@@ -202,6 +240,12 @@ async function main(): Promise<void> {
       external: kib(oursMem.external),
       total: kib(oursMem.heap + oursMem.external),
       'vs theirs': ratio(oursMem.heap + oursMem.external, theirMem.heap + theirMem.external),
+      ...Object.fromEntries(
+        gethMem.map(({ c, m }) => [
+          `vs ${gethTag(c)}`,
+          ratio(oursMem.heap + oursMem.external, m.totalBytes),
+        ]),
+      ),
     },
     {
       impl: '@ethereumjs/devp2p',
@@ -210,5 +254,12 @@ async function main(): Promise<void> {
       total: kib(theirMem.heap + theirMem.external),
       'vs theirs': '',
     },
+    ...gethMem.map(({ c, m }) => ({
+      impl: c.label,
+      heapUsed: kib(m.heapBytes),
+      external: `${kib(m.stackBytes)} stacks`,
+      total: kib(m.totalBytes),
+      'vs theirs': '',
+    })),
   ])
 }

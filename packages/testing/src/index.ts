@@ -6,6 +6,16 @@
 export type { BenchEntry, BenchFn, BenchOptions, BenchResult, BenchRow } from './bench.js'
 export { measure, runComparison } from './bench.js'
 export { duplexPair } from './duplex-pair.js'
+export type {
+  GethBench,
+  GethBenchOptions,
+  GethBenchReport,
+  GethCase,
+  GethColumn,
+  GethMemory,
+  GethRate,
+} from './geth-bench.js'
+export { findGethModule, openGethBench } from './geth-bench.js'
 export { activeHandles, extraHandles, settleEventLoop } from './handles.js'
 export { hex, unhex } from './hex.js'
 export { ManualClock } from './manual-clock.js'
