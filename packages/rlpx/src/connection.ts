@@ -11,6 +11,7 @@ import {
 import { RlpxError } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
 import { type RlpxLogger, silentLogger } from './logger.js'
+import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
 import type { ReadLimits, StreamReader } from './stream-reader.js'
 
@@ -114,6 +115,8 @@ export class RlpxConnection {
   #readLimits: ReadLimits | undefined
   /** readMsg calls not settled yet. */
   #readsPending = 0
+  /** When reads give the event loop a turn (fairness between connections). */
+  readonly #readYield = new ReadYield()
   #writeTail: Promise<void> = Promise.resolve()
   #queuedWrites = 0
   #draining = false
@@ -170,7 +173,10 @@ export class RlpxConnection {
   }
 
   /**
-   * Reads the next message. Calls are served in order.
+   * Reads the next message. Calls are served in order. Every
+   * `READ_YIELD_EVERY_MSGS` messages, or `READ_YIELD_AFTER_MS` after its last yield, a
+   * read first gives the event loop a turn (`setImmediate`), so a peer flooding small
+   * messages cannot hold the process while its buffered bytes last.
    *
    * @throws RlpxError `CONNECTION_CLOSED` after a clean close, otherwise the reason the
    *   connection failed (`MAC_MISMATCH`, `READ_TIMEOUT`, `FRAME_TOO_LARGE`, …); the
@@ -205,6 +211,12 @@ export class RlpxConnection {
     try {
       const ended = this.#ended()
       if (ended) throw ended
+      if (this.#readYield.due()) {
+        // a burst of buffered frames would otherwise be served in one microtask run
+        await this.#readYield.yield()
+        const endedMeanwhile = this.#ended()
+        if (endedMeanwhile) throw endedMeanwhile
+      }
       this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??

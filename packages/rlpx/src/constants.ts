@@ -38,3 +38,15 @@ export const FRAME_HEADER_BYTES = 32
 export const MAC_BYTES = 16
 /** Smallest EIP-8 size prefix worth reading: the ECIES overhead (113) plus one byte. */
 export const ECIES_MIN_PACKET_BYTES = 114
+
+/**
+ * Fairness: `readMsg` yields to the event loop (one `setImmediate`) after serving this
+ * many messages without a yield. Bytes a peer sent in one burst are otherwise all served
+ * in microtasks (libuv reads up to 32 × 64 KiB per socket event), so one flooding peer
+ * would hold the loop, every other peer and timer with it, for as long as that takes.
+ */
+export const READ_YIELD_EVERY_MSGS = 64
+/** …or once this long has passed since the last yield, whichever comes first… */
+export const READ_YIELD_AFTER_MS = 2
+/** …the clock being read every this many messages (a power of two), not every message. */
+export const READ_YIELD_CHECK_EVERY_MSGS = 8

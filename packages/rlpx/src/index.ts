@@ -30,6 +30,9 @@ export {
   MAX_HANDSHAKE_PACKET_BYTES,
   MAX_SNAPPY_DECODED_BYTES,
   READ_TIMEOUT_MS,
+  READ_YIELD_AFTER_MS,
+  READ_YIELD_CHECK_EVERY_MSGS,
+  READ_YIELD_EVERY_MSGS,
   WRITE_TIMEOUT_MS,
 } from './constants.js'
 export type { RlpxErrorCode } from './errors.js'
