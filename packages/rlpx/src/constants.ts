@@ -15,6 +15,11 @@ export const HANDSHAKE_VERSION = 4
 export const HANDSHAKE_TIMEOUT_MS = 5_000
 /** Deadline for one whole inbound message once `readMsg` is called (geth: frameReadTimeout). */
 export const READ_TIMEOUT_MS = 30_000
+/**
+ * After a read timeout, how long writes stay open for the caller to tell the peer why
+ * (p2p: Disconnect "read timeout", as geth) before the stream is destroyed anyway.
+ */
+export const READ_TIMEOUT_LINGER_MS = 2_000
 /** Deadline for the peer to accept one outbound frame (geth: frameWriteTimeout). */
 export const WRITE_TIMEOUT_MS = 20_000
 /** How long `close()` waits for queued bytes to flush before destroying the stream. */
