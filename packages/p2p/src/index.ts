@@ -36,6 +36,7 @@ export {
   encodeDisconnect,
   encodeHello,
   MAX_HELLO_BYTES,
+  MAX_HELLO_FRAME_BYTES,
 } from './base-protocol.js'
 export type { MatchedProtocol } from './caps.js'
 export { capString, matchProtocols } from './caps.js'

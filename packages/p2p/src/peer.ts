@@ -305,10 +305,9 @@ export class Peer {
     const closed = new P2pError('PEER_CLOSED', `peer dropped: ${err.message}`, { cause: err })
     for (const rw of this.#rws) rw.channel.close(closed)
     this.#abort?.abort(err)
-    if (
-      !(err instanceof P2pError && err.code === 'REMOTE_DISCONNECT') &&
-      this.#conn.error === undefined
-    ) {
+    // after a read timeout the connection still writes (writable), so the peer learns
+    // why, as geth tells it; after any other connection failure there is no one to tell
+    if (!(err instanceof P2pError && err.code === 'REMOTE_DISCONNECT') && this.#conn.writable) {
       const reason = disconnectReasonFor(err)
       await sendDisconnect(this.#conn, reason, this.#clock)
     }
