@@ -7,6 +7,12 @@ export const BASE_PROTOCOL_VERSION = 5
 export const BASE_PROTOCOL_LENGTH = 16
 /** Largest Hello we accept, in bytes (geth: 2 KiB). */
 export const MAX_HELLO_BYTES = 2048
+/**
+ * Largest frame accepted until Hello is done: a Hello's payload plus its one-byte code.
+ * Checked from the frame header, so a larger frame ends the connection before its body
+ * is read.
+ */
+export const MAX_HELLO_FRAME_BYTES = MAX_HELLO_BYTES + 1
 
 export const HELLO_MSG = 0x00
 export const DISCONNECT_MSG = 0x01

@@ -67,6 +67,8 @@ export function toDisconnectReason(value: number): DisconnectReason {
  * - `PROTOCOL_BREACH`: the peer broke the base protocol (a malformed base message, a
  *   message code outside every capability range, a second Hello).
  * - `INVALID_HELLO`: the peer's Hello is malformed or too large.
+ * - `PING_FLOOD`: the peer kept sending Pings past the rate we answer
+ *   (`PING_FLOOD_MAX` per `PING_RATE_WINDOW_MS`); dropped with "breach of protocol".
  * - `PEER_CLOSED`: a read or write on a peer that has already dropped.
  * - `TIMEOUT`: {@link expectMsg} or a dial did not finish in time.
  * - `UNEXPECTED_MESSAGE`: {@link expectMsg} got another code or content.
@@ -78,6 +80,7 @@ export type P2pErrorCode =
   | 'LOCAL_DISCONNECT'
   | 'PROTOCOL_BREACH'
   | 'INVALID_HELLO'
+  | 'PING_FLOOD'
   | 'PEER_CLOSED'
   | 'TIMEOUT'
   | 'UNEXPECTED_MESSAGE'

@@ -36,6 +36,7 @@ export {
   encodeDisconnect,
   encodeHello,
   MAX_HELLO_BYTES,
+  MAX_HELLO_FRAME_BYTES,
 } from './base-protocol.js'
 export type { MatchedProtocol } from './caps.js'
 export { capString, matchProtocols } from './caps.js'
@@ -54,6 +55,7 @@ export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.
 export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'
 export type { PeerEvent, PeerInfo } from './peer.js'
 export { DISCONNECT_WRITE_TIMEOUT_MS, Peer, PING_INTERVAL_MS } from './peer.js'
+export { PING_FLOOD_MAX, PING_RATE_MAX, PING_RATE_WINDOW_MS } from './ping-limiter.js'
 export type { NodeSource, Protocol } from './protocol.js'
 export type { NodeInfo, NodeLike, ServerEvents, ServerOptions } from './server.js'
 export {

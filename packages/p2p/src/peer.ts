@@ -12,6 +12,7 @@ import {
 import { capString, type MatchedProtocol } from './caps.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { iterateMsgs, Msg, MsgChannel, type MsgReadWriter, type OutMsg } from './msg.js'
+import { PING_FLOOD_MAX, PING_RATE_WINDOW_MS, PingLimiter } from './ping-limiter.js'
 
 /** How often we ping an idle-or-not peer (geth: 15 s). */
 export const PING_INTERVAL_MS = 15_000
@@ -155,6 +156,7 @@ export class Peer {
   // created on first use of `signal`: most protocols never ask for it
   #abort: AbortController | undefined
   #pingTimer: TimerHandle | undefined
+  readonly #pings: PingLimiter
   #ended: Error | undefined
   #endedResolve: (err: Error) => void = noop
   readonly #endedPromise: Promise<Error>
@@ -175,6 +177,7 @@ export class Peer {
     this.localAddress = init.localAddress
     this.remoteAddress = init.remoteAddress
     this.#clock = init.clock
+    this.#pings = new PingLimiter(init.clock)
     this.#log = init.logger
     this.#onMsgEvent = init.onMsgEvent
     this.#rws = init.matched.map((matched) => new ProtoRW(this, matched))
@@ -302,10 +305,9 @@ export class Peer {
     const closed = new P2pError('PEER_CLOSED', `peer dropped: ${err.message}`, { cause: err })
     for (const rw of this.#rws) rw.channel.close(closed)
     this.#abort?.abort(err)
-    if (
-      !(err instanceof P2pError && err.code === 'REMOTE_DISCONNECT') &&
-      this.#conn.error === undefined
-    ) {
+    // after a read timeout the connection still writes (writable), so the peer learns
+    // why, as geth tells it; after any other connection failure there is no one to tell
+    if (!(err instanceof P2pError && err.code === 'REMOTE_DISCONNECT') && this.#conn.writable) {
       const reason = disconnectReasonFor(err)
       await sendDisconnect(this.#conn, reason, this.#clock)
     }
@@ -335,8 +337,16 @@ export class Peer {
         const { code, payload } = await conn.readMsg()
         if (code < 0x10) {
           if (code === PING_MSG) {
+            const verdict = this.#pings.take()
             // bounded: one Pong at a time; the read loop waits for it (geth: a small queue)
-            await this._write(PONG_MSG, EMPTY_LIST)
+            if (verdict === 'answer') await this._write(PONG_MSG, EMPTY_LIST)
+            else if (verdict === 'drop') {
+              throw new P2pError(
+                'PING_FLOOD',
+                `${PING_FLOOD_MAX} pings within ${PING_RATE_WINDOW_MS} ms`,
+                { reason: DisconnectReason.ProtocolError },
+              )
+            }
           } else if (code === DISCONNECT_MSG) {
             const reason = decodeDisconnect(payload)
             this.#end(new P2pError('REMOTE_DISCONNECT', disconnectReasonText(reason), { reason }))

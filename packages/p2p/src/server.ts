@@ -31,6 +31,7 @@ import {
   encodeHello,
   HELLO_MSG,
   type Hello,
+  MAX_HELLO_FRAME_BYTES,
 } from './base-protocol.js'
 import { matchProtocols } from './caps.js'
 import { DialScheduler } from './dial.js'
@@ -799,6 +800,10 @@ export class Server extends EventEmitter<ServerEvents> {
         )
       }, this.#handshakeTimeoutMs)
     })
+    // until Hello is done, a frame header declaring more than a Hello ends the connection
+    // before the body is read (FRAME_TOO_LARGE), instead of buffering up to 16 MiB
+    const maxFrameBytes = conn.maxFrameBytes
+    conn.setMaxFrameBytes(Math.min(MAX_HELLO_FRAME_BYTES, maxFrameBytes))
     try {
       const sent = conn.writeMsg(HELLO_MSG, this.#hello!)
       const received = conn.readMsg()
@@ -814,6 +819,7 @@ export class Server extends EventEmitter<ServerEvents> {
       }
       const hello = decodeHello(msg.payload)
       await Promise.race([sent, deadline])
+      conn.setMaxFrameBytes(maxFrameBytes)
       return hello
     } finally {
       this.#clock.clearTimeout(timer)

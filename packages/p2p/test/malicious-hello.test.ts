@@ -1,7 +1,10 @@
+import type { Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate, randomBytes } from '@devp2p/crypto'
 import { encode } from '@devp2p/rlp'
+import { initiatorHandshake } from '@devp2p/rlpx'
+import { duplexPair, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DisconnectReason } from '../src/index.ts'
+import { DisconnectReason, MAX_HELLO_BYTES } from '../src/index.ts'
 import { closed, helloPayload, rawDial, readUntilDisconnect } from './helpers/raw-peer.ts'
 import { fooProtocol, ServerPool } from './helpers/servers.ts'
 
@@ -12,6 +15,15 @@ import { fooProtocol, ServerPool } from './helpers/servers.ts'
  */
 
 const pool = new ServerPool()
+
+function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (err: unknown) => err,
+  )
+}
 afterEach(() => pool.stopAll())
 
 async function expectDropped(
@@ -30,11 +42,78 @@ async function expectDropped(
 }
 
 describe('malicious Hello', { timeout: 5_000 }, () => {
-  it('a Hello over 2 KiB: breach of protocol', async () => {
-    await expectDropped(
-      (p) => helloPayload({ id: p.publicKey, name: 'x'.repeat(3000) }),
-      DisconnectReason.ProtocolError,
-    )
+  it('a Hello over 2 KiB: the connection ends at its frame header, without Disconnect', async () => {
+    // as geth, which sends no Disconnect for a Hello it cannot read
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    const peer = await rawDial(server)
+    await peer.conn.writeMsg(0x00, helloPayload({ id: peer.publicKey, name: 'x'.repeat(3000) }))
+    const { reason, before } = await readUntilDisconnect(peer.conn)
+    expect(before.map((m) => m.code)).toEqual([0x00]) // the server's own Hello
+    expect(reason).toBeUndefined()
+    await closed(peer.socket)
+    expect(server.peerCount).toBe(0)
+  })
+
+  it('a Hello of exactly 2 KiB is read', async () => {
+    const server = await pool.start({ protocols: [fooProtocol()] })
+    const peer = await rawDial(server)
+    const base = helloPayload({ id: peer.publicKey, name: '' })
+    // pad the name so that the whole payload is MAX_HELLO_BYTES
+    let name = 'x'.repeat(MAX_HELLO_BYTES - base.length - 3)
+    while (helloPayload({ id: peer.publicKey, name }).length < MAX_HELLO_BYTES) name += 'x'
+    const hello = helloPayload({ id: peer.publicKey, name })
+    expect(hello.length).toBe(MAX_HELLO_BYTES)
+    const added = new Promise((resolve) => server.once('peer', resolve))
+    await peer.conn.writeMsg(0x00, hello)
+    expect((await peer.conn.readMsg()).code).toBe(0x00)
+    expect(await added).toMatchObject({ type: 'add' })
+    await peer.conn.close()
+  })
+
+  it('a 16 MiB frame header before Hello ends the connection before the body is read', async () => {
+    const debug: { msg?: string; err?: string }[] = []
+    const logger = {
+      debug: (obj: object, msg?: string) => debug.push({ ...obj, msg }),
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+    }
+    // a fake clock: the Hello deadline never fires, so only the frame limit can end it
+    const server = await pool.start({
+      protocols: [fooProtocol()],
+      clock: new ManualClock(),
+      logger,
+    })
+    const [ours, theirs] = duplexPair()
+    Object.defineProperties(theirs, {
+      remoteAddress: { value: '127.0.0.1' },
+      remotePort: { value: 40000 },
+    })
+    // count what the server takes from its stream
+    let taken = 0
+    const read = theirs.read.bind(theirs)
+    theirs.read = ((size?: number) => {
+      const chunk = read(size) as Buffer | null
+      if (chunk) taken += chunk.length
+      return chunk
+    }) as typeof theirs.read
+    server._accept(theirs as Socket)
+    const conn = await initiatorHandshake(ours, {
+      privateKey: generatePrivateKey(),
+      remotePublicKey: server.self().publicKey,
+    })
+    expect((await conn.readMsg()).code).toBe(0x00) // the server's Hello
+    const afterHandshake = taken
+    // a real 16 MiB frame, of which only the 32-byte header goes out
+    const write = ours.write.bind(ours)
+    ours.write = ((chunk: Uint8Array, ...rest: never[]) =>
+      write(chunk.subarray(0, 32), ...rest)) as typeof ours.write
+    void conn.writeMsg(0x00, new Uint8Array(0xff_fff0)).catch(() => {})
+    expect(await rejection(conn.readMsg())).toMatchObject({ name: 'RlpxError' })
+    expect(taken - afterHandshake).toBe(32)
+    const failed = debug.find((d) => d.msg === 'connection setup failed')
+    expect(failed?.err).toMatch(/^frame of 16777\d+ bytes exceeds 2049$/)
+    expect(server.peerCount).toBe(0)
   })
 
   it('garbage instead of a Hello: breach of protocol', async () => {

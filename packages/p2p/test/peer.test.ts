@@ -1,14 +1,18 @@
 import type { Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { t } from '@devp2p/rlp'
+import { decode, t } from '@devp2p/rlp'
 import { initiatorHandshake } from '@devp2p/rlpx'
 import { duplexPair, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DisconnectReason,
   expectMsg,
+  P2pError,
   type Peer,
   type PeerEvent,
+  PING_FLOOD_MAX,
+  PING_RATE_MAX,
+  PING_RATE_WINDOW_MS,
   type Protocol,
   send,
 } from '../src/index.ts'
@@ -172,7 +176,7 @@ describe('protocol failures', () => {
 })
 
 describe('ping and pong', () => {
-  it('pings every 15 s and answers every ping', async () => {
+  it('pings every 15 s and answers a ping', async () => {
     const clock = new ManualClock()
     const server = await pool.start({ protocols: [fooProtocol()], clock })
     const peer = await rawJoin(server)
@@ -185,7 +189,34 @@ describe('ping and pong', () => {
     expect((await peer.conn.readMsg()).code).toBe(0x02)
   })
 
-  it('a ping flood from a peer that does not read stays bounded by backpressure', async () => {
+  it('answers PING_RATE_MAX pings per window and drops a peer that keeps pinging', async () => {
+    const clock = new ManualClock()
+    const server = await pool.start({ protocols: [fooProtocol()], clock })
+    const peer = await rawJoin(server)
+    const ours = server.peers()[0]!
+    const ping = () => peer.conn.writeMsg(0x02, Uint8Array.of(0xc0))
+    const pongs = async (n: number) => {
+      for (let i = 0; i < n; i++) expect((await peer.conn.readMsg()).code).toBe(0x03)
+    }
+    for (let i = 0; i < PING_RATE_MAX; i++) await ping()
+    await pongs(PING_RATE_MAX)
+    // a new window: as many again are answered
+    clock.advance(PING_RATE_WINDOW_MS)
+    for (let i = 0; i < PING_RATE_MAX; i++) await ping()
+    await pongs(PING_RATE_MAX)
+    // past the rate in the same window: no Pong, and at PING_FLOOD_MAX the peer is dropped
+    const dropped = nextEvent(server, (e) => e.type === 'drop')
+    for (let i = PING_RATE_MAX; i < PING_FLOOD_MAX; i++) await ping()
+    const next = await peer.conn.readMsg()
+    expect(next.code).toBe(0x01) // Disconnect, not a Pong
+    expect(decode(next.payload)).toEqual([Uint8Array.of(DisconnectReason.ProtocolError)])
+    const event = await dropped
+    expect(event.reason).toBe(DisconnectReason.ProtocolError)
+    expect(ours.error).toBeInstanceOf(P2pError)
+    expect((ours.error as P2pError).code).toBe('PING_FLOOD')
+  })
+
+  it('a ping flood from a peer that does not read is dropped, its buffers bounded', async () => {
     const server = await pool.start({ protocols: [fooProtocol()] })
     // in-memory streams with 16 KiB buffers, so no kernel buffer hides the backpressure
     const hwm = 16 * 1024
@@ -206,35 +237,19 @@ describe('ping and pong', () => {
     conn.setSnappy(true)
     await added
 
+    const dropped = nextEvent(server, (e) => e.type === 'drop')
     const sent = 20_000
-    let written = 0
-    for (let i = 0; i < sent; i++) {
-      conn.writeMsg(0x02, Uint8Array.of(0xc0)).then(
-        () => written++,
-        () => {},
-      )
-    }
-    // let the streams run until nothing moves any more (all in memory: no I/O to wait for)
-    let idle = 0
-    let last = -1
-    while (idle < 20) {
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      idle = written === last ? idle + 1 : 0
-      last = written
-    }
-    // the server stopped reading once its Pongs filled our unread buffer
-    expect(written).toBeLessThan(sent)
+    for (let i = 0; i < sent; i++) conn.writeMsg(0x02, Uint8Array.of(0xc0)).catch(() => {})
+    expect((await dropped).reason).toBe(DisconnectReason.ProtocolError)
     expect(ours.readableLength).toBeLessThanOrEqual(2 * hwm)
-    expect(server.peerCount).toBe(1)
-    // once we read, every Ping is answered and the peer stays connected
-    let pongs = 0
-    while (pongs < sent) {
-      const msg = await conn.readMsg()
-      if (msg.code === 0x03) pongs++
+    // what we got: PING_RATE_MAX Pongs, then the Disconnect
+    const got: number[] = []
+    for (;;) {
+      const msg = await conn.readMsg().catch(() => undefined)
+      if (!msg) break
+      got.push(msg.code)
     }
-    expect(pongs).toBe(sent)
-    expect(server.peerCount).toBe(1)
-    await conn.close()
+    expect(got).toEqual([...Array(PING_RATE_MAX).fill(0x03), 0x01])
   })
 })
 

@@ -5,12 +5,14 @@ import {
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,
   MAX_SNAPPY_DECODED_BYTES,
+  READ_TIMEOUT_LINGER_MS,
   READ_TIMEOUT_MS,
   WRITE_TIMEOUT_MS,
 } from './constants.js'
 import { RlpxError } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
 import { type RlpxLogger, silentLogger } from './logger.js'
+import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
 import type { ReadLimits, StreamReader } from './stream-reader.js'
 
@@ -20,7 +22,10 @@ export interface ConnectionOptions {
   readTimeoutMs?: number
   /** Deadline for the peer to take an outbound frame we could not hand off (default 20 s). */
   writeTimeoutMs?: number
-  /** Largest inbound frame accepted (default and maximum `MAX_FRAME_BYTES`, 2^24 − 1). */
+  /**
+   * Largest inbound frame accepted (default and maximum `MAX_FRAME_BYTES`, 2^24 − 1);
+   * {@link RlpxConnection.setMaxFrameBytes} changes it later.
+   */
   maxFrameBytes?: number
   logger?: RlpxLogger
 }
@@ -84,8 +89,11 @@ function withoutStack<E extends Error>(make: () => E): E {
  * An established, encrypted RLPx connection: frames in, frames out. Created by
  * `initiatorHandshake` / `recipientHandshake`; it owns the stream from then on.
  *
- * Any protocol failure (bad MAC, oversized frame, timeout, stream error) destroys the
- * stream at once; the first error is kept and every later call rejects with it.
+ * Any protocol failure (bad MAC, oversized frame, write timeout, stream error) destroys
+ * the stream at once; the first error is kept and every later call rejects with it. A
+ * read timeout ends the reads the same way but leaves writes open (see
+ * {@link RlpxConnection.writable}) until `close()`, or for `READ_TIMEOUT_LINGER_MS`, so
+ * the caller can tell the peer why.
  *
  * bounded: reads hold less than one frame plus one stream buffer (see StreamReader; TCP
  * flow control does the rest); writes hand one frame at a time to the stream and wait
@@ -101,11 +109,18 @@ export class RlpxConnection {
   readonly #reader: StreamReader
   readonly #readTimeoutMs: number
   readonly #writeTimeoutMs: number
-  readonly #maxFrameBytes: number
+  #maxFrameBytes: number
   readonly #log: RlpxLogger
   #snappy = false
   /** The first fatal error; see #ended(). */
   #error: RlpxError | undefined
+  /**
+   * A read timed out (`#error` is `READ_TIMEOUT`) and the stream is still whole: reads
+   * are over, but writes stay open so the caller can say why (p2p: Disconnect
+   * "read timeout"), until close() or READ_TIMEOUT_LINGER_MS.
+   */
+  #readTimedOut = false
+  #lingerTimer: NodeJS.Timeout | undefined
   /** close() was called: the error is `CONNECTION_CLOSED`, made when first needed. */
   #closedLocally = false
   #closed: Promise<void> | undefined
@@ -114,6 +129,8 @@ export class RlpxConnection {
   #readLimits: ReadLimits | undefined
   /** readMsg calls not settled yet. */
   #readsPending = 0
+  /** When reads give the event loop a turn (fairness between connections). */
+  readonly #readYield = new ReadYield()
   #writeTail: Promise<void> = Promise.resolve()
   #queuedWrites = 0
   #draining = false
@@ -147,6 +164,35 @@ export class RlpxConnection {
   }
 
   /**
+   * Whether {@link writeMsg} can still send: the connection has not ended, or only its
+   * reads timed out (`error` is `READ_TIMEOUT`; writes stay open until {@link close},
+   * or for `READ_TIMEOUT_LINGER_MS`, so the caller can tell the peer why).
+   */
+  get writable(): boolean {
+    return !this.#closedLocally && (this.#error === undefined || this.#readTimedOut)
+  }
+
+  /** The largest inbound frame accepted now (see {@link setMaxFrameBytes}). */
+  get maxFrameBytes(): number {
+    return this.#maxFrameBytes
+  }
+
+  /**
+   * Sets the largest inbound frame accepted, from the next frame header on (a read
+   * already past its header keeps the limit it was checked against). A header that
+   * declares more fails the connection with `FRAME_TOO_LARGE` before its body is read:
+   * p2p lowers it to the Hello limit until Hello is done.
+   *
+   * @throws RangeError unless `bytes` is an integer from 1 to `MAX_FRAME_BYTES`.
+   */
+  setMaxFrameBytes(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_FRAME_BYTES) {
+      throw new RangeError(`maxFrameBytes must be an integer in 1–${MAX_FRAME_BYTES}, got ${bytes}`)
+    }
+    this.#maxFrameBytes = bytes
+  }
+
+  /**
    * The error that ended the connection, if it has ended. A local close makes its
    * `CONNECTION_CLOSED` error only when something asks: most connections close without
    * anyone reading it.
@@ -170,7 +216,10 @@ export class RlpxConnection {
   }
 
   /**
-   * Reads the next message. Calls are served in order.
+   * Reads the next message. Calls are served in order. Every
+   * `READ_YIELD_EVERY_MSGS` messages, or `READ_YIELD_AFTER_MS` after its last yield, a
+   * read first gives the event loop a turn (`setImmediate`), so a peer flooding small
+   * messages cannot hold the process while its buffered bytes last.
    *
    * @throws RlpxError `CONNECTION_CLOSED` after a clean close, otherwise the reason the
    *   connection failed (`MAC_MISMATCH`, `READ_TIMEOUT`, `FRAME_TOO_LARGE`, …); the
@@ -205,6 +254,12 @@ export class RlpxConnection {
     try {
       const ended = this.#ended()
       if (ended) throw ended
+      if (this.#readYield.due()) {
+        // a burst of buffered frames would otherwise be served in one microtask run
+        await this.#readYield.yield()
+        const endedMeanwhile = this.#ended()
+        if (endedMeanwhile) throw endedMeanwhile
+      }
       this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
@@ -258,7 +313,7 @@ export class RlpxConnection {
     if (payload.length > MAX_FRAME_BYTES) {
       throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`)
     }
-    if (this.#error !== undefined || this.#closedLocally) return Promise.reject(this.#ended())
+    if (!this.writable) return Promise.reject(this.#ended())
     const data = this.#snappy ? snappyCompress(payload) : payload
     if (this.#queuedWrites === 0 && !this.#draining) return this.#writeNow(code, data)
     this.#queuedWrites++
@@ -271,7 +326,7 @@ export class RlpxConnection {
   }
 
   #writeNow(code: number, data: Uint8Array): Promise<void> {
-    if (this.#error !== undefined || this.#closedLocally) return Promise.reject(this.#ended())
+    if (!this.writable) return Promise.reject(this.#ended())
     const stream = this.#stream
     if (stream.destroyed || stream.writableEnded) {
       return Promise.reject(this.#fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
@@ -306,12 +361,15 @@ export class RlpxConnection {
   /** Records the first fatal error, destroys the stream and returns the kept error. */
   #fail(err: unknown): unknown {
     this.#ended()
+    const first = this.#error === undefined
     if (!(err instanceof RlpxError)) {
       // a bug or an unexpected exception: still never leave a half-working connection
       this.#error ??= new RlpxError('SOCKET_ERROR', 'unexpected failure', { cause: err })
     } else {
       this.#error ??= err
     }
+    if (first && this.#error.code === 'READ_TIMEOUT' && this.#halfClose()) return this.#error
+    this.#endLinger()
     if (!this.#stream.destroyed && this.#closed === undefined) {
       this.#log.debug(
         { code: this.#error.code, err: this.#error.message },
@@ -325,6 +383,35 @@ export class RlpxConnection {
   }
 
   /**
+   * After a read timeout: reads fail from now on, but the stream stays whole, so the
+   * caller can still write why (geth sends Disconnect "read timeout") before closing.
+   * False when the stream is gone already.
+   */
+  #halfClose(): boolean {
+    const stream = this.#stream
+    if (stream.destroyed || this.#closed !== undefined) return false
+    this.#readTimedOut = true
+    this.#log.debug({ code: 'READ_TIMEOUT' }, 'rlpx read timed out; writes open until close')
+    this.#reader.fail(this.#error!)
+    // bounded: a caller that never closes loses the stream after READ_TIMEOUT_LINGER_MS
+    this.#lingerTimer = setTimeout(() => {
+      this.#lingerTimer = undefined
+      this.#readTimedOut = false
+      stream.destroy()
+      this.#codec.wipe()
+    }, READ_TIMEOUT_LINGER_MS)
+    this.#lingerTimer.unref?.()
+    return true
+  }
+
+  #endLinger(): void {
+    this.#readTimedOut = false
+    if (this.#lingerTimer === undefined) return
+    clearTimeout(this.#lingerTimer)
+    this.#lingerTimer = undefined
+  }
+
+  /**
    * Closes the connection: pending and later reads and writes fail with
    * `CONNECTION_CLOSED`, bytes already handed to the stream get up to 1 s to flush, then
    * the stream is destroyed. Idempotent; resolves when the stream has closed.
@@ -332,6 +419,7 @@ export class RlpxConnection {
   close(): Promise<void> {
     if (this.#closed) return this.#closed
     this.#closedLocally = true
+    this.#endLinger()
     // a read waiting for bytes learns of the close now; later ones from #ended()
     if (this.#readsPending > 0) this.#reader.fail(this.#ended()!)
     this.#codec.wipe()

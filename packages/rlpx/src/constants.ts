@@ -15,6 +15,11 @@ export const HANDSHAKE_VERSION = 4
 export const HANDSHAKE_TIMEOUT_MS = 5_000
 /** Deadline for one whole inbound message once `readMsg` is called (geth: frameReadTimeout). */
 export const READ_TIMEOUT_MS = 30_000
+/**
+ * After a read timeout, how long writes stay open for the caller to tell the peer why
+ * (p2p: Disconnect "read timeout", as geth) before the stream is destroyed anyway.
+ */
+export const READ_TIMEOUT_LINGER_MS = 2_000
 /** Deadline for the peer to accept one outbound frame (geth: frameWriteTimeout). */
 export const WRITE_TIMEOUT_MS = 20_000
 /** How long `close()` waits for queued bytes to flush before destroying the stream. */
@@ -38,3 +43,15 @@ export const FRAME_HEADER_BYTES = 32
 export const MAC_BYTES = 16
 /** Smallest EIP-8 size prefix worth reading: the ECIES overhead (113) plus one byte. */
 export const ECIES_MIN_PACKET_BYTES = 114
+
+/**
+ * Fairness: `readMsg` yields to the event loop (one `setImmediate`) after serving this
+ * many messages without a yield. Bytes a peer sent in one burst are otherwise all served
+ * in microtasks (libuv reads up to 32 × 64 KiB per socket event), so one flooding peer
+ * would hold the loop, every other peer and timer with it, for as long as that takes.
+ */
+export const READ_YIELD_EVERY_MSGS = 64
+/** …or once this long has passed since the last yield, whichever comes first… */
+export const READ_YIELD_AFTER_MS = 2
+/** …the clock being read every this many messages (a power of two), not every message. */
+export const READ_YIELD_CHECK_EVERY_MSGS = 8

@@ -2,7 +2,12 @@ import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { initiatorHandshake, RlpxError, recipientHandshake } from '../src/index.js'
+import {
+  initiatorHandshake,
+  READ_TIMEOUT_LINGER_MS,
+  RlpxError,
+  recipientHandshake,
+} from '../src/index.js'
 import { handshakeOver } from './helpers/connect.js'
 import { rawInitiator } from './helpers/raw-peer.js'
 import { unhex } from './helpers/support.js'
@@ -105,8 +110,15 @@ describe('slow peers on a fake clock: the deadline is per handshake / per messag
     expect(sent).toBeLessThan(frame.length)
     expect(state.at! - start).toBeGreaterThanOrEqual(READ_MS)
     expect(state.at! - start).toBeLessThanOrEqual(READ_MS + 100)
-    expect(b.destroyed).toBe(true)
     expect(conn.error?.code).toBe('READ_TIMEOUT')
+    // writes stay open for the caller to say why (p2p: Disconnect), then the stream goes
+    expect(conn.writable).toBe(true)
+    expect(b.destroyed).toBe(false)
+    await vi.advanceTimersByTimeAsync(READ_TIMEOUT_LINGER_MS - 1)
+    expect(b.destroyed).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(b.destroyed).toBe(true)
+    expect(conn.writable).toBe(false)
     a.destroy()
   })
 
