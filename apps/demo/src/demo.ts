@@ -160,6 +160,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     server.on('peer', (ev: PeerEvent) => print(describeEvent(names[i]!, server, ev, nameOf)))
   })
 
+  /** Whether every pair holds one connection, seen as the same one from both ends. */
+  const settled = (): boolean =>
+    pairs.every(([a, b]) => {
+      const ab = servers[a]!.peers().find((p) => p.idHex === ids[b])
+      const ba = servers[b]!.peers().find((p) => p.idHex === ids[a])
+      return ab !== undefined && ba !== undefined && ab.inbound !== ba.inbound
+    })
+  /** Resolves at the first peer event (or at once) after which {@link settled} holds. */
+  const meshSettled = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!settled()) return
+        for (const server of servers) server.off('peer', check)
+        resolve()
+      }
+      for (const server of servers) server.on('peer', check)
+      check()
+    })
+
   // bounded: one discovery service per node, plus the bootnode
   const discovery: Discv4[] = []
   const stopAll = async (): Promise<void> => {
@@ -248,6 +267,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       )
     }
     await within(allExchanged)
+    // Two nodes that dialed each other at once may have traded their bars over the
+    // connection that is about to lose (the other one completed a moment later); wait
+    // until both ends of every pair keep the same one, so the report shows the mesh.
+    await within(meshSettled())
     const connections = servers.flatMap((server, i) =>
       server
         .peers()
