@@ -7,7 +7,7 @@ import {
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
-import { type PeerEvent, type Protocol, Server, send } from '@devp2p/p2p'
+import { type PeerEvent, type Protocol, Server, type ServerOptions, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 
 /** How many nodes the demo runs unless told otherwise. */
@@ -63,6 +63,11 @@ export interface DemoOptions {
    * each node only that; `'addpeer'` joins them with `addPeer`, as geth's tutorial does.
    */
   readonly join?: 'discovery' | 'addpeer'
+  /**
+   * Receives the log of every server and discovery service, each entry tagged with the
+   * node's name (`node0`, …, `bootnode`) in `demoNode`; silent by default.
+   */
+  readonly logger?: NonNullable<ServerOptions['logger']>
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -80,6 +85,16 @@ const short = (id: string) => id.slice(0, 8)
  */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const { dataDir, print, signal } = options
+  const logFor = (node: string): ServerOptions['logger'] => {
+    const log = options.logger
+    if (!log) return undefined
+    return {
+      debug: (obj, msg) => log.debug({ ...obj, demoNode: node }, msg),
+      info: (obj, msg) => log.info({ ...obj, demoNode: node }, msg),
+      warn: (obj, msg) => log.warn({ ...obj, demoNode: node }, msg),
+      error: (obj, msg) => log.error({ ...obj, demoNode: node }, msg),
+    }
+  }
   const count = options.nodes ?? DEFAULT_NODES
   if (!Number.isInteger(count) || count < MIN_NODES || count > MAX_NODES) {
     throw new RangeError(`nodes must be an integer ${MIN_NODES}–${MAX_NODES}, got ${count}`)
@@ -137,12 +152,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         maxPeers: MAX_PEERS,
         listenAddr: '127.0.0.1:0',
         protocols: [fooProtocol(i)],
+        ...(options.logger ? { logger: logFor(names[i]!) } : {}),
         ...(i === 0 ? { nodeDatabase: join(dataDir, 'nodes') } : {}),
       }),
   )
   servers.forEach((server, i) => {
     server.on('peer', (ev: PeerEvent) => print(describeEvent(names[i]!, server, ev, nameOf)))
   })
+
+  /** Whether every pair holds one connection, seen as the same one from both ends. */
+  const settled = (): boolean =>
+    pairs.every(([a, b]) => {
+      const ab = servers[a]!.peers().find((p) => p.idHex === ids[b])
+      const ba = servers[b]!.peers().find((p) => p.idHex === ids[a])
+      return ab !== undefined && ba !== undefined && ab.inbound !== ba.inbound
+    })
+  /** Resolves at the first peer event (or at once) after which {@link settled} holds. */
+  const meshSettled = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!settled()) return
+        for (const server of servers) server.off('peer', check)
+        resolve()
+      }
+      for (const server of servers) server.on('peer', check)
+      check()
+    })
 
   // bounded: one discovery service per node, plus the bootnode
   const discovery: Discv4[] = []
@@ -199,7 +234,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       )
       for (const [a, b] of pairs) servers[a]!.addPeer(servers[b]!.self())
     } else {
-      const boot = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+      const boot = new Discv4({
+        privateKey: generatePrivateKey(),
+        listenAddr: '127.0.0.1:0',
+        ...(options.logger ? { logger: logFor('bootnode') } : {}),
+      })
       discovery.push(boot)
       await within(boot.start())
       print(`bootnode     ${short(boot.idHex)}  udp ${boot.address.ip}:${boot.address.port}`)
@@ -207,12 +246,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       await within(
         Promise.all(
           servers.map(async (server) => {
+            const i = servers.indexOf(server)
+            // The record (and its seq, kept in node0's database) is the server's, but the
+            // node database of discovery is a new one in memory: every run is a new
+            // network (new keys, new bootnode), so the nodes of earlier runs are all dead.
+            // Seeded from node0's database they were asked, timed out and dialed on every
+            // run, and the demo got slower with each run.
             const disc = new Discv4({
-              privateKey: keys[servers.indexOf(server)]!,
+              privateKey: keys[i]!,
               listenAddr: '127.0.0.1:0',
               localNode: server.localNode,
-              db: server.nodeDB,
               bootnodes: [boot.self()],
+              ...(options.logger ? { logger: logFor(names[i]!) } : {}),
             })
             discovery.push(disc)
             await disc.start()
@@ -222,6 +267,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       )
     }
     await within(allExchanged)
+    // Two nodes that dialed each other at once may have traded their bars over the
+    // connection that is about to lose (the other one completed a moment later); wait
+    // until both ends of every pair keep the same one, so the report shows the mesh.
+    await within(meshSettled())
     const connections = servers.flatMap((server, i) =>
       server
         .peers()

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import type { Socket } from 'node:net'
 import {
   ECIES_OVERHEAD_BYTES,
   eciesEncrypt,
@@ -24,6 +26,14 @@ const codeOf = (err: unknown): string => {
   return (err as RlpxError).code
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Resolves once `socket` has taken `total` bytes in all from the kernel: what arrived
+ * before a reset is then ours to read (a reset drops what the kernel still holds).
+ */
+async function bytesRead(socket: Socket, total: number): Promise<void> {
+  while (socket.bytesRead < total) await once(socket, 'readable')
+}
 
 /** A point that is not on secp256k1: x = 1, y = 1. */
 const OFF_CURVE = new Uint8Array(64)
@@ -192,9 +202,10 @@ describe('TCP misbehaviour', () => {
   it('garbage bytes then a reset fail the reader with a typed error', async () => {
     const { tcp, b } = await tcpSession()
     try {
-      // half a frame's worth of bytes, then RST
+      // half a frame's worth of bytes, then RST once they arrived
+      const arrived = bytesRead(tcp.server, tcp.server.bytesRead + 40)
       tcp.client.write(randomBytes(40))
-      await sleep(20)
+      await arrived
       tcp.client.resetAndDestroy()
       expect(['SOCKET_ERROR', 'UNEXPECTED_EOF', 'MAC_MISMATCH']).toContain(
         codeOf(await rejection(b.readMsg())),
@@ -213,9 +224,10 @@ describe('TCP misbehaviour', () => {
         recipientHandshake(tcp.server, { privateKey: keyB }),
       ])
       const frame = raw.codec.encode(0x10, new Uint8Array(1000))
+      const arrived = bytesRead(tcp.server, tcp.server.bytesRead + 500)
       tcp.client.write(frame.subarray(0, 500))
       const reading = conn.readMsg()
-      await sleep(20)
+      await arrived
       tcp.client.resetAndDestroy()
       expect(['SOCKET_ERROR', 'UNEXPECTED_EOF']).toContain(codeOf(await rejection(reading)))
     } finally {

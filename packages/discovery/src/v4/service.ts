@@ -36,6 +36,16 @@ import { Table } from './table.js'
 import { type DatagramTransport, type UdpAddress, UdpTransport } from './transport.js'
 import { UnbondedRateLimiter } from './unbonded-rate.js'
 
+/**
+ * Runs `fn` once the I/O that is already waiting has been handled. A stalled process
+ * (a loaded machine) runs the timers that fell due before it reads its sockets, so a
+ * reply that arrived during the stall would lose to its own timeout; a timeout decided
+ * here (in the check phase, after the poll) sees that reply first.
+ */
+function afterPendingIo(fn: () => void): void {
+  setImmediate(fn)
+}
+
 /** How long we wait for a reply to a request (geth: 500 ms). */
 export const RESPONSE_TIMEOUT_MS = 500
 /** A Pong from a node proves its endpoint for this long (geth: 24 h; the spec says 12 h). */
@@ -377,12 +387,17 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       ip,
       type,
       match,
-      timer: this.#clock.setTimeout(() => {
-        this.stats.timeouts++
-        pending.finish(
-          new Discv4RequestError('TIMEOUT', `no ${type} within ${RESPONSE_TIMEOUT_MS} ms`),
-        )
-      }, RESPONSE_TIMEOUT_MS),
+      timer: this.#clock.setTimeout(
+        () =>
+          afterPendingIo(() => {
+            if (!this.#pending.has(pending)) return
+            this.stats.timeouts++
+            pending.finish(
+              new Discv4RequestError('TIMEOUT', `no ${type} within ${RESPONSE_TIMEOUT_MS} ms`),
+            )
+          }),
+        RESPONSE_TIMEOUT_MS,
+      ),
       finish: (error) => {
         if (!this.#pending.delete(pending)) return
         this.#clock.clearTimeout(pending.timer)
@@ -600,10 +615,15 @@ export class Discv4 extends EventEmitter<Discv4Events> {
         if (set.size === 0 && this.#pingWaiters.get(key) === set) this.#pingWaiters.delete(key)
         resolve()
       }
-      const timer = this.#clock.setTimeout(() => {
-        this.stats.bondWaitsExpired++
-        wake()
-      }, RESPONSE_TIMEOUT_MS)
+      const timer = this.#clock.setTimeout(
+        () =>
+          afterPendingIo(() => {
+            if (!set.has(wake)) return
+            this.stats.bondWaitsExpired++
+            wake()
+          }),
+        RESPONSE_TIMEOUT_MS,
+      )
       set.add(wake)
     })
     try {
