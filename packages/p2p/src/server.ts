@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net'
 import { equalBytes, isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import {
@@ -253,6 +254,9 @@ export class Server extends EventEmitter<ServerEvents> {
     for (const node of options.trustedNodes ?? [])
       this.#trusted.add(toNode(node, 'a trusted node').idHex)
     this.#throttle = new ExpiringSet({ clock: this.#clock, maxSize: 10_000 })
+    // every RLPx handshake in progress listens for the stop: up to maxPendingPeers per
+    // direction at once is expected, not a leak worth Node's warning
+    setMaxListeners(2 * this.maxPendingPeers + 10, this.#abort.signal)
     this.#gate = new InboundGate<Socket>({
       maxPending: this.maxPendingPeers,
       deadlineMs: this.#handshakeTimeoutMs,

@@ -4,7 +4,7 @@ import { ENode } from '@devp2p/enode'
 import { initiatorHandshake } from '@devp2p/rlpx'
 import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DisconnectReason, type Server } from '../src/index.ts'
+import { DisconnectReason, MAX_PENDING_PER_IP, type Server } from '../src/index.ts'
 import {
   closed,
   portOf,
@@ -143,6 +143,32 @@ describe('peer limits', () => {
     expect(conn.remotePublicKey).toEqual(server.self().publicKey)
     expect(server.waitingInbound).toBe(0)
     await conn.close()
+  })
+
+  it('many handshakes in progress raise no MaxListenersExceededWarning', async () => {
+    // each RLPx handshake listens to the server's stop signal: 50 of them at once are
+    // normal, not a listener leak
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name)
+    }
+    process.on('warning', onWarning)
+    try {
+      const server = await pool.start({ protocols: [fooProtocol()], handshakeTimeoutMs: 60_000 })
+      // MAX_PENDING_PER_IP from each of two addresses
+      for (const from of ['127.0.0.1', '127.0.0.2']) {
+        for (let i = 0; i < MAX_PENDING_PER_IP; i++) {
+          sockets.push(await tcpConnect(portOf(server), '127.0.0.1', from))
+        }
+      }
+      await settle(() => server.pendingHandshakes === 2 * MAX_PENDING_PER_IP)
+      // warnings are emitted on a later tick
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      expect(warnings).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   it('netRestrict: connections from outside the listed networks are closed before any crypto', async () => {

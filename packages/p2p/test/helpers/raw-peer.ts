@@ -15,9 +15,13 @@ export interface RawPeer {
   readonly publicKey: Uint8Array
 }
 
-export function tcpConnect(port: number, host = '127.0.0.1'): Promise<Socket> {
+export function tcpConnect(
+  port: number,
+  host = '127.0.0.1',
+  localAddress?: string,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host })
+    const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) })
     socket.once('connect', () => resolve(socket))
     socket.once('error', reject)
   })
