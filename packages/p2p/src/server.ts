@@ -126,6 +126,9 @@ function toNode(node: NodeLike, what: string): ENode {
   throw new TypeError(`${what} must be an ENode, an enode:// URL or an enr: record`)
 }
 
+/** A waiting socket's error: the gate closes it when its turn or its deadline comes. */
+function ignoreWhileWaiting(): void {}
+
 function address(ip: string | undefined, port: number | undefined): string {
   if (ip === undefined) return ''
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
@@ -262,7 +265,10 @@ export class Server extends EventEmitter<ServerEvents> {
       deadlineMs: this.#handshakeTimeoutMs,
       clock: this.#clock,
       logger: this.#log,
-      admit: (socket, ticket) => this.#track(this.#setup(socket, 'inbound', undefined, ticket)),
+      admit: (socket, ticket) => {
+        socket.off('error', ignoreWhileWaiting)
+        this.#track(this.#setup(socket, 'inbound', undefined, ticket))
+      },
     })
   }
 
@@ -622,6 +628,8 @@ export class Server extends EventEmitter<ServerEvents> {
       socket.destroy()
       return
     }
+    // nothing else listens until the handshake starts; an error now must not be uncaught
+    socket.on('error', ignoreWhileWaiting)
     this.#gate.offer(socket, ip)
   }
 

@@ -1,4 +1,5 @@
 import { createServer, type Socket } from 'node:net'
+import { PassThrough } from 'node:stream'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
 import { initiatorHandshake } from '@devp2p/rlpx'
@@ -169,6 +170,22 @@ describe('peer limits', () => {
     } finally {
       process.off('warning', onWarning)
     }
+  })
+
+  it('a connection that errors while it waits for a slot does not crash the server', async () => {
+    const server = await pool.start({
+      protocols: [fooProtocol()],
+      maxPendingPeers: 1,
+      handshakeTimeoutMs: 60_000,
+    })
+    sockets.push(await tcpConnect(portOf(server)))
+    await settle(() => server.pendingHandshakes === 1)
+    // a stand-in for an accepted socket: the listener's would be paused and unread
+    const waiting = Object.assign(new PassThrough(), { remoteAddress: '127.0.0.1' })
+    server._accept(waiting as unknown as Socket)
+    expect(server.waitingInbound).toBe(1)
+    expect(() => waiting.emit('error', new Error('read ECONNRESET'))).not.toThrow()
+    expect(server.running).toBe(true)
   })
 
   it('netRestrict: connections from outside the listed networks are closed before any crypto', async () => {
