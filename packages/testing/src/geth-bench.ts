@@ -12,6 +12,12 @@ import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 
+/**
+ * How long one `go build` or gethbench run may take before it is killed (a cold build
+ * fetches and compiles go-ethereum: minutes), so a hung child cannot hang the bench.
+ */
+const GO_COMMAND_TIMEOUT_MS = 20 * 60_000
+
 /** A message rate and the payload bytes it carries. */
 export interface GethRate {
   readonly size: number
@@ -119,7 +125,8 @@ function run(
   cwd: string,
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    execFile(file, args, { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const options = { cwd, maxBuffer: 16 * 1024 * 1024, timeout: GO_COMMAND_TIMEOUT_MS }
+    execFile(file, args, options, (error, stdout, stderr) => {
       if (error) fail(Object.assign(error, { stderr }))
       else done({ stdout, stderr })
     })

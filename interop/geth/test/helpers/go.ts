@@ -116,6 +116,15 @@ export interface RefpeerOptions {
 }
 
 /** A running refpeer: go-ethereum's p2p.Server with the tutorial's foo/bar. */
+/** One stdout line as an event; a line that is not JSON is kept as `unparsed`. */
+function parseEvent(line: string): RefEvent {
+  try {
+    return JSON.parse(line) as RefEvent
+  } catch {
+    return { event: 'unparsed', line }
+  }
+}
+
 export class Refpeer {
   // bounded: one test's events from one process (a few hundred at most)
   readonly events: RefEvent[] = []
@@ -132,17 +141,29 @@ export class Refpeer {
       partial = lines.pop()!
       for (const line of lines) {
         if (line.trim() === '') continue
-        this.events.push(JSON.parse(line) as RefEvent)
+        this.events.push(parseEvent(line))
       }
       for (const wake of [...this.#waiters]) wake()
     })
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       this.#stderr = (this.#stderr + d).slice(-8192)
     })
-    child.once('exit', () => {
+    const wakeAll = (): void => {
       for (const wake of [...this.#waiters]) wake()
+    }
+    child.once('exit', wakeAll)
+    // a binary that cannot start, or a command written after it exited: the waiters
+    // learn of it (as an exit) instead of an uncaught 'error' ending the test run
+    child.once('error', (err) => {
+      this.#failure = err
+      wakeAll()
+    })
+    child.stdin.on('error', (err) => {
+      this.#failure ??= err
     })
   }
+
+  #failure: Error | undefined
 
   /** The `ready` event's fields. */
   ready!: RefReady
@@ -182,7 +203,11 @@ export class Refpeer {
           resolve(found)
           return true
         }
-        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        if (
+          this.#failure !== undefined ||
+          this.child.exitCode !== null ||
+          this.child.signalCode !== null
+        ) {
           done()
           reject(new Error(`${this.label} exited while waiting for ${what}${this.#context()}`))
           return true
@@ -232,6 +257,7 @@ export class Refpeer {
 
   #context(): string {
     const last = this.events.slice(-15).map((e) => JSON.stringify(e))
-    return `\nlast events:\n${last.join('\n')}\nstderr:\n${this.#stderr}`
+    const failure = this.#failure ? `\nprocess error: ${this.#failure.message}` : ''
+    return `${failure}\nlast events:\n${last.join('\n')}\nstderr:\n${this.#stderr}`
   }
 }
