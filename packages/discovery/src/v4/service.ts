@@ -46,6 +46,11 @@ function afterPendingIo(fn: () => void): void {
   setImmediate(fn)
 }
 
+/** A request refused because MAX_PENDING_REPLIES replies are awaited already. */
+function tooManyInFlight(): Discv4RequestError {
+  return new Discv4RequestError('TIMEOUT', 'too many requests in flight')
+}
+
 /** How long we wait for a reply to a request (geth: 500 ms). */
 export const RESPONSE_TIMEOUT_MS = 500
 /** A Pong from a node proves its endpoint for this long (geth: 24 h; the spec says 12 h). */
@@ -379,7 +384,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       return
     }
     if (this.#pending.size >= MAX_PENDING_REPLIES) {
-      onDone(new Discv4RequestError('TIMEOUT', 'too many requests in flight'))
+      onDone(tooManyInFlight())
       return
     }
     const pending: PendingReply = {
@@ -417,7 +422,7 @@ export class Discv4 extends EventEmitter<Discv4Events> {
       // a Ping whose Pong we could not track is not signed or sent: every new sender is
       // pinged back, so under a flood of new keys this saves a signature per packet
       if (this.#pending.size >= MAX_PENDING_REPLIES) {
-        reject(new Discv4RequestError('TIMEOUT', 'too many requests in flight'))
+        reject(tooManyInFlight())
         return
       }
       const to = endpointOf(node)
