@@ -32,8 +32,9 @@
  */
 
 import { pathToFileURL } from 'node:url'
+import type { Clock, Deadline, TimerHandle } from '@devp2p/common'
 import { isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { type Clock, ENode, logDistance, type NodeId, type TimerHandle } from '@devp2p/enode'
+import { ENode, logDistance, type NodeId } from '@devp2p/enode'
 import { MemoryNetwork, type MemoryTransport, seededRandom } from '@devp2p/testing'
 import { Discv4, type LookupStats } from '../src/v4/service.js'
 import { BUCKET_MIN_DISTANCE, BUCKET_SIZE, N_BUCKETS } from '../src/v4/table.js'
@@ -88,6 +89,11 @@ export class SimClock implements Clock {
     this.#push(timer)
     this.#live++
     return timer
+  }
+
+  deadline(ms: number, fire: () => void): Deadline {
+    const timer = this.setTimeout(fire, ms)
+    return { cancel: () => this.clearTimeout(timer) }
   }
 
   clearTimeout(handle: TimerHandle): void {

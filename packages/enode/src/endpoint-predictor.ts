@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from './clock.js'
+import { type Clock, systemClock } from '@devp2p/common'
 import {
   ENDPOINT_MAX_STATEMENTS,
   ENDPOINT_MIN_STATEMENTS,

@@ -20,8 +20,6 @@
  *
  * @packageDocumentation
  */
-export type { Clock, Logger, TimerHandle } from './clock.js'
-export { silentLogger, systemClock } from './clock.js'
 export {
   DB_CLEANUP_INTERVAL_MS,
   DB_MEMORY_MAX_IPS_PER_NODE,

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Logger } from '@devp2p/common'
 import { ClassicLevel } from 'classic-level'
-import type { Logger } from './clock.js'
 import { EnodeError } from './errors.js'
 
 /** One write in a {@link KvStore.batch}. */

@@ -1,7 +1,7 @@
+import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
 import { publicKeyFromPrivate } from '@devp2p/crypto'
 import type { RlpInput } from '@devp2p/rlp'
 import { EventEmitter } from 'eventemitter3'
-import { type Clock, type Logger, silentLogger, systemClock } from './clock.js'
 import { type Endpoint, EndpointPredictor } from './endpoint-predictor.js'
 import { Enr } from './enr.js'
 import { ipFromBytes, ipToBytes } from './ip.js'

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from './clock.js'
+import {
+  type Clock,
+  type Logger,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+} from '@devp2p/common'
 import {
   DB_CLEANUP_INTERVAL_MS,
   DB_MEMORY_MAX_IPS_PER_NODE,

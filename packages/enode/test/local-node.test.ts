@@ -4,7 +4,7 @@
  * endpoint follows the majority of at least 10 recent peer statements.
  */
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { hex } from '@devp2p/testing'
+import { hex, ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import {
   ENDPOINT_STATEMENT_WINDOW_MS,
@@ -14,7 +14,7 @@ import {
   NodeDB,
   type RecordUpdatedEvent,
 } from '../src/index.js'
-import { FakeClock, tempDir } from './support.js'
+import { tempDir } from './support.js'
 
 const peer = (i: number) => {
   const id = new Uint8Array(32)
@@ -25,7 +25,7 @@ const peer = (i: number) => {
 
 describe('LocalNode', () => {
   it('starts seq from the clock in ms and signs a valid record', async () => {
-    const clock = new FakeClock(1_700_000_000_000)
+    const clock = new ManualClock(1_700_000_000_000)
     const local = await LocalNode.create({
       privateKey: generatePrivateKey(),
       clock,
@@ -42,7 +42,7 @@ describe('LocalNode', () => {
   it('re-signs on every change with seq + 1 and emits record:updated', async () => {
     const local = await LocalNode.create({
       privateKey: generatePrivateKey(),
-      clock: new FakeClock(1000),
+      clock: new ManualClock(1000),
     })
     const events: RecordUpdatedEvent[] = []
     local.on('record:updated', (e) => events.push(e))
@@ -63,7 +63,7 @@ describe('LocalNode', () => {
   it('keeps its own copy of a Buffer key: the caller may wipe theirs', async () => {
     const privateKey = generatePrivateKey()
     const key = Buffer.from(privateKey) // Buffer#slice() is a view, not a copy
-    const local = await LocalNode.create({ privateKey: key, clock: new FakeClock(1000) })
+    const local = await LocalNode.create({ privateKey: key, clock: new ManualClock(1000) })
     key.fill(0)
     local.setEndpoints({ tcp: 30303 }) // re-signs
     const record = Enr.decode(local.record.encode()) // verifies the signature
@@ -88,7 +88,7 @@ describe('LocalNode', () => {
     const dir = await tempDir()
     try {
       const privateKey = generatePrivateKey()
-      const clock = new FakeClock(5_000)
+      const clock = new ManualClock(5_000)
       let db = await NodeDB.open({ path: dir.path, clock })
       const first = await LocalNode.create({ privateKey, db, clock })
       for (let i = 0; i < 5; i++) first.set('x', i)
@@ -96,14 +96,14 @@ describe('LocalNode', () => {
       expect(first.seq).toBe(5_006n)
       await db.close()
 
-      const earlier = new FakeClock(1_000) // the clock went back
+      const earlier = new ManualClock(1_000) // the clock went back
       db = await NodeDB.open({ path: dir.path, clock: earlier })
       const second = await LocalNode.create({ privateKey, db, clock: earlier })
       expect(second.seq).toBe(5_007n)
       await db.close()
 
       // The database is lost: the clock, now ahead, still gives a higher seq.
-      const later = new FakeClock(9_000)
+      const later = new ManualClock(9_000)
       const fresh = await NodeDB.open({ clock: later })
       const third = await LocalNode.create({ privateKey, db: fresh, clock: later })
       expect(third.seq).toBe(9_001n)
@@ -114,7 +114,7 @@ describe('LocalNode', () => {
   })
 
   it('updates ip and udp when the majority of ≥ 10 statements agree', async () => {
-    const clock = new FakeClock()
+    const clock = new ManualClock()
     const local = await LocalNode.create({
       privateKey: generatePrivateKey(),
       clock,
@@ -137,7 +137,7 @@ describe('LocalNode', () => {
   })
 
   it('ignores a minority, statements from the same peer twice, and bad input', async () => {
-    const clock = new FakeClock()
+    const clock = new ManualClock()
     const local = await LocalNode.create({
       privateKey: generatePrivateKey(),
       clock,
@@ -158,7 +158,7 @@ describe('LocalNode', () => {
   })
 
   it('keeps a static ip and tracks IPv6 separately', async () => {
-    const clock = new FakeClock()
+    const clock = new ManualClock()
     const local = await LocalNode.create({
       privateKey: generatePrivateKey(),
       clock,
@@ -180,7 +180,7 @@ describe('LocalNode', () => {
 
 describe('EndpointPredictor', () => {
   it('forgets statements older than the window', () => {
-    const clock = new FakeClock()
+    const clock = new ManualClock()
     const p = new EndpointPredictor({ clock })
     for (let i = 0; i < 10; i++) p.addStatement(`p${i}`, '203.0.113.9', 1)
     expect(p.predict()).toEqual({ ip: '203.0.113.9', port: 1 })
@@ -191,7 +191,7 @@ describe('EndpointPredictor', () => {
   })
 
   it('keeps at most maxStatements peers', () => {
-    const p = new EndpointPredictor({ clock: new FakeClock(), maxStatements: 20 })
+    const p = new EndpointPredictor({ clock: new ManualClock(), maxStatements: 20 })
     for (let i = 0; i < 1000; i++) p.addStatement(`p${i}`, '203.0.113.9', 1)
     expect(p.size).toBe(20)
     expect(() => new EndpointPredictor({ minStatements: 0 })).toThrow(RangeError)

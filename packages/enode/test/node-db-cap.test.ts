@@ -4,7 +4,9 @@
  * DB_MEMORY_MAX_IPS_PER_NODE addresses per node. The store itself is counted, not the
  * index that keeps the bound.
  */
+
 import { generatePrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
+import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DB_MEMORY_MAX_IPS_PER_NODE,
@@ -14,7 +16,7 @@ import {
   NodeDB,
   type NodeId,
 } from '../src/index.js'
-import { FakeClock, tempDir } from './support.js'
+import { tempDir } from './support.js'
 
 const opened: NodeDB[] = []
 afterEach(async () => {
@@ -22,7 +24,7 @@ afterEach(async () => {
 })
 
 async function open(options: Parameters<typeof NodeDB.open>[0] = {}): Promise<NodeDB> {
-  const db = await NodeDB.open({ clock: new FakeClock(), expireIntervalMs: 0, ...options })
+  const db = await NodeDB.open({ clock: new ManualClock(), expireIntervalMs: 0, ...options })
   opened.push(db)
   return db
 }
@@ -92,7 +94,7 @@ describe('NodeDB in memory: bounded', () => {
   })
 
   it('a node removed by expire() or deleteNode() frees its place', async () => {
-    const clock = new FakeClock(T)
+    const clock = new ManualClock(T)
     const db = await open({ maxMemoryNodes: 3, clock })
     await db.setLastPing(id(1), '10.0.0.1', T - DB_NODE_EXPIRATION_MS - 1) // stale
     await db.setLastPing(id(2), '10.0.0.1', T)

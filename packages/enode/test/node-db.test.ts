@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process'
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { hex } from '@devp2p/testing'
+import { hex, ManualClock } from '@devp2p/testing'
 import { ClassicLevel } from 'classic-level'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DB_NODE_EXPIRATION_MS, ENode, EnodeError, Enr, NodeDB } from '../src/index.js'
-import { FakeClock, recordingLogger, tempDir } from './support.js'
+import { recordingLogger, tempDir } from './support.js'
 
 const HOUR = 3_600_000
 const cleanups: (() => Promise<void>)[] = []
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function openDb(
   kind: 'memory' | 'disk',
-  clock = new FakeClock(),
+  clock = new ManualClock(),
   logger = recordingLogger(),
 ) {
   let path: string | undefined
@@ -146,7 +146,7 @@ for (const kind of ['memory', 'disk'] as const) {
     })
 
     it('runs expiry on a timer while open, and close stops it', async () => {
-      const clock = new FakeClock()
+      const clock = new ManualClock()
       const { db } = await openDb(kind, clock)
       const day = DB_NODE_EXPIRATION_MS
       const a = recordNode('10.0.0.1')
@@ -158,19 +158,19 @@ for (const kind of ['memory', 'disk'] as const) {
         await db.updateNode(n)
         await db.setLastPong(n.id, n.ip!, clock.now() - age)
       }
-      expect(clock.pendingTimers).toBe(1)
+      expect(clock.pending).toBe(1)
       clock.advance(HOUR) // first run: b was last seen 24.5 h ago, a 23.5 h ago
       // The run is real I/O: wait for it to reschedule (the clock does not move meanwhile).
-      await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+      await vi.waitFor(() => expect(clock.pending).toBe(1))
       expect(await db.node(b.id)).toBeUndefined()
       expect((await db.node(a.id))?.idHex).toBe(a.idHex)
       clock.advance(HOUR) // second run: a is 24.5 h old now
-      await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+      await vi.waitFor(() => expect(clock.pending).toBe(1))
       expect(await db.node(a.id)).toBeUndefined()
       const n = a
       await db.close()
       await db.close()
-      expect(clock.pendingTimers).toBe(0)
+      expect(clock.pending).toBe(0)
       await expect(db.node(n.id)).rejects.toBeInstanceOf(EnodeError)
     })
 
@@ -190,11 +190,11 @@ describe('NodeDB on disk', () => {
     const dir = await tempDir()
     cleanups.push(dir.remove)
     const n = recordNode()
-    const db = await NodeDB.open({ path: dir.path, clock: new FakeClock() })
+    const db = await NodeDB.open({ path: dir.path, clock: new ManualClock() })
     await db.updateNode(n)
     await db.setFindFails(n.id, n.ip!, 2)
     await db.close()
-    const again = await NodeDB.open({ path: dir.path, clock: new FakeClock() })
+    const again = await NodeDB.open({ path: dir.path, clock: new ManualClock() })
     cleanups.push(() => again.close())
     expect((await again.node(n.id))?.toEnrText()).toBe(n.toEnrText())
     expect(await again.findFails(n.id, n.ip!)).toBe(2)
@@ -225,7 +225,7 @@ describe('NodeDB on disk', () => {
     expect(out).toBe('written\n')
     expect(signal).toBe('SIGKILL')
 
-    const db = await NodeDB.open({ path: dir.path, clock: new FakeClock() })
+    const db = await NodeDB.open({ path: dir.path, clock: new ManualClock() })
     cleanups.push(() => db.close())
     const expected = ENode.fromRecord(Enr.create(key, { seq: 5n, ip: '10.0.0.7', udp: 30303 }))
     expect((await db.node(expected.id))?.toEnrText()).toBe(expected.toEnrText())

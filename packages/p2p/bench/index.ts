@@ -34,8 +34,8 @@
  *   figure is live heap (after GC) + goroutine stacks.
  */
 import { once } from 'node:events'
+import { type Clock, systemClock } from '@devp2p/common'
 import { cryptoBackends, generatePrivateKey, randomBytes } from '@devp2p/crypto'
-import type { Clock } from '@devp2p/enode'
 import { encode } from '@devp2p/rlp'
 import { type GethColumn, type GethMemory, measure, openGethBench } from '@devp2p/testing'
 import { Common, Mainnet } from '@ethereumjs/common'
@@ -89,6 +89,9 @@ class JumpClock implements Clock {
   }
   clearTimeout(handle: unknown): void {
     clearTimeout(handle as NodeJS.Timeout)
+  }
+  deadline(ms: number, fire: () => void) {
+    return systemClock.deadline(ms, fire)
   }
 }
 

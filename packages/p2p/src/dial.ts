@@ -1,13 +1,6 @@
 import { lookup } from 'node:dns/promises'
-import {
-  type Clock,
-  ENode,
-  type Logger,
-  type NetList,
-  type NodeIdHex,
-  type TimerHandle,
-} from '@devp2p/enode'
-import { ExpiringSet } from './expiring-set.js'
+import { type Clock, ExpiringSet, type Logger, type TimerHandle } from '@devp2p/common'
+import { ENode, type NetList, type NodeIdHex } from '@devp2p/enode'
 import type { NodeSource } from './protocol.js'
 
 /** A node is not dialed again within this long of the last attempt (geth: 35 s). */

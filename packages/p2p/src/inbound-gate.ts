@@ -1,4 +1,4 @@
-import type { Clock, Logger, TimerHandle } from '@devp2p/enode'
+import type { Clock, Logger, TimerHandle } from '@devp2p/common'
 
 /**
  * Inbound handshakes in progress from one remote IP at most (LAN and loopback included).

@@ -49,7 +49,6 @@ export {
   P2pError,
   toDisconnectReason,
 } from './errors.js'
-export { ExpiringSet } from './expiring-set.js'
 export { MAX_PENDING_PER_IP, MAX_WAITING_INBOUND, MAX_WAITING_PER_IP } from './inbound-gate.js'
 export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.js'
 export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'

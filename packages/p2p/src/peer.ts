@@ -1,4 +1,5 @@
-import type { Clock, ENode, Logger, NodeId, NodeIdHex, TimerHandle } from '@devp2p/enode'
+import type { Clock, Logger, TimerHandle } from '@devp2p/common'
+import type { ENode, NodeId, NodeIdHex } from '@devp2p/enode'
 import type { RlpxConnection } from '@devp2p/rlpx'
 import {
   type Cap,

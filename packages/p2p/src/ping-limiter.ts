@@ -1,4 +1,4 @@
-import type { Clock } from '@devp2p/enode'
+import type { Clock } from '@devp2p/common'
 
 /** Pongs a peer gets per {@link PING_RATE_WINDOW_MS} at most; later Pings go unanswered. */
 export const PING_RATE_MAX = 10

@@ -1,14 +1,20 @@
 import { setMaxListeners } from 'node:events'
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net'
-import { equalBytes, isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import {
   type Clock,
+  ExpiringSet,
+  type Logger,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+} from '@devp2p/common'
+import { equalBytes, isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import {
   ENode,
   type Enr,
   isLan,
   type ListenAddr,
   LocalNode,
-  type Logger,
   NetList,
   NodeDB,
   type NodeIdHex,
@@ -17,9 +23,6 @@ import {
   normalizeIp,
   parseListenAddr,
   parseNode,
-  silentLogger,
-  systemClock,
-  type TimerHandle,
 } from '@devp2p/enode'
 import type { RlpInput } from '@devp2p/rlp'
 import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '@devp2p/rlpx'
@@ -37,7 +40,6 @@ import {
 import { matchProtocols } from './caps.js'
 import { DialScheduler } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
-import { ExpiringSet } from './expiring-set.js'
 import { InboundGate, type InboundTicket } from './inbound-gate.js'
 import { Peer, type PeerEvent, type PeerInfo, sendDisconnect } from './peer.js'
 import { checkProtocol, type NodeSource, type Protocol } from './protocol.js'

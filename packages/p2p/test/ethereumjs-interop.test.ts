@@ -18,8 +18,8 @@
  *   many peers); the harness taps their socket close to see those (test-only).
  */
 import { createRequire } from 'node:module'
+import type { Logger } from '@devp2p/common'
 import { keccak256 } from '@devp2p/crypto'
-import type { Logger } from '@devp2p/enode'
 import { encode, t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
 import {

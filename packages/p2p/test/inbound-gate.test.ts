@@ -3,7 +3,7 @@
  * of waiting IPs, the deadline from accept, the full queue's eviction order, close(), and
  * the invariants under random operation sequences.
  */
-import { silentLogger } from '@devp2p/enode'
+import { silentLogger } from '@devp2p/common'
 import { ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'

@@ -1,5 +1,6 @@
+import { silentLogger } from '@devp2p/common'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { ENode, silentLogger } from '@devp2p/enode'
+import { ENode } from '@devp2p/enode'
 import { decode } from '@devp2p/rlp'
 import { initiatorHandshake, recipientHandshake } from '@devp2p/rlpx'
 import { duplexPair, ManualClock } from '@devp2p/testing'

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { type Deadline, systemClock } from '@devp2p/common'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
 import { type ConnectionOptions, RlpxConnection, writeCoalesced } from './connection.js'
 import {
@@ -9,7 +10,6 @@ import {
   LEGACY_AUTH_BYTES,
   MAX_HANDSHAKE_PACKET_BYTES,
 } from './constants.js'
-import { addDeadline, cancelDeadline, type Deadline } from './deadline-clock.js'
 import { RlpxError } from './errors.js'
 import { FrameCodec } from './frame-codec.js'
 import {
@@ -184,7 +184,7 @@ function handshake<M extends AuthMessage | AckMessage>(
     const settle = (err: unknown, connection?: RlpxConnection): void => {
       if (settled) return
       settled = true
-      if (deadline !== undefined) cancelDeadline(deadline)
+      deadline?.cancel()
       signal?.removeEventListener('abort', onAbort)
       reader.wait(undefined)
       if (!options.ephemeralPrivateKey) keys.ephemeralPrivateKey.fill(0)
@@ -250,7 +250,7 @@ function handshake<M extends AuthMessage | AckMessage>(
     } catch (err) {
       return settle(err)
     }
-    deadline = addDeadline(deadlineAt, () =>
+    deadline = systemClock.deadline(deadlineAt - performance.now(), () =>
       settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
     )
     signal?.addEventListener('abort', onAbort, { once: true })

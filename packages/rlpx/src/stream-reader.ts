@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream'
-import { addDeadline, cancelDeadline, type Deadline } from './deadline-clock.js'
+import { type Deadline, systemClock } from '@devp2p/common'
 import { RlpxError } from './errors.js'
 
 /** When a read gives up. */
@@ -146,13 +146,13 @@ export class StreamReader {
     return new Promise<Uint8Array>((resolve, reject) => {
       let deadline: Deadline | undefined
       const finish = (err: unknown, value?: Uint8Array): void => {
-        if (deadline !== undefined) cancelDeadline(deadline)
+        deadline?.cancel()
         this.#wake = undefined
         if (err !== undefined) reject(err)
         else resolve(value!)
       }
       if (limits.deadline !== undefined) {
-        deadline = addDeadline(limits.deadline, () =>
+        deadline = systemClock.deadline(limits.deadline - performance.now(), () =>
           finish(new RlpxError('READ_TIMEOUT', 'no data within the deadline')),
         )
       }

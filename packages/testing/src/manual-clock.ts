@@ -1,8 +1,9 @@
-/** The clock shape of @devp2p/enode (structurally typed: testing depends on nothing). */
+/** The clock shape of @devp2p/common (structurally typed: testing depends on nothing). */
 interface Clock {
   now(): number
   setTimeout(fn: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
+  deadline(ms: number, fire: () => void): { cancel(): void }
 }
 
 interface Timer {
@@ -11,11 +12,19 @@ interface Timer {
   seq: number
 }
 
-/** A clock that moves only when the test says so; timers fire in time order on `advance`. */
+/**
+ * A clock that moves only when the test says so; timers and deadlines fire in time order
+ * on `advance` (both are the same kind of timer here).
+ */
 export class ManualClock implements Clock {
-  #now = 1_800_000_000_000
+  #now: number
   #seq = 0
   readonly #timers = new Set<Timer>()
+
+  /** Starts at `now` (clock milliseconds; default a fixed date in 2027). */
+  constructor(now = 1_800_000_000_000) {
+    this.#now = now
+  }
 
   now(): number {
     return this.#now
@@ -31,7 +40,12 @@ export class ManualClock implements Clock {
     this.#timers.delete(handle as Timer)
   }
 
-  /** Timers waiting to fire. */
+  deadline(ms: number, fire: () => void): { cancel(): void } {
+    const timer = this.setTimeout(fire, ms)
+    return { cancel: () => this.clearTimeout(timer) }
+  }
+
+  /** Timers and deadlines waiting to fire. */
   get pending(): number {
     return this.#timers.size
   }

@@ -3,9 +3,10 @@
  * (a `Server` running the tutorial's foo/bar, optionally a `Discv4` sharing its key,
  * local record and node database), with what happens recorded so a test can wait on it.
  */
+
+import type { Logger } from '@devp2p/common'
 import { generatePrivateKey } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
-import type { Logger } from '@devp2p/enode'
 import { type PeerEvent, type Protocol, Server, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 

@@ -1,12 +1,17 @@
-import { equalBytes, isValidPrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
 import {
   type Clock,
+  type Logger,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+} from '@devp2p/common'
+import { equalBytes, isValidPrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
+import {
   checkRelayIp,
   compareDistance,
   ENode,
   type Enr,
   LocalNode,
-  type Logger,
   NodeDB,
   type NodeId,
   type NodeIdHex,
@@ -14,9 +19,6 @@ import {
   nodeIdFromPublicKey,
   nodeIdHex,
   parseNode,
-  silentLogger,
-  systemClock,
-  type TimerHandle,
 } from '@devp2p/enode'
 import { EventEmitter } from 'eventemitter3'
 import { BondCache, type BondTimes } from './bond-cache.js'

@@ -2,7 +2,8 @@
  * The rate at which we answer senders that have no bond with us: a Ping from a forged
  * source address must not make us a reflector for traffic at someone else.
  */
-import { type Clock, isLan } from '@devp2p/enode'
+import type { Clock } from '@devp2p/common'
+import { isLan } from '@devp2p/enode'
 
 /** Replies we send per window to one IP that has no bond with us. */
 export const UNBONDED_RATE_PER_IP = 10

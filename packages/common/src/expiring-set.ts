@@ -1,4 +1,4 @@
-import type { Clock } from '@devp2p/enode'
+import type { Clock } from './clock.js'
 
 /** Options for {@link ExpiringSet}. */
 export interface ExpiringSetOptions {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { addDeadline, cancelDeadline, pendingDeadlines } from '../src/deadline-clock.js'
+import { addDeadline, cancelDeadline, pendingDeadlines } from '../src/system-deadlines.js'
 
-/** The shared clock of read deadlines, on a fake clock. */
-describe('deadline clock', () => {
+/** The system clock's deadlines, all on one timer, driven by vitest's fake timers. */
+describe('system deadlines', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
   })

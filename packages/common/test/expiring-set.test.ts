@@ -2,26 +2,14 @@
  * ExpiringSet: expiry at the boundary, replacement, lazy removal, the size bound and its
  * eviction order, and property tests against a naive array model, all on a manual clock.
  */
+
+import { ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ExpiringSet } from '../src/expiring-set.js'
 
-/** A clock that only moves when told to. */
-class ManualClock {
-  time: number
-  constructor(start = 1_000_000) {
-    this.time = start
-  }
-  now(): number {
-    return this.time
-  }
-  advance(ms: number): void {
-    this.time += ms
-  }
-}
-
 const setup = (maxSize = 100) => {
-  const clock = new ManualClock()
+  const clock = new ManualClock(1_000_000)
   return { clock, set: new ExpiringSet<string>({ clock, maxSize }) }
 }
 
@@ -174,7 +162,7 @@ describe('ExpiringSet', () => {
   })
 
   it('stays at maxSize under a flood of distinct keys with a constant ttl', () => {
-    const clock = new ManualClock()
+    const clock = new ManualClock(1_000_000)
     const set = new ExpiringSet<string>({ clock, maxSize: 10_000 })
     for (let i = 0; i < 50_000; i++) {
       set.add(`ip-${i}`, 30_000)
@@ -188,7 +176,7 @@ describe('ExpiringSet', () => {
   })
 
   it('keeps any key type, compared as Map keys', () => {
-    const clock = new ManualClock()
+    const clock = new ManualClock(1_000_000)
     const objects = new ExpiringSet<object>({ clock, maxSize: 10 })
     const a = {}
     objects.add(a, 10)
@@ -200,7 +188,7 @@ describe('ExpiringSet', () => {
   })
 
   it('refuses a bad maxSize or ttl with RangeError', () => {
-    const clock = new ManualClock()
+    const clock = new ManualClock(1_000_000)
     for (const maxSize of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
       expect(() => new ExpiringSet({ clock, maxSize }), String(maxSize)).toThrow(RangeError)
     const set = new ExpiringSet<string>({ clock, maxSize: 1 })
@@ -210,7 +198,7 @@ describe('ExpiringSet', () => {
   })
 
   it('keeps heap order at n = 10,000 under random ttls (checked against a Map)', () => {
-    const clock = new ManualClock()
+    const clock = new ManualClock(1_000_000)
     const set = new ExpiringSet<number>({ clock, maxSize: 10_000 })
     const model = new Map<number, number>()
     let seed = 12345

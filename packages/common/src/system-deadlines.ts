@@ -1,22 +1,22 @@
 /**
- * The deadlines of every waiting read, on one timer: a wait adds its deadline and
- * removes it when it ends, and the one timer is armed for the earliest deadline while
+ * The system clock's deadlines (`systemClock.deadline`), on one timer: a wait adds its
+ * deadline and removes it when it ends, and the one timer is armed for the earliest deadline while
  * any wait exists. A process with connections waiting all the time keeps one timer
  * instead of making and clearing one per wait (Node's timer lists are made and deleted
  * as they empty, so that churn is the expensive part); with nothing waiting there is no
  * timer at all, so no handle is left behind.
  *
- * bounded: one entry per waiting read; a firing scans the entries (a node waits on at
- * most one read per connection).
+ * bounded: one entry per waiting read; a firing scans the entries (a connection waits on
+ * at most one read, one write and one handshake at a time).
  */
 
 /** One registered deadline; `at` is a `performance.now()` value. */
-export interface Deadline {
+export interface SystemDeadline {
   readonly at: number
   readonly fire: () => void
 }
 
-const waiting = new Set<Deadline>()
+const waiting = new Set<SystemDeadline>()
 let timer: NodeJS.Timeout | undefined
 /** When the timer fires (`performance.now()` value), if armed. */
 let armedAt = Number.POSITIVE_INFINITY
@@ -33,7 +33,7 @@ function expire(): void {
   timer = undefined
   armedAt = Number.POSITIVE_INFINITY
   const now = performance.now()
-  const due: Deadline[] = []
+  const due: SystemDeadline[] = []
   let next = Number.POSITIVE_INFINITY
   for (const d of waiting) {
     if (d.at <= now) due.push(d)
@@ -45,22 +45,22 @@ function expire(): void {
 }
 
 /** Calls `fire` at `at` (a `performance.now()` value) unless cancelled first. */
-export function addDeadline(at: number, fire: () => void): Deadline {
-  const d: Deadline = { at, fire }
+export function addDeadline(at: number, fire: () => void): SystemDeadline {
+  const d: SystemDeadline = { at, fire }
   waiting.add(d)
   if (at < armedAt) arm(at)
   return d
 }
 
 /** Forgets `d`; the timer goes when nothing waits any more. */
-export function cancelDeadline(d: Deadline): void {
+export function cancelDeadline(d: SystemDeadline): void {
   if (!waiting.delete(d) || waiting.size > 0) return
   if (timer !== undefined) clearTimeout(timer)
   timer = undefined
   armedAt = Number.POSITIVE_INFINITY
 }
 
-/** @internal For tests: how many deadlines are registered. */
+/** For tests: how many deadlines are registered (not exported from the package). */
 export function pendingDeadlines(): number {
   return waiting.size
 }
