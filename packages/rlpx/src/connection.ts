@@ -1,5 +1,6 @@
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { type Logger, silentLogger } from '@devp2p/common'
 import {
   CLOSE_FLUSH_TIMEOUT_MS,
   FRAME_HEADER_BYTES,
@@ -11,7 +12,6 @@ import {
 } from './constants.js'
 import { RlpxError } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
-import { type RlpxLogger, silentLogger } from './logger.js'
 import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
 import type { ReadLimits, StreamReader } from './stream-reader.js'
@@ -27,7 +27,8 @@ export interface ConnectionOptions {
    * {@link RlpxConnection.setMaxFrameBytes} changes it later.
    */
   maxFrameBytes?: number
-  logger?: RlpxLogger
+  /** Where failures are logged (debug level); default silent. pino or `consoleLogger` from `@devp2p/common` fit. */
+  logger?: Logger
 }
 
 /** One inbound message. `payload` is a new view owned by the caller. */
@@ -110,7 +111,7 @@ export class RlpxConnection {
   readonly #readTimeoutMs: number
   readonly #writeTimeoutMs: number
   #maxFrameBytes: number
-  readonly #log: RlpxLogger
+  readonly #log: Logger
   #snappy = false
   /** The first fatal error; see #ended(). */
   #error: RlpxError | undefined

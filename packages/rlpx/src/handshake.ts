@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { type Deadline, systemClock } from '@devp2p/common'
+import { type Deadline, silentLogger, systemClock } from '@devp2p/common'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
 import { type ConnectionOptions, RlpxConnection, writeCoalesced } from './connection.js'
 import {
@@ -22,7 +22,6 @@ import {
   parseAck,
   parseAuth,
 } from './handshake-messages.js'
-import { silentLogger } from './logger.js'
 import { deriveSecrets, type Secrets } from './secrets.js'
 import { StreamReader } from './stream-reader.js'
 

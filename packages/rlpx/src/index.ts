@@ -50,6 +50,5 @@ export type {
   MakeAuthOptions,
 } from './handshake-messages.js'
 export { makeAck, makeAuth, parseAck, parseAuth } from './handshake-messages.js'
-export type { RlpxLogger } from './logger.js'
 export type { Secrets, SecretsInput } from './secrets.js'
 export { deriveSecrets } from './secrets.js'
