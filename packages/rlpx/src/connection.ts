@@ -1,6 +1,13 @@
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { type Logger, silentLogger } from '@devp2p/common'
+import {
+  type Clock,
+  type Deadline,
+  type Logger,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+} from '@devp2p/common'
 import {
   CLOSE_FLUSH_TIMEOUT_MS,
   FRAME_HEADER_BYTES,
@@ -14,7 +21,7 @@ import { RlpxError } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
 import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
-import type { ReadLimits, StreamReader } from './stream-reader.js'
+import type { StreamReader } from './stream-reader.js'
 
 /** Tunables of a connection; every field has a geth-like default. */
 export interface ConnectionOptions {
@@ -29,6 +36,12 @@ export interface ConnectionOptions {
   maxFrameBytes?: number
   /** Where failures are logged (debug level); default silent. pino or `consoleLogger` from `@devp2p/common` fit. */
   logger?: Logger
+  /**
+   * Where every deadline and timer of the handshake and the connection comes from
+   * (handshake, read, write, the read-timeout linger, the close flush); default
+   * `systemClock`. Tests pass a fake clock to drive them without waiting.
+   */
+  clock?: Clock
 }
 
 /** One inbound message. `payload` is a new view owned by the caller. */
@@ -112,6 +125,7 @@ export class RlpxConnection {
   readonly #writeTimeoutMs: number
   #maxFrameBytes: number
   readonly #log: Logger
+  readonly #clock: Clock
   #snappy = false
   /** The first fatal error; see #ended(). */
   #error: RlpxError | undefined
@@ -121,13 +135,13 @@ export class RlpxConnection {
    * "read timeout"), until close() or READ_TIMEOUT_LINGER_MS.
    */
   #readTimedOut = false
-  #lingerTimer: NodeJS.Timeout | undefined
+  #lingerTimer: TimerHandle | undefined
   /** close() was called: the error is `CONNECTION_CLOSED`, made when first needed. */
   #closedLocally = false
   #closed: Promise<void> | undefined
   #readTail: Promise<unknown> = Promise.resolve()
-  /** The limits of the read in progress once it has waited (see #waitLimits). */
-  #readLimits: ReadLimits | undefined
+  /** The deadline of the read in progress once it has waited (see #waitFor). */
+  #readDeadline: Deadline | undefined
   /** readMsg calls not settled yet. */
   #readsPending = 0
   /** When reads give the event loop a turn (fairness between connections). */
@@ -152,6 +166,7 @@ export class RlpxConnection {
     this.#writeTimeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS
     this.#maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES)
     this.#log = options.logger ?? silentLogger
+    this.#clock = options.clock ?? systemClock
   }
 
   /** Whether snappy is on (see {@link setSnappy}). */
@@ -240,14 +255,25 @@ export class RlpxConnection {
   #readNext = (): Promise<RlpxMessage> => this.#readOne()
 
   /**
-   * The deadline of the read in progress, set at its first wait (most frames are
-   * buffered already, and need no clock read): one deadline for the whole message.
+   * Waits for `n` bytes under the deadline of the read in progress. The deadline is set
+   * at the read's first wait (most frames are buffered already, and need no timer) and
+   * is one Deadline object for the whole message, however many waits it takes: bytes
+   * trickling in do not renew it. When it fires, the connection fails with
+   * `READ_TIMEOUT`, which ends the wait (see #fail).
    */
-  #waitLimits(): ReadLimits {
-    if (this.#readLimits === undefined) {
-      this.#readLimits = { deadline: performance.now() + this.#readTimeoutMs }
-    }
-    return this.#readLimits
+  #waitFor(n: number, atBoundary: boolean): Promise<Uint8Array> {
+    this.#readDeadline ??= this.#clock.deadline(this.#readTimeoutMs, this.#onReadTimeout)
+    return this.#reader.readExactly(n, atBoundary)
+  }
+
+  #onReadTimeout = (): void => {
+    this.#readDeadline = undefined
+    this.#fail(new RlpxError('READ_TIMEOUT', 'no whole message within the deadline'))
+  }
+
+  #endReadDeadline(): void {
+    this.#readDeadline?.cancel()
+    this.#readDeadline = undefined
   }
 
   /** One whole read; it counts itself out of `#readsPending` as it ends. */
@@ -261,15 +287,12 @@ export class RlpxConnection {
         const endedMeanwhile = this.#ended()
         if (endedMeanwhile) throw endedMeanwhile
       }
-      this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
-        (await this.#reader.readExactly(FRAME_HEADER_BYTES, true, this.#waitLimits()))
+        (await this.#waitFor(FRAME_HEADER_BYTES, true))
       const restBytes = this.#codec.decodeHeader(head, this.#maxFrameBytes)
       // bounded: restBytes ≤ maxFrameBytes (< 2^24) + padding + MAC, checked by decodeHeader
-      const rest =
-        this.#reader.tryRead(restBytes, false) ??
-        (await this.#reader.readExactly(restBytes, false, this.#waitLimits()))
+      const rest = this.#reader.tryRead(restBytes, false) ?? (await this.#waitFor(restBytes, false))
       // with snappy on, the decrypted payload is only read by the decompressor
       const frame = this.#codec.decodeBody(rest, this.#snappy)
       let payload = frame.payload
@@ -294,6 +317,7 @@ export class RlpxConnection {
     } catch (err) {
       throw err === this.#error ? err : this.#fail(err)
     } finally {
+      this.#endReadDeadline()
       this.#readsPending--
     }
   }
@@ -337,7 +361,7 @@ export class RlpxConnection {
     this.#draining = true
     const drained = new Promise<void>((resolve, reject) => {
       const done = (err?: RlpxError): void => {
-        clearTimeout(timer)
+        deadline.cancel()
         stream.off('drain', onDrain)
         stream.off('close', onClose)
         this.#draining = false
@@ -347,10 +371,8 @@ export class RlpxConnection {
       const onDrain = (): void => done()
       const onClose = (): void =>
         done(this.#ended() ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
-      const timer = setTimeout(
-        () =>
-          done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#writeTimeoutMs} ms`)),
-        this.#writeTimeoutMs,
+      const deadline = this.#clock.deadline(this.#writeTimeoutMs, () =>
+        done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#writeTimeoutMs} ms`)),
       )
       stream.on('drain', onDrain)
       stream.on('close', onClose)
@@ -395,20 +417,20 @@ export class RlpxConnection {
     this.#log.debug({ code: 'READ_TIMEOUT' }, 'rlpx read timed out; writes open until close')
     this.#reader.fail(this.#error!)
     // bounded: a caller that never closes loses the stream after READ_TIMEOUT_LINGER_MS
-    this.#lingerTimer = setTimeout(() => {
+    // background work (nobody awaits it), so a timer, not a deadline
+    this.#lingerTimer = this.#clock.setTimeout(() => {
       this.#lingerTimer = undefined
       this.#readTimedOut = false
       stream.destroy()
       this.#codec.wipe()
     }, READ_TIMEOUT_LINGER_MS)
-    this.#lingerTimer.unref?.()
     return true
   }
 
   #endLinger(): void {
     this.#readTimedOut = false
     if (this.#lingerTimer === undefined) return
-    clearTimeout(this.#lingerTimer)
+    this.#clock.clearTimeout(this.#lingerTimer)
     this.#lingerTimer = undefined
   }
 
@@ -421,6 +443,7 @@ export class RlpxConnection {
     if (this.#closed) return this.#closed
     this.#closedLocally = true
     this.#endLinger()
+    this.#endReadDeadline()
     // a read waiting for bytes learns of the close now; later ones from #ended()
     if (this.#readsPending > 0) this.#reader.fail(this.#ended()!)
     this.#codec.wipe()
@@ -439,10 +462,11 @@ export class RlpxConnection {
         stream.once('close', () => resolve())
       } else {
         // bounded: queued bytes get CLOSE_FLUSH_TIMEOUT_MS to reach a peer that may not read
-        const timer = setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
-        timer.unref?.()
+        // background work: close() resolves on 'close', which this timer brings about
+        const clock = this.#clock
+        const timer = clock.setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
         stream.once('close', () => {
-          clearTimeout(timer)
+          clock.clearTimeout(timer)
           resolve()
         })
       }

@@ -241,17 +241,17 @@ function handshake<M extends AuthMessage | AckMessage>(
       const { packet: bytes, message } = got
       queueMicrotask(() => complete(bytes, message))
     }
-    // the deadline counts from the start, before the initiator's auth is built
-    const deadlineAt = performance.now() + (options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS)
     if (signal?.aborted) return onAbort()
+    // the deadline counts from the start, before the initiator's auth is built
+    const clock = options.clock ?? systemClock
+    deadline = clock.deadline(options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, () =>
+      settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
+    )
     try {
       role.start(keys)
     } catch (err) {
       return settle(err)
     }
-    deadline = systemClock.deadline(deadlineAt - performance.now(), () =>
-      settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
-    )
     signal?.addEventListener('abort', onAbort, { once: true })
     step()
   })
