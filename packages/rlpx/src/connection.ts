@@ -82,8 +82,19 @@ export function writeCoalesced(stream: Duplex, chunk: Uint8Array): boolean {
   return stream.write(chunk)
 }
 
-/** The p2p base protocol's Disconnect code, the one message read raw if it does not decompress. */
-const DISCONNECT_CODE = 0x01
+/**
+ * A `SNAPPY_INVALID` error with the message that did not decompress attached (see
+ * {@link RlpxError.rawMsg}): a caller may know what a peer meant by it (p2p: the
+ * Disconnect @ethereumjs/devp2p sends uncompressed). Other errors pass unchanged.
+ */
+function withRawMsg(err: unknown, code: number, payload: Uint8Array): unknown {
+  if (!(err instanceof RlpxError) || err.code !== 'SNAPPY_INVALID') return err
+  return new RlpxError('SNAPPY_INVALID', err.message, {
+    cause: err.cause,
+    // out of the memory it was decrypted into, which the next frame reuses
+    rawMsg: { code, payload: payload.slice() },
+  })
+}
 
 /**
  * Builds an error without capturing a stack trace: for the normal end of a connection
@@ -301,11 +312,7 @@ export class RlpxConnection {
         try {
           payload = snappyDecompress(payload, MAX_SNAPPY_DECODED_BYTES)
         } catch (err) {
-          // @ethereumjs/devp2p sends Disconnect (0x01) uncompressed after Hello, against
-          // EIP-706: take such a message as it is, so their reason is not lost
-          const raw = frame.code === DISCONNECT_CODE && err instanceof RlpxError
-          if (!raw || err.code !== 'SNAPPY_INVALID') throw err
-          payload = payload.slice() // out of the reused memory it was decrypted into
+          throw withRawMsg(err, frame.code, payload)
         }
       }
       return {
