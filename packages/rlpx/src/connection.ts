@@ -1,4 +1,3 @@
-import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
   type Clock,
@@ -9,7 +8,6 @@ import {
   type TimerHandle,
 } from '@devp2p/common'
 import {
-  CLOSE_FLUSH_TIMEOUT_MS,
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,
   MAX_SNAPPY_DECODED_BYTES,
@@ -17,10 +15,12 @@ import {
   READ_TIMEOUT_MS,
   WRITE_TIMEOUT_MS,
 } from './constants.js'
-import { RlpxError } from './errors.js'
+import { closedLocallyError, RlpxError, withRawMsg } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
+import { FrameWriter } from './frame-writer.js'
 import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
+import { closeStream } from './stream-close.js'
 import type { StreamReader } from './stream-reader.js'
 
 /** Tunables of a connection; every field has a geth-like default. */
@@ -34,7 +34,10 @@ export interface ConnectionOptions {
    * {@link RlpxConnection.setMaxFrameBytes} changes it later.
    */
   maxFrameBytes?: number
-  /** Where failures are logged (debug level); default silent. pino or `consoleLogger` from `@devp2p/common` fit. */
+  /**
+   * Where failures are logged (debug level); default silent. pino or `consoleLogger`
+   * from `@devp2p/common` fit.
+   */
   logger?: Logger
   /**
    * Where every deadline and timer of the handshake and the connection comes from
@@ -52,62 +55,6 @@ export interface RlpxMessage {
   size: number
   /** Bytes the frame took on the wire (header, padding and MACs included). */
   wireSize: number
-}
-
-const noop = (): void => {}
-
-const uncork = (stream: Duplex): void => {
-  stream.uncork()
-}
-
-/**
- * Frames below this size open a coalescing window (see {@link writeCoalesced}). Larger
- * ones gain nothing from it, and a corked frame near the high-water mark would make
- * `write()` report back-pressure (and the writer wait for `'drain'`) on every frame.
- */
-const COALESCE_BELOW_BYTES = 4096
-
-/**
- * `stream.write(chunk)`, coalesced with the other writes of this tick: a small write
- * corks the stream and a `process.nextTick` uncorks it, so frames written in one go (a
- * burst of small messages, an ack and the Hello after it) leave in one `writev` syscall
- * instead of one each. Back-pressure is unchanged: the result is `write()`'s.
- * @internal
- */
-export function writeCoalesced(stream: Duplex, chunk: Uint8Array): boolean {
-  if (stream.writableCorked === 0 && chunk.length < COALESCE_BELOW_BYTES) {
-    stream.cork()
-    process.nextTick(uncork, stream)
-  }
-  return stream.write(chunk)
-}
-
-/**
- * A `SNAPPY_INVALID` error with the message that did not decompress attached (see
- * {@link RlpxError.rawMsg}): a caller may know what a peer meant by it (p2p: the
- * Disconnect @ethereumjs/devp2p sends uncompressed). Other errors pass unchanged.
- */
-function withRawMsg(err: unknown, code: number, payload: Uint8Array): unknown {
-  if (!(err instanceof RlpxError) || err.code !== 'SNAPPY_INVALID') return err
-  return new RlpxError('SNAPPY_INVALID', err.message, {
-    cause: err.cause,
-    // out of the memory it was decrypted into, which the next frame reuses
-    rawMsg: { code, payload: payload.slice() },
-  })
-}
-
-/**
- * Builds an error without capturing a stack trace: for the normal end of a connection
- * (a local close), where the trace says nothing and costs more than the rest of close().
- */
-function withoutStack<E extends Error>(make: () => E): E {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return make()
-  } finally {
-    Error.stackTraceLimit = limit
-  }
 }
 
 /**
@@ -133,7 +80,6 @@ export class RlpxConnection {
   readonly #codec: FrameCodec
   readonly #reader: StreamReader
   readonly #readTimeoutMs: number
-  readonly #writeTimeoutMs: number
   #maxFrameBytes: number
   readonly #log: Logger
   readonly #clock: Clock
@@ -157,9 +103,7 @@ export class RlpxConnection {
   #readsPending = 0
   /** When reads give the event loop a turn (fairness between connections). */
   readonly #readYield = new ReadYield()
-  #writeTail: Promise<void> = Promise.resolve()
-  #queuedWrites = 0
-  #draining = false
+  readonly #writer: FrameWriter
 
   /** @internal Use the handshake functions; this does no I/O. */
   constructor(
@@ -174,10 +118,20 @@ export class RlpxConnection {
     this.#codec = codec
     this.remotePublicKey = remotePublicKey
     this.#readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS
-    this.#writeTimeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS
     this.#maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES)
     this.#log = options.logger ?? silentLogger
     this.#clock = options.clock ?? systemClock
+    this.#writer = new FrameWriter(
+      stream,
+      codec,
+      this.#clock,
+      options.writeTimeoutMs ?? WRITE_TIMEOUT_MS,
+      {
+        stopped: () => (this.writable ? undefined : this.#ended()),
+        ended: () => this.#ended(),
+        fail: (err) => this.#fail(err),
+      },
+    )
   }
 
   /** Whether snappy is on (see {@link setSnappy}). */
@@ -226,9 +180,7 @@ export class RlpxConnection {
    */
   #ended(): RlpxError | undefined {
     if (this.#error === undefined && this.#closedLocally) {
-      this.#error = withoutStack(
-        () => new RlpxError('CONNECTION_CLOSED', 'connection closed locally'),
-      )
+      this.#error = closedLocallyError()
     }
     return this.#error
   }
@@ -346,46 +298,7 @@ export class RlpxConnection {
       throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`)
     }
     if (!this.writable) return Promise.reject(this.#ended())
-    const data = this.#snappy ? snappyCompress(payload) : payload
-    if (this.#queuedWrites === 0 && !this.#draining) return this.#writeNow(code, data)
-    this.#queuedWrites++
-    const next = this.#writeTail.then(() => this.#writeNow(code, data))
-    const settled = next.finally(() => {
-      this.#queuedWrites--
-    })
-    this.#writeTail = settled.then(noop, noop)
-    return settled
-  }
-
-  #writeNow(code: number, data: Uint8Array): Promise<void> {
-    if (!this.writable) return Promise.reject(this.#ended())
-    const stream = this.#stream
-    if (stream.destroyed || stream.writableEnded) {
-      return Promise.reject(this.#fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
-    }
-    const frame = this.#codec.encode(code, data)
-    if (writeCoalesced(stream, frame)) return Promise.resolve()
-    this.#draining = true
-    const drained = new Promise<void>((resolve, reject) => {
-      const done = (err?: RlpxError): void => {
-        deadline.cancel()
-        stream.off('drain', onDrain)
-        stream.off('close', onClose)
-        this.#draining = false
-        if (err) reject(this.#fail(err))
-        else resolve()
-      }
-      const onDrain = (): void => done()
-      const onClose = (): void =>
-        done(this.#ended() ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
-      const deadline = this.#clock.deadline(this.#writeTimeoutMs, () =>
-        done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#writeTimeoutMs} ms`)),
-      )
-      stream.on('drain', onDrain)
-      stream.on('close', onClose)
-    })
-    this.#writeTail = drained.then(noop, noop)
-    return drained
+    return this.#writer.write(code, this.#snappy ? snappyCompress(payload) : payload)
   }
 
   /** Records the first fatal error, destroys the stream and returns the kept error. */
@@ -454,31 +367,7 @@ export class RlpxConnection {
     // a read waiting for bytes learns of the close now; later ones from #ended()
     if (this.#readsPending > 0) this.#reader.fail(this.#ended()!)
     this.#codec.wipe()
-    const stream = this.#stream
-    this.#closed = new Promise<void>((resolve) => {
-      if (stream.destroyed && (stream as { closed?: boolean }).closed !== false) {
-        resolve()
-        return
-      }
-      if (stream.destroyed) {
-        stream.once('close', () => resolve())
-        return
-      }
-      if (stream.writableLength === 0 && stream instanceof Socket) {
-        // nothing queued: the kernel takes the FIN at once, and no peer can hold it up
-        stream.once('close', () => resolve())
-      } else {
-        // bounded: queued bytes get CLOSE_FLUSH_TIMEOUT_MS to reach a peer that may not read
-        // background work: close() resolves on 'close', which this timer brings about
-        const clock = this.#clock
-        const timer = clock.setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
-        stream.once('close', () => {
-          clock.clearTimeout(timer)
-          resolve()
-        })
-      }
-      stream.end(() => stream.destroy())
-    })
+    this.#closed = closeStream(this.#stream, this.#clock)
     return this.#closed
   }
 

@@ -83,3 +83,32 @@ export class RlpxError extends Error {
     if (options?.rawMsg !== undefined) this.rawMsg = options.rawMsg
   }
 }
+
+/**
+ * A `SNAPPY_INVALID` error with the message that did not decompress attached (see
+ * {@link RlpxError.rawMsg}): a caller may know what a peer meant by it (p2p: the
+ * Disconnect @ethereumjs/devp2p sends uncompressed). Other errors pass unchanged.
+ */
+export function withRawMsg(err: unknown, code: number, payload: Uint8Array): unknown {
+  if (!(err instanceof RlpxError) || err.code !== 'SNAPPY_INVALID') return err
+  return new RlpxError('SNAPPY_INVALID', err.message, {
+    cause: err.cause,
+    // out of the memory it was decrypted into, which the next frame reuses
+    rawMsg: { code, payload: payload.slice() },
+  })
+}
+
+/**
+ * The `CONNECTION_CLOSED` error of a local close, made without capturing a stack trace:
+ * the normal end of a connection, where the trace says nothing and costs more than the
+ * rest of close().
+ */
+export function closedLocallyError(): RlpxError {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new RlpxError('CONNECTION_CLOSED', 'connection closed locally')
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Deadline, silentLogger, systemClock } from '@devp2p/common'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
-import { type ConnectionOptions, RlpxConnection, writeCoalesced } from './connection.js'
+import { type ConnectionOptions, RlpxConnection } from './connection.js'
 import {
   ECIES_MIN_PACKET_BYTES,
   HANDSHAKE_TIMEOUT_MS,
@@ -12,6 +12,7 @@ import {
 } from './constants.js'
 import { RlpxError } from './errors.js'
 import { FrameCodec } from './frame-codec.js'
+import { writeCoalesced } from './frame-writer.js'
 import {
   type AckMessage,
   type AuthMessage,
