@@ -32,7 +32,7 @@ export interface HandshakeOptions extends ConnectionOptions {
   privateKey: Uint8Array
   /** Aborts the handshake (the stream is destroyed). */
   signal?: AbortSignal
-  /** Deadline of the whole auth/ack exchange (default 5 s). */
+  /** Deadline of the whole auth/ack exchange, on `clock` (default 5 s). */
   timeoutMs?: number
   /** For tests only: a fixed ephemeral key instead of a fresh one. */
   ephemeralPrivateKey?: Uint8Array
