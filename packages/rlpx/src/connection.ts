@@ -1,7 +1,13 @@
-import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
-  CLOSE_FLUSH_TIMEOUT_MS,
+  type Clock,
+  type Deadline,
+  type Logger,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+} from '@devp2p/common'
+import {
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,
   MAX_SNAPPY_DECODED_BYTES,
@@ -9,12 +15,13 @@ import {
   READ_TIMEOUT_MS,
   WRITE_TIMEOUT_MS,
 } from './constants.js'
-import { RlpxError } from './errors.js'
+import { closedLocallyError, RlpxError, withRawMsg } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
-import { type RlpxLogger, silentLogger } from './logger.js'
+import { FrameWriter } from './frame-writer.js'
 import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
-import type { ReadLimits, StreamReader } from './stream-reader.js'
+import { closeStream } from './stream-close.js'
+import type { StreamReader } from './stream-reader.js'
 
 /** Tunables of a connection; every field has a geth-like default. */
 export interface ConnectionOptions {
@@ -27,7 +34,17 @@ export interface ConnectionOptions {
    * {@link RlpxConnection.setMaxFrameBytes} changes it later.
    */
   maxFrameBytes?: number
-  logger?: RlpxLogger
+  /**
+   * Where failures are logged (debug level); default silent. pino or `consoleLogger`
+   * from `@devp2p/common` fit.
+   */
+  logger?: Logger
+  /**
+   * Where every deadline and timer of the handshake and the connection comes from
+   * (handshake, read, write, the read-timeout linger, the close flush); default
+   * `systemClock`. Tests pass a fake clock to drive them without waiting.
+   */
+  clock?: Clock
 }
 
 /** One inbound message. `payload` is a new view owned by the caller. */
@@ -38,51 +55,6 @@ export interface RlpxMessage {
   size: number
   /** Bytes the frame took on the wire (header, padding and MACs included). */
   wireSize: number
-}
-
-const noop = (): void => {}
-
-const uncork = (stream: Duplex): void => {
-  stream.uncork()
-}
-
-/**
- * Frames below this size open a coalescing window (see {@link writeCoalesced}). Larger
- * ones gain nothing from it, and a corked frame near the high-water mark would make
- * `write()` report back-pressure (and the writer wait for `'drain'`) on every frame.
- */
-const COALESCE_BELOW_BYTES = 4096
-
-/**
- * `stream.write(chunk)`, coalesced with the other writes of this tick: a small write
- * corks the stream and a `process.nextTick` uncorks it, so frames written in one go (a
- * burst of small messages, an ack and the Hello after it) leave in one `writev` syscall
- * instead of one each. Back-pressure is unchanged: the result is `write()`'s.
- * @internal
- */
-export function writeCoalesced(stream: Duplex, chunk: Uint8Array): boolean {
-  if (stream.writableCorked === 0 && chunk.length < COALESCE_BELOW_BYTES) {
-    stream.cork()
-    process.nextTick(uncork, stream)
-  }
-  return stream.write(chunk)
-}
-
-/** The p2p base protocol's Disconnect code, the one message read raw if it does not decompress. */
-const DISCONNECT_CODE = 0x01
-
-/**
- * Builds an error without capturing a stack trace: for the normal end of a connection
- * (a local close), where the trace says nothing and costs more than the rest of close().
- */
-function withoutStack<E extends Error>(make: () => E): E {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return make()
-  } finally {
-    Error.stackTraceLimit = limit
-  }
 }
 
 /**
@@ -108,9 +80,9 @@ export class RlpxConnection {
   readonly #codec: FrameCodec
   readonly #reader: StreamReader
   readonly #readTimeoutMs: number
-  readonly #writeTimeoutMs: number
   #maxFrameBytes: number
-  readonly #log: RlpxLogger
+  readonly #log: Logger
+  readonly #clock: Clock
   #snappy = false
   /** The first fatal error; see #ended(). */
   #error: RlpxError | undefined
@@ -120,20 +92,18 @@ export class RlpxConnection {
    * "read timeout"), until close() or READ_TIMEOUT_LINGER_MS.
    */
   #readTimedOut = false
-  #lingerTimer: NodeJS.Timeout | undefined
+  #lingerTimer: TimerHandle | undefined
   /** close() was called: the error is `CONNECTION_CLOSED`, made when first needed. */
   #closedLocally = false
   #closed: Promise<void> | undefined
   #readTail: Promise<unknown> = Promise.resolve()
-  /** The limits of the read in progress once it has waited (see #waitLimits). */
-  #readLimits: ReadLimits | undefined
+  /** The deadline of the read in progress once it has waited (see #waitFor). */
+  #readDeadline: Deadline | undefined
   /** readMsg calls not settled yet. */
   #readsPending = 0
   /** When reads give the event loop a turn (fairness between connections). */
   readonly #readYield = new ReadYield()
-  #writeTail: Promise<void> = Promise.resolve()
-  #queuedWrites = 0
-  #draining = false
+  readonly #writer: FrameWriter
 
   /** @internal Use the handshake functions; this does no I/O. */
   constructor(
@@ -148,9 +118,20 @@ export class RlpxConnection {
     this.#codec = codec
     this.remotePublicKey = remotePublicKey
     this.#readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS
-    this.#writeTimeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS
     this.#maxFrameBytes = Math.min(options.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES)
     this.#log = options.logger ?? silentLogger
+    this.#clock = options.clock ?? systemClock
+    this.#writer = new FrameWriter(
+      stream,
+      codec,
+      this.#clock,
+      options.writeTimeoutMs ?? WRITE_TIMEOUT_MS,
+      {
+        stopped: () => (this.writable ? undefined : this.#ended()),
+        ended: () => this.#ended(),
+        fail: (err) => this.#fail(err),
+      },
+    )
   }
 
   /** Whether snappy is on (see {@link setSnappy}). */
@@ -199,9 +180,7 @@ export class RlpxConnection {
    */
   #ended(): RlpxError | undefined {
     if (this.#error === undefined && this.#closedLocally) {
-      this.#error = withoutStack(
-        () => new RlpxError('CONNECTION_CLOSED', 'connection closed locally'),
-      )
+      this.#error = closedLocallyError()
     }
     return this.#error
   }
@@ -239,14 +218,25 @@ export class RlpxConnection {
   #readNext = (): Promise<RlpxMessage> => this.#readOne()
 
   /**
-   * The deadline of the read in progress, set at its first wait (most frames are
-   * buffered already, and need no clock read): one deadline for the whole message.
+   * Waits for `n` bytes under the deadline of the read in progress. The deadline is set
+   * at the read's first wait (most frames are buffered already, and need no timer) and
+   * is one Deadline object for the whole message, however many waits it takes: bytes
+   * trickling in do not renew it. When it fires, the connection fails with
+   * `READ_TIMEOUT`, which ends the wait (see #fail).
    */
-  #waitLimits(): ReadLimits {
-    if (this.#readLimits === undefined) {
-      this.#readLimits = { deadline: performance.now() + this.#readTimeoutMs }
-    }
-    return this.#readLimits
+  #waitFor(n: number, atBoundary: boolean): Promise<Uint8Array> {
+    this.#readDeadline ??= this.#clock.deadline(this.#readTimeoutMs, this.#onReadTimeout)
+    return this.#reader.readExactly(n, atBoundary)
+  }
+
+  #onReadTimeout = (): void => {
+    this.#readDeadline = undefined
+    this.#fail(new RlpxError('READ_TIMEOUT', 'no whole message within the deadline'))
+  }
+
+  #endReadDeadline(): void {
+    this.#readDeadline?.cancel()
+    this.#readDeadline = undefined
   }
 
   /** One whole read; it counts itself out of `#readsPending` as it ends. */
@@ -260,15 +250,12 @@ export class RlpxConnection {
         const endedMeanwhile = this.#ended()
         if (endedMeanwhile) throw endedMeanwhile
       }
-      this.#readLimits = undefined
       const head =
         this.#reader.tryRead(FRAME_HEADER_BYTES, true) ??
-        (await this.#reader.readExactly(FRAME_HEADER_BYTES, true, this.#waitLimits()))
+        (await this.#waitFor(FRAME_HEADER_BYTES, true))
       const restBytes = this.#codec.decodeHeader(head, this.#maxFrameBytes)
       // bounded: restBytes ≤ maxFrameBytes (< 2^24) + padding + MAC, checked by decodeHeader
-      const rest =
-        this.#reader.tryRead(restBytes, false) ??
-        (await this.#reader.readExactly(restBytes, false, this.#waitLimits()))
+      const rest = this.#reader.tryRead(restBytes, false) ?? (await this.#waitFor(restBytes, false))
       // with snappy on, the decrypted payload is only read by the decompressor
       const frame = this.#codec.decodeBody(rest, this.#snappy)
       let payload = frame.payload
@@ -277,11 +264,7 @@ export class RlpxConnection {
         try {
           payload = snappyDecompress(payload, MAX_SNAPPY_DECODED_BYTES)
         } catch (err) {
-          // @ethereumjs/devp2p sends Disconnect (0x01) uncompressed after Hello, against
-          // EIP-706: take such a message as it is, so their reason is not lost
-          const raw = frame.code === DISCONNECT_CODE && err instanceof RlpxError
-          if (!raw || err.code !== 'SNAPPY_INVALID') throw err
-          payload = payload.slice() // out of the reused memory it was decrypted into
+          throw withRawMsg(err, frame.code, payload)
         }
       }
       return {
@@ -293,6 +276,7 @@ export class RlpxConnection {
     } catch (err) {
       throw err === this.#error ? err : this.#fail(err)
     } finally {
+      this.#endReadDeadline()
       this.#readsPending--
     }
   }
@@ -314,48 +298,7 @@ export class RlpxConnection {
       throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`)
     }
     if (!this.writable) return Promise.reject(this.#ended())
-    const data = this.#snappy ? snappyCompress(payload) : payload
-    if (this.#queuedWrites === 0 && !this.#draining) return this.#writeNow(code, data)
-    this.#queuedWrites++
-    const next = this.#writeTail.then(() => this.#writeNow(code, data))
-    const settled = next.finally(() => {
-      this.#queuedWrites--
-    })
-    this.#writeTail = settled.then(noop, noop)
-    return settled
-  }
-
-  #writeNow(code: number, data: Uint8Array): Promise<void> {
-    if (!this.writable) return Promise.reject(this.#ended())
-    const stream = this.#stream
-    if (stream.destroyed || stream.writableEnded) {
-      return Promise.reject(this.#fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
-    }
-    const frame = this.#codec.encode(code, data)
-    if (writeCoalesced(stream, frame)) return Promise.resolve()
-    this.#draining = true
-    const drained = new Promise<void>((resolve, reject) => {
-      const done = (err?: RlpxError): void => {
-        clearTimeout(timer)
-        stream.off('drain', onDrain)
-        stream.off('close', onClose)
-        this.#draining = false
-        if (err) reject(this.#fail(err))
-        else resolve()
-      }
-      const onDrain = (): void => done()
-      const onClose = (): void =>
-        done(this.#ended() ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
-      const timer = setTimeout(
-        () =>
-          done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#writeTimeoutMs} ms`)),
-        this.#writeTimeoutMs,
-      )
-      stream.on('drain', onDrain)
-      stream.on('close', onClose)
-    })
-    this.#writeTail = drained.then(noop, noop)
-    return drained
+    return this.#writer.write(code, this.#snappy ? snappyCompress(payload) : payload)
   }
 
   /** Records the first fatal error, destroys the stream and returns the kept error. */
@@ -394,20 +337,20 @@ export class RlpxConnection {
     this.#log.debug({ code: 'READ_TIMEOUT' }, 'rlpx read timed out; writes open until close')
     this.#reader.fail(this.#error!)
     // bounded: a caller that never closes loses the stream after READ_TIMEOUT_LINGER_MS
-    this.#lingerTimer = setTimeout(() => {
+    // background work (nobody awaits it), so a timer, not a deadline
+    this.#lingerTimer = this.#clock.setTimeout(() => {
       this.#lingerTimer = undefined
       this.#readTimedOut = false
       stream.destroy()
       this.#codec.wipe()
     }, READ_TIMEOUT_LINGER_MS)
-    this.#lingerTimer.unref?.()
     return true
   }
 
   #endLinger(): void {
     this.#readTimedOut = false
     if (this.#lingerTimer === undefined) return
-    clearTimeout(this.#lingerTimer)
+    this.#clock.clearTimeout(this.#lingerTimer)
     this.#lingerTimer = undefined
   }
 
@@ -420,33 +363,11 @@ export class RlpxConnection {
     if (this.#closed) return this.#closed
     this.#closedLocally = true
     this.#endLinger()
+    this.#endReadDeadline()
     // a read waiting for bytes learns of the close now; later ones from #ended()
     if (this.#readsPending > 0) this.#reader.fail(this.#ended()!)
     this.#codec.wipe()
-    const stream = this.#stream
-    this.#closed = new Promise<void>((resolve) => {
-      if (stream.destroyed && (stream as { closed?: boolean }).closed !== false) {
-        resolve()
-        return
-      }
-      if (stream.destroyed) {
-        stream.once('close', () => resolve())
-        return
-      }
-      if (stream.writableLength === 0 && stream instanceof Socket) {
-        // nothing queued: the kernel takes the FIN at once, and no peer can hold it up
-        stream.once('close', () => resolve())
-      } else {
-        // bounded: queued bytes get CLOSE_FLUSH_TIMEOUT_MS to reach a peer that may not read
-        const timer = setTimeout(() => stream.destroy(), CLOSE_FLUSH_TIMEOUT_MS)
-        timer.unref?.()
-        stream.once('close', () => {
-          clearTimeout(timer)
-          resolve()
-        })
-      }
-      stream.end(() => stream.destroy())
-    })
+    this.#closed = closeStream(this.#stream, this.#clock)
     return this.#closed
   }
 

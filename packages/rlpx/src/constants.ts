@@ -30,6 +30,33 @@ export const MAX_FRAME_BYTES = 0xff_ffff
 /** Largest decoded size of a snappy-compressed message (EIP-706: below 2^24). */
 export const MAX_SNAPPY_DECODED_BYTES = 0xff_ffff
 
+/**
+ * Outbound frames below this size open a coalescing window (corked until the next tick,
+ * so the frames of one tick leave in one `writev`). Larger ones gain nothing from it,
+ * and a corked frame near the high-water mark would make `write()` report back-pressure
+ * (and the writer wait for `'drain'`) on every frame.
+ */
+export const COALESCE_BELOW_BYTES = 4096
+/**
+ * Snappy payloads that declare at most this many decoded bytes are decoded in JavaScript
+ * (snappy-small.ts), where libsnappy's fixed cost per call is larger than the work.
+ */
+export const SNAPPY_DECODE_IN_JS_BYTES = 2048
+
+/**
+ * Slab size of the memory frames are built in: a frame lives only until the stream has
+ * written it, so big slabs (fewer allocations) cost nothing.
+ */
+export const SEND_SLAB_BYTES = 65_536
+/**
+ * Slab size of the memory frames are decrypted into. Payloads are views of it, which
+ * callers may keep, so it is node's Buffer pool size: a kept payload holds on to no more
+ * than a kept Buffer would.
+ */
+export const RECEIVE_SLAB_BYTES = 8192
+/** Largest padded body decrypted into the one reused buffer for snappy frames. */
+export const TRANSIENT_FRAME_BYTES = 8192
+
 /** The AES-CTR key stream drawn ahead per direction: the first draw, then doubling… */
 export const KEYSTREAM_FIRST_BYTES = 256
 /** …up to this many bytes. */

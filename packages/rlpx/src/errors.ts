@@ -23,7 +23,8 @@
  * - `FRAME_TOO_LARGE`: a frame header announces more than the configured maximum.
  * - `INVALID_MESSAGE_CODE`: a frame does not start with a canonical RLP integer.
  * - `SNAPPY_TOO_LARGE`: a compressed message declares a decoded size over the limit.
- * - `SNAPPY_INVALID`: a compressed message does not decompress.
+ * - `SNAPPY_INVALID`: a compressed message does not decompress. Raised by `readMsg`, the
+ *   error carries the message as it came off the wire in {@link RlpxError.rawMsg}.
  */
 export type RlpxErrorCode =
   | 'HANDSHAKE_TIMEOUT'
@@ -62,9 +63,52 @@ export type RlpxErrorCode =
 export class RlpxError extends Error {
   override readonly name = 'RlpxError'
   readonly code: RlpxErrorCode
+  /**
+   * Set only on a `SNAPPY_INVALID` from `readMsg`: the message that did not decompress,
+   * as it was decrypted (`payload` is the caller's copy). The connection has failed all
+   * the same; this is for a caller that knows a peer's quirk. `@ethereumjs/devp2p` sends
+   * its Disconnect (code 0x01) uncompressed after Hello, against EIP-706, so
+   * `@devp2p/p2p` reads the peer's reason from here. rlpx itself gives no message code a
+   * meaning.
+   */
+  readonly rawMsg?: { code: number; payload: Uint8Array }
 
-  constructor(code: RlpxErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: RlpxErrorCode,
+    message: string,
+    options?: { cause?: unknown; rawMsg?: { code: number; payload: Uint8Array } },
+  ) {
     super(message, options)
     this.code = code
+    if (options?.rawMsg !== undefined) this.rawMsg = options.rawMsg
+  }
+}
+
+/**
+ * A `SNAPPY_INVALID` error with the message that did not decompress attached (see
+ * {@link RlpxError.rawMsg}): a caller may know what a peer meant by it (p2p: the
+ * Disconnect @ethereumjs/devp2p sends uncompressed). Other errors pass unchanged.
+ */
+export function withRawMsg(err: unknown, code: number, payload: Uint8Array): unknown {
+  if (!(err instanceof RlpxError) || err.code !== 'SNAPPY_INVALID') return err
+  return new RlpxError('SNAPPY_INVALID', err.message, {
+    cause: err.cause,
+    // out of the memory it was decrypted into, which the next frame reuses
+    rawMsg: { code, payload: payload.slice() },
+  })
+}
+
+/**
+ * The `CONNECTION_CLOSED` error of a local close, made without capturing a stack trace:
+ * the normal end of a connection, where the trace says nothing and costs more than the
+ * rest of close().
+ */
+export function closedLocallyError(): RlpxError {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new RlpxError('CONNECTION_CLOSED', 'connection closed locally')
+  } finally {
+    Error.stackTraceLimit = limit
   }
 }

@@ -1,8 +1,8 @@
 import { type Cipher, createCipheriv } from 'node:crypto'
 import type { KeccakState } from '@devp2p/crypto'
-import { MAC_BYTES, MAX_FRAME_BYTES } from './constants.js'
+import { MAC_BYTES, MAX_FRAME_BYTES, TRANSIENT_FRAME_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
-import { receiveMemory, sendMemory, TRANSIENT_BYTES, transientMemory } from './frame-memory.js'
+import { receiveMemory, sendMemory, transientMemory } from './frame-memory.js'
 import { Keystream } from './keystream.js'
 import type { Secrets } from './secrets.js'
 
@@ -160,7 +160,7 @@ export class FrameCodec {
     this.#pendingSize = -1
     const direct = this.#ingressAes.throughCipher(ciphertext)
     if (direct !== undefined) return readCode(direct.buffer, direct, 0, size)
-    if (transient && padded <= TRANSIENT_BYTES) {
+    if (transient && padded <= TRANSIENT_FRAME_BYTES) {
       const { buffer, bytes, words } = transientMemory
       bytes.set(ciphertext, 0)
       this.#ingressAes.apply(bytes, words, 0, padded)

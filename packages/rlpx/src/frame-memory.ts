@@ -1,3 +1,5 @@
+import { RECEIVE_SLAB_BYTES, SEND_SLAB_BYTES, TRANSIENT_FRAME_BYTES } from './constants.js'
+
 /**
  * Memory the frame codec builds and decrypts frames in: 16-byte-aligned regions cut from
  * slabs, each slab with a byte view and a 64-bit word view made once. The key stream is
@@ -65,18 +67,16 @@ export class FrameMemory {
  * slabs (fewer allocations) cost nothing. Shared by every codec of this thread, which
  * only ever uses it synchronously.
  */
-export const sendMemory = new FrameMemory(65_536)
+export const sendMemory = new FrameMemory(SEND_SLAB_BYTES)
 
 /**
  * Where frames are decrypted. Payloads are views of it, which callers may keep, so its
  * slabs are node's Buffer pool size (8 KiB): a kept payload holds on to no more than a
  * kept Buffer would.
  */
-export const receiveMemory = new FrameMemory(8192)
+export const receiveMemory = new FrameMemory(RECEIVE_SLAB_BYTES)
 
-/** Largest padded body decrypted into {@link transientMemory}. */
-export const TRANSIENT_BYTES = 8192
-const transientSlab = new ArrayBuffer(TRANSIENT_BYTES)
+const transientSlab = new ArrayBuffer(TRANSIENT_FRAME_BYTES)
 
 /**
  * Where frames whose plaintext the caller consumes at once are decrypted (a snappy

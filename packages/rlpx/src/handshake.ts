@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { type Deadline, systemClock } from '@devp2p/common'
+import { type Deadline, silentLogger, systemClock } from '@devp2p/common'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
-import { type ConnectionOptions, RlpxConnection, writeCoalesced } from './connection.js'
+import { type ConnectionOptions, RlpxConnection } from './connection.js'
 import {
   ECIES_MIN_PACKET_BYTES,
   HANDSHAKE_TIMEOUT_MS,
@@ -12,6 +12,7 @@ import {
 } from './constants.js'
 import { RlpxError } from './errors.js'
 import { FrameCodec } from './frame-codec.js'
+import { writeCoalesced } from './frame-writer.js'
 import {
   type AckMessage,
   type AuthMessage,
@@ -22,7 +23,6 @@ import {
   parseAck,
   parseAuth,
 } from './handshake-messages.js'
-import { silentLogger } from './logger.js'
 import { deriveSecrets, type Secrets } from './secrets.js'
 import { StreamReader } from './stream-reader.js'
 
@@ -32,7 +32,7 @@ export interface HandshakeOptions extends ConnectionOptions {
   privateKey: Uint8Array
   /** Aborts the handshake (the stream is destroyed). */
   signal?: AbortSignal
-  /** Deadline of the whole auth/ack exchange (default 5 s). */
+  /** Deadline of the whole auth/ack exchange, on `clock` (default 5 s). */
   timeoutMs?: number
   /** For tests only: a fixed ephemeral key instead of a fresh one. */
   ephemeralPrivateKey?: Uint8Array
@@ -242,17 +242,17 @@ function handshake<M extends AuthMessage | AckMessage>(
       const { packet: bytes, message } = got
       queueMicrotask(() => complete(bytes, message))
     }
-    // the deadline counts from the start, before the initiator's auth is built
-    const deadlineAt = performance.now() + (options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS)
     if (signal?.aborted) return onAbort()
+    // the deadline counts from the start, before the initiator's auth is built
+    const clock = options.clock ?? systemClock
+    deadline = clock.deadline(options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, () =>
+      settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
+    )
     try {
       role.start(keys)
     } catch (err) {
       return settle(err)
     }
-    deadline = systemClock.deadline(deadlineAt - performance.now(), () =>
-      settle(new RlpxError('HANDSHAKE_TIMEOUT', 'no complete handshake within the deadline')),
-    )
     signal?.addEventListener('abort', onAbort, { once: true })
     step()
   })

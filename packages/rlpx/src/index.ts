@@ -17,6 +17,13 @@
  * await conn.close()
  * ```
  *
+ * Exported: the handshake functions, the connection and its error; the defaults of
+ * the options and the limits a peer meets (the README's "Limits"), while tunables users
+ * cannot set (read fairness, legacy packet sizes, memory slabs) stay inside; and the
+ * pure pieces without I/O (auth/ack packets, secrets, the frame codec), for tooling
+ * that speaks raw RLPx, such as a hand-driven peer writing tampered packets and frames
+ * (as go-ethereum's devp2p tool does with its rlpx package) and the vector tests.
+ *
  * @packageDocumentation
  */
 export type { ConnectionOptions, RlpxMessage } from './connection.js'
@@ -24,16 +31,11 @@ export { RlpxConnection } from './connection.js'
 export {
   CLOSE_FLUSH_TIMEOUT_MS,
   HANDSHAKE_TIMEOUT_MS,
-  LEGACY_ACK_BYTES,
-  LEGACY_AUTH_BYTES,
   MAX_FRAME_BYTES,
   MAX_HANDSHAKE_PACKET_BYTES,
   MAX_SNAPPY_DECODED_BYTES,
   READ_TIMEOUT_LINGER_MS,
   READ_TIMEOUT_MS,
-  READ_YIELD_AFTER_MS,
-  READ_YIELD_CHECK_EVERY_MSGS,
-  READ_YIELD_EVERY_MSGS,
   WRITE_TIMEOUT_MS,
 } from './constants.js'
 export type { RlpxErrorCode } from './errors.js'
@@ -50,6 +52,5 @@ export type {
   MakeAuthOptions,
 } from './handshake-messages.js'
 export { makeAck, makeAuth, parseAck, parseAuth } from './handshake-messages.js'
-export type { RlpxLogger } from './logger.js'
 export type { Secrets, SecretsInput } from './secrets.js'
 export { deriveSecrets } from './secrets.js'

@@ -16,8 +16,9 @@ const CHECK_MASK = READ_YIELD_CHECK_EVERY_MSGS - 1
  * same socket event (libuv reads up to 32 chunks per event, each followed by a microtask
  * drain) does not give the loop a turn, so only a yield resets the budget.
  *
- * The time is `performance.now()`: a yield is not a timer, and the budget is real time
- * spent on the loop, which an injected test clock would not measure.
+ * The time is `performance.now()`, not the injected `Clock`: a yield is not a timeout
+ * (nothing waits on it or fails by it), and the budget is real CPU time spent on the
+ * loop, which a fake test clock would not measure.
  * @internal
  */
 export class ReadYield {

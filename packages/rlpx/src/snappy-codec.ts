@@ -1,4 +1,5 @@
 import { compressSync, uncompressSync } from 'snappy'
+import { SNAPPY_DECODE_IN_JS_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
 import { receiveMemory } from './frame-memory.js'
 import { snappyDecodeInto } from './snappy-small.js'
@@ -6,8 +7,6 @@ import { snappyDecodeInto } from './snappy-small.js'
 /** Copy the output into a V8 buffer: see {@link snappyCompress}. */
 const UNCOMPRESS_OPTIONS = { asBuffer: true, copyOutputData: true } as const
 const COMPRESS_OPTIONS = { copyOutputData: true } as const
-/** Payloads up to this size are decoded in JavaScript (see snappy-small.ts). */
-const DECODE_IN_JS_BYTES = 2048
 
 /**
  * The decoded length a raw snappy block declares in its leading uvarint, or -1 when the
@@ -47,7 +46,7 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array
       `snappy payload declares ${declared} bytes > ${maxBytes}`,
     )
   }
-  if (declared <= DECODE_IN_JS_BYTES) {
+  if (declared <= SNAPPY_DECODE_IN_JS_BYTES) {
     const at = receiveMemory.reserve(declared)
     const out = new Uint8Array(receiveMemory.buffer, at, declared)
     if (!snappyDecodeInto(data, uvarintLength(data), declared, out)) {

@@ -1,12 +1,5 @@
 import type { Duplex } from 'node:stream'
-import { type Deadline, systemClock } from '@devp2p/common'
 import { RlpxError } from './errors.js'
-
-/** When a read gives up. */
-export interface ReadLimits {
-  /** `performance.now()` value after which the read fails with `READ_TIMEOUT`. */
-  deadline?: number
-}
 
 /**
  * Reads exact byte counts from a Duplex in paused mode. When it needs more bytes than it
@@ -135,34 +128,28 @@ export class StreamReader {
   }
 
   /**
-   * Resolves with exactly `n` bytes, owned by the caller.
+   * Resolves with exactly `n` bytes, owned by the caller. It has no deadline of its own:
+   * the caller bounds the wait and ends it with {@link fail} (the connection keeps one
+   * deadline for a whole message, however many waits it takes).
    *
-   * @throws RlpxError on end of stream, stream error, failure (see fail) or deadline
-   *   (`READ_TIMEOUT`, on the shared deadline clock).
+   * @throws RlpxError on end of stream, stream error or failure (see {@link fail}).
    */
-  async readExactly(n: number, atBoundary: boolean, limits: ReadLimits = {}): Promise<Uint8Array> {
+  async readExactly(n: number, atBoundary: boolean): Promise<Uint8Array> {
     const now = this.tryRead(n, atBoundary)
     if (now !== null) return now
     return new Promise<Uint8Array>((resolve, reject) => {
-      let deadline: Deadline | undefined
-      const finish = (err: unknown, value?: Uint8Array): void => {
-        deadline?.cancel()
-        this.#wake = undefined
-        if (err !== undefined) reject(err)
-        else resolve(value!)
-      }
-      if (limits.deadline !== undefined) {
-        deadline = systemClock.deadline(limits.deadline - performance.now(), () =>
-          finish(new RlpxError('READ_TIMEOUT', 'no data within the deadline')),
-        )
-      }
       const attempt = (): void => {
         try {
           const chunk = this.tryRead(n, atBoundary)
-          if (chunk !== null) finish(undefined, chunk)
-          else this.#wake = attempt
+          if (chunk === null) {
+            this.#wake = attempt
+            return
+          }
+          this.#wake = undefined
+          resolve(chunk)
         } catch (err) {
-          finish(err)
+          this.#wake = undefined
+          reject(err)
         }
       }
       this.#wake = attempt

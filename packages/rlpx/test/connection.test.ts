@@ -1,7 +1,7 @@
 import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { RlpxConnection, RlpxError } from '../src/index.js'
+import { type RlpxConnection, RlpxError } from '../src/index.js'
 import { handshakeOver } from './helpers/connect.js'
 import { snappyjs } from './helpers/ethereumjs-peer.js'
 import { rejection, utf8 } from './helpers/support.js'
@@ -71,21 +71,48 @@ describe('RlpxConnection', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  it('snappy on: an uncompressed Disconnect is read as it is, any other code is SNAPPY_INVALID', async () => {
-    // @ethereumjs/devp2p sends Disconnect uncompressed after Hello (against EIP-706)
+  it('snappy on: a message that does not decompress fails with SNAPPY_INVALID carrying its exact bytes', async () => {
+    // @ethereumjs/devp2p sends Disconnect uncompressed after Hello (against EIP-706);
+    // rlpx gives no code a meaning: the caller (p2p) reads the reason from rawMsg
+    const [sa, sb] = duplexPair()
+    const [a, b] = await handshakeOver(sa, sb)
+    b.setSnappy(true)
+    await a.writeMsg(0x01, Uint8Array.of(0xc1, 0x04)) // rlp([4]), raw
+    const err = (await rejection(b.readMsg())) as RlpxError
+    expect(err).toBeInstanceOf(RlpxError)
+    expect(err.code).toBe('SNAPPY_INVALID')
+    expect(err.rawMsg?.code).toBe(0x01)
+    expect(err.rawMsg?.payload).toEqual(Uint8Array.of(0xc1, 0x04))
+    // the connection failed as for any bad input, and the error (with rawMsg) sticks
+    expect(sb.destroyed).toBe(true)
+    expect(b.error).toBe(err)
+    expect(await rejection(b.readMsg())).toBe(err)
+    // the payload is the caller's: frames decrypted later (into memory this thread
+    // reuses for snappy frames) do not write over it
+    const [c, d] = await pair()
+    c.setSnappy(true)
+    d.setSnappy(true)
+    await c.writeMsg(0x01, utf8('zz'))
+    expect((await d.readMsg()).payload).toEqual(utf8('zz'))
+    expect(err.rawMsg?.payload).toEqual(Uint8Array.of(0xc1, 0x04))
+    await Promise.all([a.close(), b.close(), c.close(), d.close()])
+  })
+
+  it('snappy on: any message code gets rawMsg; other failures carry none', async () => {
     const [a, b] = await pair()
     b.setSnappy(true)
-    await a.writeMsg(0x01, Uint8Array.of(0x04)) // their form: the bare reason, raw
-    const disconnect = await b.readMsg()
-    expect(disconnect.code).toBe(0x01)
-    expect(disconnect.payload).toEqual(Uint8Array.of(0x04))
-    // the payload is the caller's: a later frame does not write over it
-    await a.writeMsg(0x01, Uint8Array.of(0x05))
-    expect((await b.readMsg()).payload).toEqual(Uint8Array.of(0x05))
-    expect(disconnect.payload).toEqual(Uint8Array.of(0x04))
-    await a.writeMsg(0x10, Uint8Array.of(0x04))
-    expect(await rejection(b.readMsg())).toMatchObject({ code: 'SNAPPY_INVALID' })
-    await Promise.all([a.close(), b.close()])
+    await a.writeMsg(0x10, Uint8Array.of(0x04)) // declares 4 bytes, holds none
+    const err = (await rejection(b.readMsg())) as RlpxError
+    expect(err.code).toBe('SNAPPY_INVALID')
+    expect(err.rawMsg).toEqual({ code: 0x10, payload: Uint8Array.of(0x04) })
+    // a declared size over the limit is SNAPPY_TOO_LARGE, without rawMsg
+    const [c, d] = await pair()
+    d.setSnappy(true)
+    await c.writeMsg(0x01, Uint8Array.of(0x80, 0x80, 0x80, 0x08, 0x00))
+    const tooLarge = (await rejection(d.readMsg())) as RlpxError
+    expect(tooLarge.code).toBe('SNAPPY_TOO_LARGE')
+    expect(tooLarge.rawMsg).toBeUndefined()
+    await Promise.all([a.close(), b.close(), c.close(), d.close()])
   })
 
   it('async iteration yields messages in order and ends when the peer closes', async () => {

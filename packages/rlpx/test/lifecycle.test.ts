@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { generatePrivateKey, randomBytes } from '@devp2p/crypto'
-import { activeHandles, duplexPair } from '@devp2p/testing'
-import { describe, expect, it, vi } from 'vitest'
+import { activeHandles, duplexPair, ManualClock } from '@devp2p/testing'
+import { describe, expect, it } from 'vitest'
 import { type RlpxError, recipientHandshake } from '../src/index.js'
 import { handshakeOver } from './helpers/connect.js'
 import { rejection } from './helpers/support.js'
@@ -100,45 +100,42 @@ describe('close() and failures leave nothing open', () => {
 
   it('close() while a read and a drain-blocked write are pending settles both with CONNECTION_CLOSED', async () => {
     const [sa, sb] = duplexPair({ highWaterMark: 1024 })
-    const [a, b] = await handshakeOver(sa, sb)
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-    try {
-      const reading = a.readMsg()
-      const writing = a.writeMsg(0x10, new Uint8Array(64 * 1024)) // b never reads: blocks
-      await settle()
-      expect(vi.getTimerCount()).toBe(2) // the read deadline and the write deadline
-      const closing = a.close()
-      expect(((await rejection(reading)) as RlpxError).code).toBe('CONNECTION_CLOSED')
-      // the queued bytes cannot flush (b does not read): destroyed after the 1 s flush limit
-      await vi.advanceTimersByTimeAsync(999)
-      expect(sa.destroyed).toBe(false)
-      await vi.advanceTimersByTimeAsync(1)
-      await closing
-      // the frame already handed to the stream fails when the stream closes
-      expect(((await rejection(writing)) as RlpxError).code).toBe('CONNECTION_CLOSED')
-      expect(sa.destroyed).toBe(true)
-      await b.close()
-      await settle()
-      // the read deadline, the write deadline and the close flush timer are all gone
-      expect(vi.getTimerCount()).toBe(0)
-    } finally {
-      vi.useRealTimers()
-    }
+    const clock = new ManualClock()
+    const [a, b] = await handshakeOver(sa, sb, { clock })
+    expect(clock.pending).toBe(0) // the handshake deadlines are gone
+    const reading = a.readMsg()
+    const writing = a.writeMsg(0x10, new Uint8Array(64 * 1024)) // b never reads: blocks
+    await settle()
+    expect(clock.pending).toBe(2) // the read deadline and the write deadline
+    const closing = a.close()
+    expect(((await rejection(reading)) as RlpxError).code).toBe('CONNECTION_CLOSED')
+    // the queued bytes cannot flush (b does not read): destroyed after the 1 s flush limit
+    clock.advance(999)
+    await settle()
+    expect(sa.destroyed).toBe(false)
+    clock.advance(1)
+    await closing
+    // the frame already handed to the stream fails when the stream closes
+    expect(((await rejection(writing)) as RlpxError).code).toBe('CONNECTION_CLOSED')
+    expect(sa.destroyed).toBe(true)
+    await b.close()
+    await settle()
+    // the read deadline, the write deadline and the close flush timer are all gone
+    expect(clock.pending).toBe(0)
   })
   it('close() of an idle TCP connection sets no flush timer; nothing is queued to wait for', async () => {
     const tcp = await tcpPair()
     try {
-      const [a, b] = await handshakeOver(tcp.client, tcp.server)
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-      try {
-        const closing = Promise.all([a.close(), b.close()])
-        expect(vi.getTimerCount()).toBe(0)
-        await closing
-        expect(tcp.client.destroyed && tcp.server.destroyed).toBe(true)
-        expect(a.error?.code).toBe('CONNECTION_CLOSED')
-      } finally {
-        vi.useRealTimers()
-      }
+      const clock = new ManualClock()
+      const [a, b] = await handshakeOver(tcp.client, tcp.server, { clock })
+      const reading = a.readMsg().catch((err: unknown) => err)
+      expect(clock.pending).toBe(1) // the read's deadline: the connection is on this clock
+      const closing = Promise.all([a.close(), b.close()])
+      expect(clock.pending).toBe(0) // the read's deadline went with it; no flush timer came
+      expect(((await reading) as RlpxError).code).toBe('CONNECTION_CLOSED')
+      await closing
+      expect(tcp.client.destroyed && tcp.server.destroyed).toBe(true)
+      expect(a.error?.code).toBe('CONNECTION_CLOSED')
     } finally {
       await tcp.close()
     }
@@ -147,27 +144,26 @@ describe('close() and failures leave nothing open', () => {
   it('close() over TCP with bytes queued for a peer that does not read: destroyed after 1 s', async () => {
     const tcp = await tcpPair()
     try {
-      const [a] = await handshakeOver(tcp.client, tcp.server) // the other end never reads
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-      try {
-        const writes: Promise<unknown>[] = []
-        const payload = new Uint8Array(1024 * 1024)
-        // fill both kernel buffers until the socket itself holds bytes
-        for (let i = 0; i < 256 && tcp.client.writableLength === 0; i++) {
-          writes.push(a.writeMsg(0x10, payload).catch((err: unknown) => err))
-        }
-        expect(tcp.client.writableLength).toBeGreaterThan(0)
-        const closing = a.close()
-        await vi.advanceTimersByTimeAsync(999)
-        expect(tcp.client.destroyed).toBe(false)
-        await vi.advanceTimersByTimeAsync(1)
-        await closing
-        expect(tcp.client.destroyed).toBe(true)
-        for (const result of await Promise.all(writes)) {
-          if (result !== undefined) expect((result as RlpxError).code).toBe('CONNECTION_CLOSED')
-        }
-      } finally {
-        vi.useRealTimers()
+      const clock = new ManualClock()
+      // the other end never reads
+      const [a] = await handshakeOver(tcp.client, tcp.server, { clock })
+      const writes: Promise<unknown>[] = []
+      const payload = new Uint8Array(1024 * 1024)
+      // fill both kernel buffers until the socket itself holds bytes
+      for (let i = 0; i < 256 && tcp.client.writableLength === 0; i++) {
+        writes.push(a.writeMsg(0x10, payload).catch((err: unknown) => err))
+      }
+      expect(tcp.client.writableLength).toBeGreaterThan(0)
+      const closing = a.close()
+      expect(clock.pending).toBeGreaterThanOrEqual(1) // the flush timer (and a write's deadline)
+      clock.advance(999)
+      await settle()
+      expect(tcp.client.destroyed).toBe(false)
+      clock.advance(1)
+      await closing
+      expect(tcp.client.destroyed).toBe(true)
+      for (const result of await Promise.all(writes)) {
+        if (result !== undefined) expect((result as RlpxError).code).toBe('CONNECTION_CLOSED')
       }
     } finally {
       await tcp.close()

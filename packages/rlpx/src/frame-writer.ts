@@ -1,0 +1,119 @@
+import type { Duplex } from 'node:stream'
+import type { Clock } from '@devp2p/common'
+import { COALESCE_BELOW_BYTES } from './constants.js'
+import { RlpxError } from './errors.js'
+import type { FrameCodec } from './frame-codec.js'
+
+const noop = (): void => {}
+
+const uncork = (stream: Duplex): void => {
+  stream.uncork()
+}
+
+/**
+ * `stream.write(chunk)`, coalesced with the other writes of this tick: a small write
+ * (below {@link COALESCE_BELOW_BYTES}) corks the stream and a `process.nextTick` uncorks
+ * it, so frames written in one go (a burst of small messages, an ack and the Hello after
+ * it) leave in one `writev` syscall instead of one each. Back-pressure is unchanged: the
+ * result is `write()`'s.
+ */
+export function writeCoalesced(stream: Duplex, chunk: Uint8Array): boolean {
+  if (stream.writableCorked === 0 && chunk.length < COALESCE_BELOW_BYTES) {
+    stream.cork()
+    process.nextTick(uncork, stream)
+  }
+  return stream.write(chunk)
+}
+
+/** What a {@link FrameWriter} asks of the connection it writes for. */
+export interface FrameWriterHost {
+  /** Why writes are over (the error to reject with), or `undefined` while they may go on. */
+  stopped(): RlpxError | undefined
+  /** The connection's error if it has ended, else `undefined`. */
+  ended(): RlpxError | undefined
+  /** Fails the connection with `err` (the first error sticks); returns the error to reject with. */
+  fail(err: RlpxError): unknown
+}
+
+/**
+ * The write path of a connection: encrypts frames and hands them to the stream in order,
+ * one at a time. A frame the stream takes below its high-water mark is done at once;
+ * otherwise the writer waits for `'drain'` under a deadline on the clock, and later
+ * frames queue behind it.
+ *
+ * bounded: at most one frame (≤ 16 MiB + 48 bytes) sits above `writableHighWaterMark`;
+ * callers that do not await their writes keep their own payloads in the promise queue.
+ */
+export class FrameWriter {
+  readonly #stream: Duplex
+  readonly #codec: FrameCodec
+  readonly #clock: Clock
+  readonly #timeoutMs: number
+  readonly #host: FrameWriterHost
+  #tail: Promise<void> = Promise.resolve()
+  #queued = 0
+  #draining = false
+
+  constructor(
+    stream: Duplex,
+    codec: FrameCodec,
+    clock: Clock,
+    timeoutMs: number,
+    host: FrameWriterHost,
+  ) {
+    this.#stream = stream
+    this.#codec = codec
+    this.#clock = clock
+    this.#timeoutMs = timeoutMs
+    this.#host = host
+  }
+
+  /**
+   * Sends one frame after the frames before it. Resolves once the stream took it (after
+   * `'drain'` when it was full); rejects with the connection's error when it failed
+   * (`WRITE_TIMEOUT` when the peer took nothing for the write timeout).
+   */
+  write(code: number, data: Uint8Array): Promise<void> {
+    if (this.#queued === 0 && !this.#draining) return this.#writeNow(code, data)
+    this.#queued++
+    const next = this.#tail.then(() => this.#writeNow(code, data))
+    const settled = next.finally(() => {
+      this.#queued--
+    })
+    this.#tail = settled.then(noop, noop)
+    return settled
+  }
+
+  #writeNow(code: number, data: Uint8Array): Promise<void> {
+    const host = this.#host
+    const stopped = host.stopped()
+    if (stopped !== undefined) return Promise.reject(stopped)
+    const stream = this.#stream
+    if (stream.destroyed || stream.writableEnded) {
+      return Promise.reject(host.fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
+    }
+    const frame = this.#codec.encode(code, data)
+    if (writeCoalesced(stream, frame)) return Promise.resolve()
+    this.#draining = true
+    const drained = new Promise<void>((resolve, reject) => {
+      const done = (err?: RlpxError): void => {
+        deadline.cancel()
+        stream.off('drain', onDrain)
+        stream.off('close', onClose)
+        this.#draining = false
+        if (err) reject(host.fail(err))
+        else resolve()
+      }
+      const onDrain = (): void => done()
+      const onClose = (): void =>
+        done(host.ended() ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
+      const deadline = this.#clock.deadline(this.#timeoutMs, () =>
+        done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#timeoutMs} ms`)),
+      )
+      stream.on('drain', onDrain)
+      stream.on('close', onClose)
+    })
+    this.#tail = drained.then(noop, noop)
+    return drained
+  }
+}
