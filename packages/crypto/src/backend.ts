@@ -48,7 +48,7 @@ function reason(error: unknown): string | undefined {
  * @example
  * ```ts
  * const b = cryptoBackends()
- * log.info('crypto', { secp256k1: b.secp256k1, keccak: b.keccak, ...b.unavailable })
+ * logger.info({ secp256k1: b.secp256k1, keccak: b.keccak, ...b.unavailable }, 'crypto backends')
  * ```
  */
 export function cryptoBackends(): CryptoBackends {

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto'
+import { RANDOM_POOL_BYTES, RANDOM_POOLED_MAX_BYTES } from './constants.js'
 
 /**
  * Compares two byte arrays in time that depends only on their lengths, never on where
@@ -17,10 +18,6 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0
 }
 
-/** Requests up to this size are served from {@link pool}; larger ones go to the OS directly. */
-const POOLED_MAX_BYTES = 256
-const POOL_BYTES = 4096
-
 /**
  * CSPRNG output drawn ahead in one call: a `randomFillSync` costs 2–4 µs however small
  * the request, and a handshake makes six of them. Every byte is handed out once and
@@ -32,9 +29,9 @@ let poolOffset = 0
 /** Fills `target` with bytes from the operating system's CSPRNG; returns `target`. */
 export function randomFill<T extends Uint8Array>(target: T): T {
   const n = target.length
-  if (n > POOLED_MAX_BYTES) return randomFillSync(target)
+  if (n > RANDOM_POOLED_MAX_BYTES) return randomFillSync(target)
   if (poolOffset + n > pool.length) {
-    pool = randomFillSync(new Uint8Array(POOL_BYTES))
+    pool = randomFillSync(new Uint8Array(RANDOM_POOL_BYTES))
     poolOffset = 0
   }
   const end = poolOffset + n

@@ -15,12 +15,34 @@ export const DIGEST_BYTES = 32
 /** Size of the ECDH shared secret (the x coordinate). */
 export const SHARED_SECRET_BYTES = 32
 
+/** Size of a SHA-256 digest (the concat KDF's block). */
+export const SHA256_BYTES = 32
+/** Longest concat KDF output (NIST SP 800-56A: the 32-bit counter must not wrap). */
+export const MAX_KDF_BYTES = (2 ** 32 - 1) * SHA256_BYTES
+
+/** Size of the AES-128 key ECIES derives (kE; the HMAC key kM is derived from as many bytes). */
+export const AES_KEY_BYTES = 16
 /** Size of the AES-128-CTR IV inside an ECIES message. */
 export const ECIES_IV_BYTES = 16
 /** Size of the HMAC-SHA256 tag at the end of an ECIES message. */
 export const ECIES_MAC_BYTES = 32
 /** Bytes an ECIES message adds to its plaintext: R(65) ‖ iv(16) ‖ … ‖ mac(32). */
 export const ECIES_OVERHEAD_BYTES = UNCOMPRESSED_PUBLIC_KEY_BYTES + ECIES_IV_BYTES + ECIES_MAC_BYTES
+
+/** A node key file holds the private key as this many hex characters. */
+export const KEY_HEX_CHARS = 64
+/** geth's LoadECDSA accepts up to two trailing line-end characters (\n or \r). */
+export const MAX_TRAILING_LINE_END_BYTES = 2
+/** The most bytes read from a node key file; a longer file is corrupt. */
+export const MAX_KEY_FILE_BYTES = KEY_HEX_CHARS + MAX_TRAILING_LINE_END_BYTES
+
+/**
+ * Random requests up to this size are served from a pool drawn ahead
+ * ({@link RANDOM_POOL_BYTES} at a time); larger ones go to the OS directly.
+ */
+export const RANDOM_POOLED_MAX_BYTES = 256
+/** Bytes drawn from the OS CSPRNG at a time for the random pool. */
+export const RANDOM_POOL_BYTES = 4096
 
 /** Permissions of a node key file we create (owner read/write only). */
 export const NODE_KEY_FILE_MODE = 0o600

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hash, timingSafeEqual } f
 import { secp } from './backend.js'
 import { assertBytes, asUint8Array, randomFill } from './bytes.js'
 import {
+  AES_KEY_BYTES,
   ECIES_IV_BYTES,
   ECIES_MAC_BYTES,
   ECIES_OVERHEAD_BYTES,
@@ -11,7 +12,6 @@ import { CryptoError } from './errors.js'
 import { concatKdf } from './kdf.js'
 import { ecdh, generatePrivateKey, isValidPrivateKey } from './secp256k1.js'
 
-const AES_KEY_BYTES = 16
 const EMPTY = new Uint8Array(0)
 
 /** kE (AES-128 key) and kM (HMAC key) from the ECDH x coordinate, which is wiped. */

@@ -1,9 +1,6 @@
 import { hash } from 'node:crypto'
 import { assertBytes } from './bytes.js'
-
-const SHA256_BYTES = 32
-/** NIST SP 800-56A: the 32-bit counter must not wrap. */
-const MAX_KDF_BYTES = (2 ** 32 - 1) * SHA256_BYTES
+import { MAX_KDF_BYTES, SHA256_BYTES } from './constants.js'
 
 /**
  * NIST SP 800-56A concatenation KDF with SHA-256 and empty OtherInfo, as devp2p's ECIES

@@ -1,14 +1,16 @@
 import { randomBytes as randomBytesNode } from 'node:crypto'
 import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { NODE_KEY_DIR_MODE, NODE_KEY_FILE_MODE, NODE_KEY_TEMP_STALE_MS } from './constants.js'
+import {
+  KEY_HEX_CHARS,
+  MAX_KEY_FILE_BYTES,
+  NODE_KEY_DIR_MODE,
+  NODE_KEY_FILE_MODE,
+  NODE_KEY_TEMP_STALE_MS,
+} from './constants.js'
 import { CryptoError } from './errors.js'
 import { generatePrivateKey, isValidPrivateKey } from './secp256k1.js'
 
-const KEY_HEX_CHARS = 64
-/** geth's LoadECDSA accepts up to two trailing line-end characters (\n or \r). */
-const MAX_TRAILING_LINE_END_BYTES = 2
-const MAX_KEY_FILE_BYTES = KEY_HEX_CHARS + MAX_TRAILING_LINE_END_BYTES
 const HEX_RE = /^[0-9a-fA-F]{64}$/
 
 function errnoCode(err: unknown): string | undefined {

@@ -1,6 +1,18 @@
 /** Largest encoded node record (EIP-778). */
 export const MAX_RECORD_BYTES = 300
 
+/**
+ * Longest record text (`enr:` + unpadded base64url of {@link MAX_RECORD_BYTES}); longer
+ * text is refused before it is decoded.
+ */
+export const MAX_RECORD_TEXT_CHARS = 'enr:'.length + Math.ceil((MAX_RECORD_BYTES * 4) / 3)
+
+/** Longer `enode://` text is refused before it is looked at (the longest real URL is about 420). */
+export const MAX_ENODE_URL_CHARS = 1024
+
+/** The longest NetList entry text quoted in an error message. */
+export const NETLIST_MAX_QUOTED_CHARS = 100
+
 /** Node ids are keccak256 hashes. */
 export const NODE_ID_BYTES = 32
 

@@ -1,9 +1,7 @@
 import { CryptoError, decodePublicKey } from '@devp2p/crypto'
+import { MAX_ENODE_URL_CHARS } from './constants.js'
 import { EnodeError } from './errors.js'
 import { ipFromBytes, ipToBytes } from './ip.js'
-
-/** Longer text is refused before it is looked at (the longest real URL is about 420). */
-export const MAX_ENODE_URL_CHARS = 1024
 
 /** The parts of an `enode://` URL. */
 export interface EnodeUrl {

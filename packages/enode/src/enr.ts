@@ -7,7 +7,7 @@ import {
   verify,
 } from '@devp2p/crypto'
 import { decode, encode, RlpError, type RlpInput, type RlpValue } from '@devp2p/rlp'
-import { MAX_RECORD_BYTES } from './constants.js'
+import { MAX_RECORD_BYTES, MAX_RECORD_TEXT_CHARS } from './constants.js'
 import { EnrError } from './errors.js'
 import { ipFromBytes, ipToBytes } from './ip.js'
 import { type NodeId, nodeIdFromPublicKey } from './node-id.js'
@@ -40,7 +40,6 @@ export interface EnrContent {
 
 const TEXT_PREFIX = 'enr:'
 const BASE64URL = /^[A-Za-z0-9_-]*$/
-const MAX_TEXT_CHARS = TEXT_PREFIX.length + Math.ceil((MAX_RECORD_BYTES * 4) / 3)
 const RESERVED_KEYS = new Set(['id', 'secp256k1'])
 const IP_KEYS = { ip: 4, ip6: 16 } as const
 const PORT_KEYS = ['tcp', 'udp', 'tcp6', 'udp6'] as const
@@ -282,8 +281,11 @@ export class Enr {
     if (typeof text !== 'string') throw new TypeError('text must be a string')
     if (!text.startsWith(TEXT_PREFIX))
       throw new EnrError('MISSING_PREFIX', 'record text must start with "enr:"')
-    if (text.length > MAX_TEXT_CHARS) {
-      throw new EnrError('TOO_LARGE', `record text is longer than ${MAX_TEXT_CHARS} characters`)
+    if (text.length > MAX_RECORD_TEXT_CHARS) {
+      throw new EnrError(
+        'TOO_LARGE',
+        `record text is longer than ${MAX_RECORD_TEXT_CHARS} characters`,
+      )
     }
     const body = text.slice(TEXT_PREFIX.length)
     if (!BASE64URL.test(body) || body.length % 4 === 1) {

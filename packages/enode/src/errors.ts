@@ -68,7 +68,7 @@ export type EnodeErrorCode =
  * try {
  *   parseNode(text)
  * } catch (err) {
- *   if (err instanceof EnodeError) log.warn('bad bootnode', { code: err.code })
+ *   if (err instanceof EnodeError) logger.warn({ code: err.code }, 'bad bootnode')
  *   else throw err
  * }
  * ```

@@ -25,17 +25,16 @@ export {
   DB_MEMORY_MAX_IPS_PER_NODE,
   DB_MEMORY_MAX_NODES,
   DB_NODE_EXPIRATION_MS,
-  DB_VERSION,
   ENDPOINT_MAX_STATEMENTS,
   ENDPOINT_MIN_STATEMENTS,
   ENDPOINT_STATEMENT_WINDOW_MS,
+  MAX_ENODE_URL_CHARS,
   MAX_RECORD_BYTES,
   NODE_ID_BYTES,
 } from './constants.js'
-export type { Endpoint, EndpointPredictorOptions } from './endpoint-predictor.js'
-export { EndpointPredictor } from './endpoint-predictor.js'
+export type { Endpoint } from './endpoint-predictor.js'
 export type { EnodeUrl } from './enode-url.js'
-export { formatEnodeUrl, MAX_ENODE_URL_CHARS, parseEnodeUrl } from './enode-url.js'
+export { formatEnodeUrl, parseEnodeUrl } from './enode-url.js'
 export type { EnrContent, EnrDecodeOptions } from './enr.js'
 export { Enr } from './enr.js'
 export type { EnodeErrorCode, EnrErrorCode } from './errors.js'

@@ -7,10 +7,8 @@
  * are IPv4 addresses here, as in Go's `net.IP.To4`. An IPv4 address only ever matches IPv4
  * networks and an IPv6 address only IPv6 networks: `::/0` does not contain `1.2.3.4`.
  */
+import { NETLIST_MAX_QUOTED_CHARS } from './constants.js'
 import { ipFromBytes, ipToBytes } from './ip.js'
-
-/** The longest entry text quoted in an error message. */
-const MAX_QUOTED_CHARS = 100
 
 /** A prefix length: decimal without leading zeros. */
 const PREFIX_RE = /^(?:0|[1-9][0-9]{0,2})$/
@@ -147,7 +145,10 @@ interface Cidr {
 
 function parseCidr(entry: string): Cidr {
   const bad = (why: string) => {
-    const quoted = entry.length > MAX_QUOTED_CHARS ? `${entry.slice(0, MAX_QUOTED_CHARS)}…` : entry
+    const quoted =
+      entry.length > NETLIST_MAX_QUOTED_CHARS
+        ? `${entry.slice(0, NETLIST_MAX_QUOTED_CHARS)}…`
+        : entry
     return new TypeError(`invalid network ${JSON.stringify(quoted)}: ${why}`)
   }
   const slash = entry.indexOf('/')

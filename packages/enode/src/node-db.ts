@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import {
   type Clock,
   type Logger,
@@ -21,7 +20,6 @@ import { staleEntries } from './node-db-expire.js'
 import {
   checkId,
   checkTime,
-  concat,
   decodeStoredNode,
   encodeStoredNode,
   type Field,
@@ -35,11 +33,11 @@ import {
   nodePrefix,
   readU64,
   recordKey,
-  splitKey,
   u64,
   VERSION_KEY,
 } from './node-db-layout.js'
 import { RecencyIndex } from './node-db-recency.js'
+import { querySeeds } from './node-db-seeds.js'
 import type { NodeId } from './node-id.js'
 
 /** How to open a {@link NodeDB}. */
@@ -355,47 +353,7 @@ export class NodeDB {
     if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 0)
       throw new RangeError('maxAgeMs must be a non-negative integer')
     this.#check()
-    const since = this.#clock.now() - maxAgeMs
-    // bounded: at most n nodes and 5 n ids.
-    const found = new Map<string, ENode>()
-    const tried = new Set<string>()
-    for (let seeks = 0; found.size < n && seeks < n * 5; seeks++) {
-      const id = await this.#nextUntried(concat(NODE_PREFIX, randomBytes(NODE_ID_BYTES)), tried)
-      if (id === undefined) break
-      const hex = latin1(id)
-      tried.add(hex)
-      let seen = false
-      for await (const [key, value] of this.#store.entries(nodePrefix(id), nodeEnd(id))) {
-        const { field } = splitKey(key)
-        if (field === 'pong' && Number(readU64(value) ?? 0n) >= since) seen = true
-      }
-      if (!seen) continue
-      const node = await this.node(id)
-      if (node !== undefined) found.set(hex, node)
-    }
-    return [...found.values()]
-  }
-
-  /**
-   * The first node id at or after `seek` that is not in `tried`, wrapping around once.
-   * Walking on from a tried id (instead of counting a wasted seek) lets a small database
-   * give every qualifying node.
-   */
-  async #nextUntried(
-    seek: Uint8Array,
-    tried: ReadonlySet<string>,
-  ): Promise<Uint8Array | undefined> {
-    for (const [from, to] of [
-      [seek, NODE_END],
-      [NODE_PREFIX, seek],
-    ] as const) {
-      for await (const [key] of this.#store.entries(from, to)) {
-        if (key.length < 3 + NODE_ID_BYTES) continue
-        const id = key.subarray(2, 2 + NODE_ID_BYTES)
-        if (!tried.has(latin1(id))) return id.slice()
-      }
-    }
-    return undefined
+    return querySeeds(this.#store, n, this.#clock.now() - maxAgeMs, (id) => this.node(id))
   }
 
   /**

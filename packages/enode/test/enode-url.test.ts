@@ -10,6 +10,7 @@ import {
   EnodeError,
   type EnodeErrorCode,
   formatEnodeUrl,
+  MAX_ENODE_URL_CHARS,
   parseEnodeUrl,
   parseNode,
 } from '../src/index.js'
@@ -82,6 +83,14 @@ describe('enode URL parts', () => {
       expect(codeOf(text)).toBe(code)
     })
   }
+
+  it('accepts text of MAX_ENODE_URL_CHARS (1024, as LIMITS.md says) and refuses one more', () => {
+    expect(MAX_ENODE_URL_CHARS).toBe(1024)
+    const head = `enode://${KEY}@127.0.0.1:30303?x=`
+    const longest = head + 'a'.repeat(1024 - head.length)
+    expect(parseEnodeUrl(longest).tcp).toBe(30303)
+    expect(codeOf(`${longest}a`)).toBe('INVALID_URL')
+  })
 
   it('refuses a 128-hex key that is not a point on the curve', () => {
     // x = 0, y = 1 is not on y² = x³ + 7.

@@ -6,9 +6,9 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { hex, ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
+import { EndpointPredictor } from '../src/endpoint-predictor.js'
 import {
   ENDPOINT_STATEMENT_WINDOW_MS,
-  EndpointPredictor,
   Enr,
   LocalNode,
   NodeDB,

@@ -16,37 +16,45 @@ export interface MemoryNetworkOptions {
 
 type Handler = (bytes: Uint8Array, from: MemoryAddress) => void
 
+/** What a transport needs of its network (module-private: not part of the public types). */
+interface NetworkLink {
+  deliver(bytes: Uint8Array, from: MemoryAddress, to: MemoryAddress): void
+  unbind(address: MemoryAddress): void
+}
+
+/** A transport's delivery entry, keyed by a symbol no other module can name. */
+const receive = Symbol('receive')
+
 /** One bound endpoint; the same shape as discovery's `DatagramTransport`. */
 export class MemoryTransport {
   readonly address: MemoryAddress
-  readonly #network: MemoryNetwork
+  readonly #network: NetworkLink
   #handler: Handler | undefined
   #closed = false
 
-  /** @internal */
-  constructor(network: MemoryNetwork, address: MemoryAddress) {
+  /** Made by {@link MemoryNetwork.bind}. */
+  constructor(network: NetworkLink, address: MemoryAddress) {
     this.#network = network
     this.address = address
   }
 
   send(bytes: Uint8Array, to: MemoryAddress): void {
     // a copy, also of a Buffer (whose slice() is a view), as a real socket would send
-    if (!this.#closed) this.#network._deliver(new Uint8Array(bytes), this.address, to)
+    if (!this.#closed) this.#network.deliver(new Uint8Array(bytes), this.address, to)
   }
 
   onMessage(handler: Handler): void {
     this.#handler = handler
   }
 
-  /** @internal */
-  _receive(bytes: Uint8Array, from: MemoryAddress): void {
+  [receive](bytes: Uint8Array, from: MemoryAddress): void {
     if (!this.#closed) this.#handler?.(bytes, from)
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#network._unbind(this.address)
+    this.#network.unbind(this.address)
   }
 }
 
@@ -72,6 +80,10 @@ export class MemoryNetwork {
   #queue: { bytes: Uint8Array; from: MemoryAddress; to: MemoryAddress }[] = []
   #scheduled = false
   #nextPort = 40_000
+  readonly #link: NetworkLink = {
+    deliver: (bytes, from, to) => this.#deliver(bytes, from, to),
+    unbind: (address) => this.#endpoints.delete(`${address.ip}:${address.port}`),
+  }
   /** Datagrams handed to the network. */
   sent = 0
   /** Bytes handed to the network. */
@@ -94,7 +106,7 @@ export class MemoryNetwork {
     }
     const key = `${ip}:${chosen}`
     if (this.#endpoints.has(key)) throw new Error(`${key} is already bound`)
-    const transport = new MemoryTransport(this, { ip, port: chosen })
+    const transport = new MemoryTransport(this.#link, { ip, port: chosen })
     this.#endpoints.set(key, transport)
     return transport
   }
@@ -111,13 +123,7 @@ export class MemoryNetwork {
     }
   }
 
-  /** @internal */
-  _unbind(address: MemoryAddress): void {
-    this.#endpoints.delete(`${address.ip}:${address.port}`)
-  }
-
-  /** @internal */
-  _deliver(bytes: Uint8Array, from: MemoryAddress, to: MemoryAddress): void {
+  #deliver(bytes: Uint8Array, from: MemoryAddress, to: MemoryAddress): void {
     this.sent++
     this.bytes += bytes.length
     if (bytes.length > this.#maxBytes) return
@@ -137,7 +143,7 @@ export class MemoryNetwork {
       const target = this.#endpoints.get(`${to.ip}:${to.port}`)
       if (!target) continue
       this.delivered++
-      target._receive(bytes, from)
+      target[receive](bytes, from)
     }
   }
 }
