@@ -1,7 +1,7 @@
 import { generatePrivateKey } from '@devp2p/crypto'
 import { t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectMsg, send } from '../src/index.ts'
+import { expectMsg, P2pError, send } from '../src/index.ts'
 import {
   fooProtocol,
   holdingProtocol,
@@ -52,6 +52,7 @@ describe('Server', () => {
     await b.stop()
     const drop = await dropped
     expect(drop.reason).toBe(0x08)
-    expect(drop.error).toBe('client quitting')
+    expect(drop.error).toBeInstanceOf(P2pError)
+    expect(drop.error).toMatchObject({ code: 'REMOTE_DISCONNECT', message: 'client quitting' })
   })
 })
