@@ -8,7 +8,7 @@ import { DisconnectReason, disconnectReasonFor, P2pError } from './errors.js'
 import { checkHelloIdentity, exchangeHello } from './hello.js'
 import type { InboundTicket } from './inbound-gate.js'
 import { hostPort, remoteIp, type StreamAddresses, streamAddresses } from './net-address.js'
-import { Peer, type PeerEvent as PeerMsgEventLike, sendDisconnect } from './peer.js'
+import { Peer, sendDisconnect } from './peer.js'
 import type { PeerMsgEvent } from './peer-event.js'
 import type { PeerSet } from './peer-set.js'
 import type { Protocol } from './protocol.js'
@@ -185,9 +185,8 @@ export class ConnectionSetup {
         remoteAddress: addresses.remote || hostPort(dest?.ip, dest?.tcp),
         clock: o.clock,
         logger: o.logger,
-        onMsgEvent: onMsgEvent
-          ? (event: PeerMsgEventLike) => onMsgEvent(event as PeerMsgEvent)
-          : undefined,
+        // the peer emits only msgsend/msgrecv here (typed by the peer's own init)
+        onMsgEvent: onMsgEvent ? (event) => onMsgEvent(event as PeerMsgEvent) : undefined,
       })
       donePending()
       o.onPeer(peer)
