@@ -189,7 +189,8 @@ export class Server extends EventEmitter<ServerEvents> {
       if (config.listen) {
         const bound = await this.#listener.listen(config.listen)
         this.#listenAddr = bound.listenAddr
-        localNode.setEndpoints({ ip: bound.recordIp, tcp: bound.port })
+        // an IP the record's owner set (a known public address) is theirs to keep
+        localNode.setEndpoints({ ip: localNode.node.ip ?? bound.recordIp, tcp: bound.port })
       }
       this.#hello = ourHello({
         name: this.name,

@@ -120,6 +120,21 @@ describe('start and stop', () => {
     expect(localNode.record.get('bar')).toBeDefined()
   })
 
+  it('an IP the owner put in the given record is kept; the server sets only the port', async () => {
+    const privateKey = generatePrivateKey()
+    const localNode = await LocalNode.create({ privateKey, ip: '10.0.0.7' })
+    const server = new Server({
+      privateKey,
+      localNode,
+      listenAddr: '127.0.0.1:0',
+      protocols: [fooProtocol()],
+    })
+    await server.start()
+    expect(localNode.node.ip).toBe('10.0.0.7')
+    expect(localNode.node.tcp).toBe(Number(server.listenAddr.split(':')[1]))
+    await server.stop()
+  })
+
   it('without localNode the server makes a private one at start()', async () => {
     const server = new Server({
       privateKey: generatePrivateKey(),
