@@ -7,6 +7,7 @@ import {
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
+import { LocalNode, NodeDB } from '@devp2p/enode'
 import { type PeerEvent, type Protocol, Server, type ServerOptions, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 
@@ -144,16 +145,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     },
   })
 
+  // The demo composes each node: it owns node0's database (which keeps the ENR seq
+  // across runs) and every node's record, and hands them to the server and discovery.
+  const db = await NodeDB.open({ path: join(dataDir, 'nodes') })
+  const localNodes = await Promise.all(
+    keys.map((privateKey, i) =>
+      LocalNode.create({
+        privateKey,
+        ...(i === 0 ? { db } : {}),
+        ...(options.logger ? { logger: logFor(names[i]!) } : {}),
+      }),
+    ),
+  ).catch(async (err: unknown) => {
+    await db.close()
+    throw err
+  })
   const servers = keys.map(
     (privateKey, i) =>
       new Server({
         privateKey,
+        localNode: localNodes[i]!,
         name: `devp2p-ts/demo/${names[i]}`,
         maxPeers: MAX_PEERS,
         listenAddr: '127.0.0.1:0',
         protocols: [fooProtocol(i)],
         ...(options.logger ? { logger: logFor(names[i]!) } : {}),
-        ...(i === 0 ? { nodeDatabase: join(dataDir, 'nodes') } : {}),
       }),
   )
   servers.forEach((server, i) => {
@@ -185,6 +201,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     // Newest first: the nodes still running never have a stopped one as a static peer.
     for (const server of [...servers].reverse()) await server.stop()
     for (const disc of discovery) await disc.stop()
+    // last: the servers and services that used it are stopped (close is idempotent)
+    await db.close()
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -247,15 +265,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         Promise.all(
           servers.map(async (server) => {
             const i = servers.indexOf(server)
-            // The record (and its seq, kept in node0's database) is the server's, but the
-            // node database of discovery is a new one in memory: every run is a new
+            // The record (and its seq, kept in node0's database) is shared with the
+            // server, but the node database of discovery is a new one in memory: every run is a new
             // network (new keys, new bootnode), so the nodes of earlier runs are all dead.
             // Seeded from node0's database they were asked, timed out and dialed on every
             // run, and the demo got slower with each run.
             const disc = new Discv4({
               privateKey: keys[i]!,
               listenAddr: '127.0.0.1:0',
-              localNode: server.localNode,
+              localNode: localNodes[i]!,
               bootnodes: [boot.self()],
               ...(options.logger ? { logger: logFor(names[i]!) } : {}),
             })
@@ -338,7 +356,7 @@ function describeEvent(
       return `${self} + ${peer}${dir}`
     }
     case 'drop':
-      return `${self} − ${peer}: ${ev.error ?? 'dropped'}`
+      return `${self} − ${peer}: ${ev.error.message}`
     default:
       return `${self} ${ev.type} ${peer} ${ev.protocol}/${ev.msgCode} ${ev.msgSize} bytes`
   }

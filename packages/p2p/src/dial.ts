@@ -1,23 +1,95 @@
 import { lookup } from 'node:dns/promises'
+import { connect } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { type Clock, ExpiringSet, type Logger, type TimerHandle } from '@devp2p/common'
 import { ENode, type NetList, type NodeIdHex } from '@devp2p/enode'
+import {
+  DIAL_HISTORY_MAX_IDS,
+  DIAL_HISTORY_MS,
+  RESOLVE_BACKOFF_MAX_MS,
+  RESOLVE_BACKOFF_MIN_MS,
+} from './constants.js'
+import { P2pError } from './errors.js'
 import type { NodeSource } from './protocol.js'
 
-/** A node is not dialed again within this long of the last attempt (geth: 35 s). */
-export const DIAL_HISTORY_MS = 35_000
-/** First wait after a static node's host name failed to resolve (geth: 60 s). */
-export const RESOLVE_BACKOFF_MIN_MS = 60_000
-/** Longest wait between resolve attempts (geth: 1 h). */
-export const RESOLVE_BACKOFF_MAX_MS = 3_600_000
+/**
+ * Opens the byte stream to a node, as geth's `NodeDialer`: the server runs the RLPx
+ * handshake over what it returns. The default dials TCP ({@link tcpDialer}); a test or an
+ * application may give its own (an in-memory pipe, a proxy, a simulated network).
+ */
+export interface NodeDialer {
+  /**
+   * Resolves with a connected stream to `node` (its `ip` and `tcp` are set), or rejects.
+   * Must give up, destroying what it opened, when `signal` aborts (the server stops).
+   */
+  dial(node: ENode, options: { readonly signal: AbortSignal }): Promise<Duplex>
+}
+
+/**
+ * The default {@link NodeDialer}: a TCP connection with Nagle off, given up after
+ * `timeoutMs` on `clock`.
+ *
+ * @throws P2pError `DIAL_FAILED` (from `dial`) when the connection fails, times out or
+ *   the signal aborts.
+ */
+export function tcpDialer(options: {
+  readonly clock: Clock
+  readonly timeoutMs: number
+}): NodeDialer {
+  const { clock, timeoutMs } = options
+  return {
+    dial(node, { signal }) {
+      return new Promise<Duplex>((resolve, reject) => {
+        if (signal.aborted) {
+          reject(new P2pError('DIAL_FAILED', 'dial aborted', { cause: signal.reason }))
+          return
+        }
+        const socket = connect({ host: node.ip!, port: node.tcp!, noDelay: true })
+        const fail = (err: P2pError): void => {
+          deadline.cancel()
+          signal.removeEventListener('abort', onAbort)
+          socket.off('connect', onConnect).off('error', onError).off('close', onClose)
+          socket.destroy()
+          reject(err)
+        }
+        const onConnect = (): void => {
+          deadline.cancel()
+          signal.removeEventListener('abort', onAbort)
+          socket.off('error', onError).off('close', onClose)
+          resolve(socket)
+        }
+        const onError = (err: Error): void =>
+          fail(new P2pError('DIAL_FAILED', `cannot connect: ${err.message}`, { cause: err }))
+        const onClose = (): void => onError(new Error('socket closed'))
+        const onAbort = (): void =>
+          fail(new P2pError('DIAL_FAILED', 'dial aborted', { cause: signal.reason }))
+        const deadline = clock.deadline(timeoutMs, () =>
+          fail(new P2pError('DIAL_FAILED', `TCP connect timed out after ${timeoutMs} ms`)),
+        )
+        signal.addEventListener('abort', onAbort, { once: true })
+        socket.once('connect', onConnect).once('error', onError).once('close', onClose)
+      })
+    },
+  }
+}
 
 /** Why a dial target is skipped. */
 export type DialSkip = 'self' | 'connected' | 'dialing' | 'recent' | 'no-address' | 'restricted'
 
+/** What the scheduler reads of the connected peers (the server's `PeerSet`). */
+export interface DialPeers {
+  has(id: NodeIdHex): boolean
+  /** Connected peers we dialed. */
+  readonly dialed: number
+  /** Peers we may dial (MaxPeers / DialRatio). */
+  readonly maxDialed: number
+}
+
 /** @internal What the scheduler needs from the server. */
 export interface DialSchedulerOptions {
   readonly self: NodeIdHex
-  /** Peers we may dial (MaxPeers / DialRatio). */
-  readonly maxDialPeers: number
+  /** The connected peers: counts and slots come from here, not from a copy. */
+  readonly peers: DialPeers
   /** Dials in progress at most (MaxPendingPeers). */
   readonly maxActiveDials: number
   readonly clock: Clock
@@ -42,18 +114,19 @@ interface StaticEntry {
  * the net restriction.
  *
  * bounded: statics are local configuration; `dialing` ≤ maxActiveDials; the history is
- * an {@link ExpiringSet} of at most 4096 ids; `peers` is bounded by the server's limits.
+ * an {@link ExpiringSet} of at most {@link DIAL_HISTORY_MAX_IDS} ids.
  */
 export class DialScheduler {
   readonly #o: DialSchedulerOptions
   // bounded: local configuration (the server's sources)
   readonly #sources: NodeSource[]
+  // bounded: local configuration (static nodes)
   readonly #statics = new Map<NodeIdHex, StaticEntry>()
+  // bounded: at most maxActiveDials
   readonly #dialing = new Map<NodeIdHex, 'static' | 'dynamic'>()
+  // bounded: DIAL_HISTORY_MAX_IDS
   readonly #history: ExpiringSet<NodeIdHex>
-  /** Connected peers; `true` when we dialed them. */
-  readonly #peers = new Map<NodeIdHex, boolean>()
-  #dialPeers = 0
+  // bounded: one per node source pump
   #slotWaiters: (() => void)[] = []
   #timer: TimerHandle | undefined
   #timerAt = Number.POSITIVE_INFINITY
@@ -63,7 +136,7 @@ export class DialScheduler {
   constructor(options: DialSchedulerOptions) {
     this.#o = options
     this.#sources = [...options.sources]
-    this.#history = new ExpiringSet({ clock: options.clock, maxSize: 4096 })
+    this.#history = new ExpiringSet({ clock: options.clock, maxSize: DIAL_HISTORY_MAX_IDS })
   }
 
   start(): void {
@@ -107,17 +180,8 @@ export class DialScheduler {
     return this.#statics.has(id)
   }
 
-  peerAdded(id: NodeIdHex, dialed: boolean): void {
-    if (this.#peers.has(id)) return
-    this.#peers.set(id, dialed)
-    if (dialed) this.#dialPeers++
-  }
-
-  peerRemoved(id: NodeIdHex): void {
-    const dialed = this.#peers.get(id)
-    if (dialed === undefined) return
-    this.#peers.delete(id)
-    if (dialed) this.#dialPeers--
+  /** A peer dropped: a dial slot may be free, and a static node may need a redial. */
+  peerRemoved(): void {
     this.#slotFreed()
     this.#tick()
   }
@@ -125,7 +189,7 @@ export class DialScheduler {
   /** Why `node` would not be dialed now, or `undefined` when it would. */
   check(node: ENode): DialSkip | undefined {
     if (node.idHex === this.#o.self) return 'self'
-    if (this.#peers.has(node.idHex)) return 'connected'
+    if (this.#o.peers.has(node.idHex)) return 'connected'
     if (this.#dialing.has(node.idHex)) return 'dialing'
     if (this.#history.has(node.idHex)) return 'recent'
     if ((node.ip === undefined && node.hostname === undefined) || !node.tcp) return 'no-address'
@@ -136,7 +200,8 @@ export class DialScheduler {
   }
 
   #freeSlots(): number {
-    const slots = Math.min((this.#o.maxDialPeers - this.#dialPeers) * 2, this.#o.maxActiveDials)
+    const { maxDialed, dialed } = this.#o.peers
+    const slots = Math.min((maxDialed - dialed) * 2, this.#o.maxActiveDials)
     return slots - this.#dialing.size
   }
 

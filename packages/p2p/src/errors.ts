@@ -74,6 +74,8 @@ export function toDisconnectReason(value: number): DisconnectReason {
  * - `UNEXPECTED_MESSAGE`: {@link expectMsg} got another code or content.
  * - `DIAL_FAILED`: a TCP connection could not be opened.
  * - `NOT_RUNNING`: the server is not started (or already stopped).
+ * - `EVENTS_OVERFLOW`: a `subscribeEvents` subscriber fell more than
+ *   `MAX_SUBSCRIBER_BACKLOG` events behind and was ended.
  */
 export type P2pErrorCode =
   | 'REMOTE_DISCONNECT'
@@ -86,6 +88,7 @@ export type P2pErrorCode =
   | 'UNEXPECTED_MESSAGE'
   | 'DIAL_FAILED'
   | 'NOT_RUNNING'
+  | 'EVENTS_OVERFLOW'
 
 /** The error class of `@devp2p/p2p`; `code` says why, `reason` what goes on the wire. */
 export class P2pError extends Error {

@@ -1,21 +1,5 @@
 import type { Clock, Logger, TimerHandle } from '@devp2p/common'
-
-/**
- * Inbound handshakes in progress from one remote IP at most (LAN and loopback included).
- * Its further connections wait, even while other slots are free, so one address cannot
- * take every pending slot.
- */
-export const MAX_PENDING_PER_IP = 8
-/**
- * Inbound connections waiting for a slot from one remote IP at most (LAN and loopback
- * included); a connection beyond it is closed at once.
- */
-export const MAX_WAITING_PER_IP = 32
-/**
- * Inbound connections waiting for a slot at most, all IPs together. When it is full, a
- * new connection takes the place of the oldest waiter of the IP with the most waiters.
- */
-export const MAX_WAITING_INBOUND = 128
+import { MAX_PENDING_PER_IP, MAX_WAITING_INBOUND, MAX_WAITING_PER_IP } from './constants.js'
 
 /** What the gate needs of a socket: to stop reading it, and to close it. */
 export interface GateSocket {

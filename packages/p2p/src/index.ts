@@ -26,7 +26,6 @@
  * @packageDocumentation
  */
 
-export { isLan, NetList } from '@devp2p/enode'
 export type { Cap, Hello } from './base-protocol.js'
 export {
   BASE_PROTOCOL_LENGTH,
@@ -40,7 +39,27 @@ export {
 } from './base-protocol.js'
 export type { MatchedProtocol } from './caps.js'
 export { capString, matchProtocols } from './caps.js'
-export { DIAL_HISTORY_MS, RESOLVE_BACKOFF_MAX_MS, RESOLVE_BACKOFF_MIN_MS } from './dial.js'
+export {
+  DEFAULT_CLIENT_NAME,
+  DEFAULT_DIAL_RATIO,
+  DEFAULT_LISTEN_ADDR,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_MAX_PENDING_PEERS,
+  DIAL_HISTORY_MAX_IDS,
+  DIAL_HISTORY_MS,
+  DIAL_TIMEOUT_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  INBOUND_THROTTLE_MAX_IPS,
+  INBOUND_THROTTLE_MS,
+  MAX_PENDING_PER_IP,
+  MAX_SUBSCRIBER_BACKLOG,
+  MAX_WAITING_INBOUND,
+  MAX_WAITING_PER_IP,
+  RESOLVE_BACKOFF_MAX_MS,
+  RESOLVE_BACKOFF_MIN_MS,
+} from './constants.js'
+export type { NodeDialer } from './dial.js'
+export { tcpDialer } from './dial.js'
 export type { P2pErrorCode } from './errors.js'
 export {
   DisconnectReason,
@@ -49,20 +68,14 @@ export {
   P2pError,
   toDisconnectReason,
 } from './errors.js'
-export { MAX_PENDING_PER_IP, MAX_WAITING_INBOUND, MAX_WAITING_PER_IP } from './inbound-gate.js'
 export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.js'
 export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'
-export type { PeerEvent, PeerInfo } from './peer.js'
+export type { NodeInfo } from './node-info.js'
+export type { PeerInfo } from './peer.js'
 export { DISCONNECT_WRITE_TIMEOUT_MS, Peer, PING_INTERVAL_MS } from './peer.js'
+export type { PeerAddEvent, PeerDropEvent, PeerEvent, PeerMsgEvent } from './peer-event.js'
 export { PING_FLOOD_MAX, PING_RATE_MAX, PING_RATE_WINDOW_MS } from './ping-limiter.js'
 export type { NodeSource, Protocol } from './protocol.js'
-export type { NodeInfo, NodeLike, ServerEvents, ServerOptions } from './server.js'
-export {
-  DEFAULT_DIAL_RATIO,
-  DEFAULT_MAX_PENDING_PEERS,
-  DIAL_TIMEOUT_MS,
-  HANDSHAKE_TIMEOUT_MS,
-  INBOUND_THROTTLE_MS,
-  MAX_SUBSCRIBER_BACKLOG,
-  Server,
-} from './server.js'
+export type { ServerEvents } from './server.js'
+export { Server } from './server.js'
+export type { NodeLike, ServerOptions } from './server-options.js'

@@ -1,8 +1,10 @@
-import { createServer } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
+import { duplexPair, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { NodeSource, Server } from '../src/index.ts'
+import { type NodeDialer, type NodeSource, type Server, tcpDialer } from '../src/index.ts'
+import { acceptInbound } from '../src/server.ts'
 import { fooProtocol, nextEvent, peerCount, ServerPool } from './helpers/servers.ts'
 
 const pool = new ServerPool()
@@ -117,5 +119,84 @@ describe('dialing', () => {
     other!.addPeer(server.self())
     await peerCount(server, 1)
     expect(server.peers()[0]!.inbound).toBe(true)
+  })
+})
+
+describe('the dialer seam', () => {
+  it('a replaced dialer carries every dial: in-memory pipes to a server that does not listen', async () => {
+    const target = await pool.start({ protocols: [fooProtocol()], listenAddr: '' })
+    const dialed: string[] = []
+    const dialer: NodeDialer = {
+      async dial(node, { signal }) {
+        expect(signal.aborted).toBe(false)
+        dialed.push(node.idHex)
+        const [ours, theirs] = duplexPair()
+        Object.defineProperties(theirs, {
+          remoteAddress: { value: '127.0.0.1' },
+          remotePort: { value: 40000 },
+        })
+        acceptInbound(target, theirs as Socket)
+        return ours
+      },
+    }
+    const server = await pool.start({ protocols: [fooProtocol()], listenAddr: '', dialer })
+    // the target has no TCP port; any address passes the scheduler, the dialer decides
+    const where = ENode.fromPublicKey(target.self().publicKey, { ip: '127.0.0.1', tcp: 9 })
+    server.addPeer(where)
+    await Promise.all([peerCount(server, 1), peerCount(target, 1)])
+    expect(dialed).toEqual([target.self().idHex])
+    expect(server.peers()[0]!.remoteAddress).toBe('127.0.0.1:9') // the pipe has no address
+    expect(target.peers()[0]!.inbound).toBe(true)
+  })
+
+  it('a dialer that fails is a failed dial, retried later, not fatal', async () => {
+    const clock = new ManualClock()
+    let attempts = 0
+    const dialer: NodeDialer = {
+      async dial() {
+        attempts++
+        throw new Error('no route')
+      },
+    }
+    const server = await pool.start({ protocols: [fooProtocol()], dialer, clock })
+    const ghost = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()), {
+      ip: '127.0.0.1',
+      tcp: 9,
+    })
+    server.addPeer(ghost)
+    while (attempts < 1) await new Promise<void>((resolve) => setImmediate(resolve))
+    clock.advance(36_000) // past the dial history
+    while (attempts < 2) await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(server.running).toBe(true)
+    expect(server.pendingHandshakes).toBe(0)
+  })
+
+  it('tcpDialer: the connect deadline runs on the given clock', async () => {
+    const accepted: Socket[] = []
+    const listener = createServer((socket) => accepted.push(socket))
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    const port = (listener.address() as { port: number }).port
+    const node = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()), {
+      ip: '127.0.0.1',
+      tcp: port,
+    })
+    const clock = new ManualClock()
+    const dialer = tcpDialer({ clock, timeoutMs: 15_000 })
+    const signal = new AbortController().signal
+    // the connect event comes on a later turn of the event loop: the fake clock decides
+    const early = dialer.dial(node, { signal })
+    clock.advance(14_999)
+    const socket = await early
+    socket.destroy()
+    const late = dialer.dial(node, { signal })
+    clock.advance(15_000)
+    await expect(late).rejects.toMatchObject({ code: 'DIAL_FAILED', message: /timed out/ })
+    const controller = new AbortController()
+    const aborted = dialer.dial(node, { signal: controller.signal })
+    controller.abort()
+    await expect(aborted).rejects.toMatchObject({ code: 'DIAL_FAILED', message: /aborted/ })
+    expect(clock.pending).toBe(0)
+    for (const socket of accepted) socket.destroy()
+    await new Promise<void>((resolve) => listener.close(() => resolve()))
   })
 })

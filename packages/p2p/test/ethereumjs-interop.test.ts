@@ -28,7 +28,7 @@ import {
   expectMsg,
   type MsgReadWriter,
   type Peer,
-  type PeerEvent,
+  type PeerDropEvent,
   type Protocol,
   type Server,
   send,
@@ -93,7 +93,8 @@ function setupFailure(): { logger: Logger; failed: Promise<string> } {
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 /** Their node id as our events show it (keccak256 of the public key, hex). */
 const ourIdOf = (theirs: EthereumjsNode): string => hex(keccak256(theirs.publicKey))
-const dropOf = (server: Server): Promise<PeerEvent> => nextEvent(server, (e) => e.type === 'drop')
+const dropOf = (server: Server): Promise<PeerDropEvent> =>
+  nextEvent(server, (e) => e.type === 'drop')
 
 type Direction = 'ours dials theirs' | 'theirs dials ours'
 const directions: Direction[] = ['ours dials theirs', 'theirs dials ours']
@@ -249,7 +250,7 @@ describe('interop with @ethereumjs/devp2p RLPx', () => {
     theirPeer.disconnect(DisconnectReason.TooManyPeers)
     const drop = await dropped
     expect(drop.reason).toBe(DisconnectReason.TooManyPeers)
-    expect(drop.error).toBe('too many peers')
+    expect(drop.error).toMatchObject({ code: 'REMOTE_DISCONNECT', message: 'too many peers' })
   })
 
   it('a code past their protocol range (their off-by-one check) is a breach of protocol', async () => {

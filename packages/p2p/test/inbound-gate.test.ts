@@ -7,14 +7,8 @@ import { silentLogger } from '@devp2p/common'
 import { ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  InboundGate,
-  type InboundGateOptions,
-  type InboundTicket,
-  MAX_PENDING_PER_IP,
-  MAX_WAITING_INBOUND,
-  MAX_WAITING_PER_IP,
-} from '../src/inbound-gate.js'
+import { MAX_PENDING_PER_IP, MAX_WAITING_INBOUND, MAX_WAITING_PER_IP } from '../src/constants.js'
+import { InboundGate, type InboundGateOptions, type InboundTicket } from '../src/inbound-gate.js'
 
 class FakeSocket {
   destroyed = false

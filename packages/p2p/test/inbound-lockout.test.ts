@@ -10,7 +10,7 @@
  */
 import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MAX_PENDING_PER_IP, MAX_WAITING_PER_IP } from '../src/inbound-gate.js'
+import { MAX_PENDING_PER_IP, MAX_WAITING_PER_IP } from '../src/constants.js'
 import type { Server } from '../src/index.ts'
 import { portOf, rawJoin } from './helpers/raw-peer.ts'
 import { fooProtocol, ServerPool } from './helpers/servers.ts'

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey } from '@devp2p/crypto'
-import { activeHandles, extraHandles } from '@devp2p/testing'
+import { LocalNode, NodeDB } from '@devp2p/enode'
+import { activeHandles, extraHandles, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DisconnectReason, P2pError, Server } from '../src/index.ts'
 import {
@@ -27,11 +28,14 @@ describe('start and stop', () => {
     await settle()
     const before = activeHandles()
     const dir = await mkdtemp(join(tmpdir(), 'p2p-lifecycle-'))
+    const privateKey = generatePrivateKey()
+    const db = await NodeDB.open({ path: join(dir, 'nodes') })
+    const localNode = await LocalNode.create({ privateKey, db })
     const a = new Server({
-      privateKey: generatePrivateKey(),
+      privateKey,
+      localNode,
       listenAddr: '127.0.0.1:0',
       protocols: [fooProtocol()],
-      nodeDatabase: join(dir, 'nodes'),
     })
     await a.start()
     const b = await pool.start({ protocols: [fooProtocol()] })
@@ -59,31 +63,88 @@ describe('start and stop', () => {
     expect(a.peerCount).toBe(0)
     await pool.stopAll()
     await raw.conn.close()
+    // the database is the caller's: still open after stop(), closed by its owner
+    expect(await db.localSeq(localNode.id)).toBe(localNode.seq)
+    await db.close()
     await settle()
     expect(extraHandles(before)).toEqual({})
     await expect(a.start()).rejects.toBeInstanceOf(P2pError)
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('the ENR seq survives a restart with the same node database', async () => {
+  it("the record the server updates is stored in the caller's database before stop() resolves", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'p2p-db-'))
     const privateKey = generatePrivateKey()
-    const options = {
-      privateKey,
-      listenAddr: '127.0.0.1:0',
-      protocols: [{ ...fooProtocol(), attributes: { foo: [1] } }],
-      nodeDatabase: join(dir, 'nodes'),
+    const path = join(dir, 'nodes')
+    // a clock at 0: a seq above the first run's can only come from the database
+    const run = async (): Promise<bigint> => {
+      const db = await NodeDB.open({ path })
+      const localNode = await LocalNode.create({ privateKey, db, clock: new ManualClock(0) })
+      const server = new Server({
+        privateKey,
+        localNode,
+        listenAddr: '127.0.0.1:0',
+        protocols: [{ ...fooProtocol(), attributes: { foo: [1] } }],
+      })
+      await server.start()
+      expect(server.record.get('foo')).toBeDefined()
+      expect(server.self().tcp).toBe(portOf(server))
+      const seq = server.record.seq
+      await server.stop()
+      await db.close()
+      return seq
     }
-    const first = new Server(options)
-    await first.start()
-    const seq1 = first.record.seq
-    expect(first.record.get('foo')).toBeDefined()
-    await first.stop()
-    const second = new Server(options)
-    await second.start()
-    expect(second.record.seq > seq1).toBe(true)
-    await second.stop()
+    const seq1 = await run()
+    const seq2 = await run()
+    expect(seq2 > seq1).toBe(true)
     await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a given localNode is shared: the server sets its TCP endpoint and attributes, and never closes it', async () => {
+    const privateKey = generatePrivateKey()
+    const localNode = await LocalNode.create({ privateKey, udp: 30301 })
+    const server = new Server({
+      privateKey,
+      localNode,
+      listenAddr: '127.0.0.1:0',
+      protocols: [{ ...fooProtocol(), attributes: { foo: [7] } }],
+    })
+    expect(server.localNode).toBe(localNode) // available before start(): it is the caller's
+    await server.start()
+    expect(localNode.node.tcp).toBe(portOf(server))
+    expect(localNode.node.udp).toBe(30301) // what discovery set stays
+    expect(localNode.record.get('foo')).toBeDefined()
+    expect(server.nodeInfo().ports).toEqual({ discovery: 30301, listener: portOf(server) })
+    await server.stop()
+    localNode.set('bar', [1]) // still usable by its owner
+    expect(localNode.record.get('bar')).toBeDefined()
+  })
+
+  it('an IP the owner put in the given record is kept; the server sets only the port', async () => {
+    const privateKey = generatePrivateKey()
+    const localNode = await LocalNode.create({ privateKey, ip: '10.0.0.7' })
+    const server = new Server({
+      privateKey,
+      localNode,
+      listenAddr: '127.0.0.1:0',
+      protocols: [fooProtocol()],
+    })
+    await server.start()
+    expect(localNode.node.ip).toBe('10.0.0.7')
+    expect(localNode.node.tcp).toBe(Number(server.listenAddr.split(':')[1]))
+    await server.stop()
+  })
+
+  it('without localNode the server makes a private one at start()', async () => {
+    const server = new Server({
+      privateKey: generatePrivateKey(),
+      listenAddr: '127.0.0.1:0',
+      protocols: [fooProtocol()],
+    })
+    expect(() => server.localNode).toThrow(P2pError)
+    await server.start()
+    expect(server.localNode.node.tcp).toBe(portOf(server))
+    await server.stop()
   })
 
   it('rejects bad configuration with clear errors', () => {
@@ -105,6 +166,13 @@ describe('start and stop', () => {
       TypeError,
     )
     expect(() => new Server({ privateKey, protocols, staticNodes: ['enode://nope'] })).toThrow()
+  })
+
+  it('a localNode made with another key is a TypeError', async () => {
+    const localNode = await LocalNode.create({ privateKey: generatePrivateKey() })
+    expect(
+      () => new Server({ privateKey: generatePrivateKey(), localNode, protocols: [fooProtocol()] }),
+    ).toThrow(/another key/)
   })
 
   it('addPeer before start() is an error; a listen error rejects start() and cleans up', async () => {

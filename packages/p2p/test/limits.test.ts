@@ -6,6 +6,7 @@ import { initiatorHandshake } from '@devp2p/rlpx'
 import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DisconnectReason, MAX_PENDING_PER_IP, type Server } from '../src/index.ts'
+import { acceptInbound } from '../src/server.ts'
 import {
   closed,
   portOf,
@@ -182,7 +183,7 @@ describe('peer limits', () => {
     await settle(() => server.pendingHandshakes === 1)
     // a stand-in for an accepted socket: the listener's would be paused and unread
     const waiting = Object.assign(new PassThrough(), { remoteAddress: '127.0.0.1' })
-    server._accept(waiting as unknown as Socket)
+    acceptInbound(server, waiting as unknown as Socket)
     expect(server.waitingInbound).toBe(1)
     expect(() => waiting.emit('error', new Error('read ECONNRESET'))).not.toThrow()
     expect(server.running).toBe(true)
@@ -210,7 +211,7 @@ describe('inbound throttle', () => {
     const inner = await accepted
     relay.close()
     Object.defineProperty(inner, 'remoteAddress', { value: ip })
-    server._accept(inner)
+    acceptInbound(server, inner)
     sockets.push(client, inner)
     return client
   }

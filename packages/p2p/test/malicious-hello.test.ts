@@ -5,6 +5,7 @@ import { initiatorHandshake } from '@devp2p/rlpx'
 import { duplexPair, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DisconnectReason, MAX_HELLO_BYTES } from '../src/index.ts'
+import { acceptInbound } from '../src/server.ts'
 import { closed, helloPayload, rawDial, readUntilDisconnect } from './helpers/raw-peer.ts'
 import { fooProtocol, ServerPool } from './helpers/servers.ts'
 
@@ -97,7 +98,7 @@ describe('malicious Hello', { timeout: 5_000 }, () => {
       if (chunk) taken += chunk.length
       return chunk
     }) as typeof theirs.read
-    server._accept(theirs as Socket)
+    acceptInbound(server, theirs as Socket)
     const conn = await initiatorHandshake(ours, {
       privateKey: generatePrivateKey(),
       remotePublicKey: server.self().publicKey,

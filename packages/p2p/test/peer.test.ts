@@ -16,6 +16,7 @@ import {
   type Protocol,
   send,
 } from '../src/index.ts'
+import { acceptInbound } from '../src/server.ts'
 import { helloPayload, rawJoin } from './helpers/raw-peer.ts'
 import {
   fooProtocol,
@@ -225,7 +226,7 @@ describe('ping and pong', () => {
       remoteAddress: { value: '127.0.0.1' },
       remotePort: { value: 40000 },
     })
-    server._accept(theirs as Socket)
+    acceptInbound(server, theirs as Socket)
     const key = generatePrivateKey()
     const conn = await initiatorHandshake(ours, {
       privateKey: key,

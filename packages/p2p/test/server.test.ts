@@ -1,7 +1,7 @@
 import { generatePrivateKey } from '@devp2p/crypto'
 import { t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectMsg, send } from '../src/index.ts'
+import { DisconnectReason, expectMsg, P2pError, send } from '../src/index.ts'
 import {
   fooProtocol,
   holdingProtocol,
@@ -52,6 +52,21 @@ describe('Server', () => {
     await b.stop()
     const drop = await dropped
     expect(drop.reason).toBe(0x08)
-    expect(drop.error).toBe('client quitting')
+    expect(drop.error).toBeInstanceOf(P2pError)
+    expect(drop.error).toMatchObject({ code: 'REMOTE_DISCONNECT', message: 'client quitting' })
+  })
+
+  it('a drop event carries a typed error: a protocol’s own failure is wrapped, its cause kept', async () => {
+    const boom = new Error('boom')
+    const failing = { ...fooProtocol(), run: async () => Promise.reject(boom) }
+    const a = await pool.start({ protocols: [failing] })
+    const b = await pool.start({ protocols: [fooProtocol()] })
+    const dropped = nextEvent(a, (e) => e.type === 'drop')
+    b.addPeer(a.self())
+    const drop = await dropped
+    expect(drop.reason).toBe(DisconnectReason.SubprotocolError)
+    expect(drop.error).toBeInstanceOf(P2pError)
+    expect(drop.error).toMatchObject({ code: 'LOCAL_DISCONNECT', message: 'boom' })
+    expect(drop.error.cause).toBe(boom)
   })
 })

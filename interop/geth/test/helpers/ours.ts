@@ -1,12 +1,14 @@
 /**
  * Our side of the interop tests: the landed packages composed the way apps/demo does
- * (a `Server` running the tutorial's foo/bar, optionally a `Discv4` sharing its key,
- * local record and node database), with what happens recorded so a test can wait on it.
+ * (a node database and local record created here, a `Server` running the tutorial's
+ * foo/bar, optionally a `Discv4` sharing its key, local record and node database), with
+ * what happens recorded so a test can wait on it.
  */
 
 import type { Logger } from '@devp2p/common'
 import { generatePrivateKey } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
+import { LocalNode, NodeDB } from '@devp2p/enode'
 import { type PeerEvent, type Protocol, Server, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 
@@ -125,8 +127,12 @@ export async function startOurs(options: OursOptions = {}): Promise<OurNode> {
   const logger: Logger = { debug: record, info: record, warn: record, error: record }
   const privateKey = generatePrivateKey()
   const protocol = options.protocol === undefined ? 'foo' : options.protocol
+  // the composer owns the shared resources: an in-memory database and our record
+  const db = await NodeDB.open({ logger })
+  const localNode = await LocalNode.create({ privateKey, db, logger })
   const server = new Server({
     privateKey,
+    localNode,
     name: options.name ?? 'devp2p-ts/interop',
     maxPeers: options.maxPeers ?? 10,
     noDial: options.noDial ?? false,
@@ -141,8 +147,8 @@ export async function startOurs(options: OursOptions = {}): Promise<OurNode> {
     discovery = new Discv4({
       privateKey,
       listenAddr: '127.0.0.1:0',
-      localNode: server.localNode,
-      db: server.nodeDB,
+      localNode,
+      db,
       bootnodes: [...options.bootnodes],
     })
     await discovery.start()
@@ -160,6 +166,7 @@ export async function startOurs(options: OursOptions = {}): Promise<OurNode> {
     async stop() {
       await server.stop()
       await discovery?.stop()
+      await db.close()
     },
   }
 }

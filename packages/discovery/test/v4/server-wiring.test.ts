@@ -1,4 +1,5 @@
 import { generatePrivateKey } from '@devp2p/crypto'
+import { LocalNode, NodeDB } from '@devp2p/enode'
 import { type Protocol, Server, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -11,8 +12,11 @@ import { Discv4 } from '../../src/v4/service.js'
  */
 
 const running: { stop(): Promise<void> }[] = []
+// bounded: one per node of a test
+const databases: NodeDB[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()))
+  await Promise.all(databases.splice(0).map((db) => db.close())) // after their users
 })
 
 const hello: Protocol = {
@@ -28,8 +32,13 @@ const hello: Protocol = {
 
 async function node(bootnodes: Discv4[] = []): Promise<{ server: Server; disc: Discv4 }> {
   const privateKey = generatePrivateKey()
+  // the composer owns what the two share: the node database and the record
+  const db = await NodeDB.open()
+  const localNode = await LocalNode.create({ privateKey, db })
+  databases.push(db)
   const server = new Server({
     privateKey,
+    localNode,
     listenAddr: '127.0.0.1:0',
     protocols: [hello],
     maxPeers: 10,
@@ -38,8 +47,8 @@ async function node(bootnodes: Discv4[] = []): Promise<{ server: Server; disc: D
   const disc = new Discv4({
     privateKey,
     listenAddr: '127.0.0.1:0',
-    localNode: server.localNode,
-    db: server.nodeDB,
+    localNode,
+    db,
     bootnodes: bootnodes.map((b) => b.self()),
   })
   running.push(server, disc) // stopped in reverse order of need: both are idempotent

@@ -32,16 +32,19 @@ export class ServerPool {
   }
 }
 
-/** Resolves with the first peer event matching `match`. */
-export function nextEvent(
+/**
+ * Resolves with the first peer event matching `match`; a guard such as
+ * `(e) => e.type === 'drop'` narrows the result to that event type.
+ */
+export function nextEvent<E extends PeerEvent = PeerEvent>(
   server: Server,
-  match: (event: PeerEvent) => boolean = () => true,
-): Promise<PeerEvent> {
+  match: ((event: PeerEvent) => event is E) | ((event: PeerEvent) => boolean) = () => true,
+): Promise<E> {
   return new Promise((resolve) => {
     const onEvent = (event: PeerEvent): void => {
       if (!match(event)) return
       server.off('peer', onEvent)
-      resolve(event)
+      resolve(event as E)
     }
     server.on('peer', onEvent)
   })

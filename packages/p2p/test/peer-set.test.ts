@@ -1,0 +1,124 @@
+/**
+ * PeerSet on stand-in peers: the limits (maxPeers, the dial ratio's split, trusted
+ * exemption), the counts, ourselves, and which of two crossed connections survives.
+ */
+import type { NodeIdHex } from '@devp2p/enode'
+import { describe, expect, it } from 'vitest'
+import { DisconnectReason, P2pError } from '../src/errors.js'
+import type { Peer } from '../src/peer.js'
+import { type ConnKind, PeerSet } from '../src/peer-set.js'
+
+const id = (n: number): NodeIdHex => n.toString(16).padStart(64, '0') as NodeIdHex
+const SELF = id(100)
+
+/** What PeerSet reads of a peer. */
+function fakePeer(n: number, inbound: boolean): Peer {
+  let trusted = false
+  return {
+    idHex: id(n),
+    inbound,
+    get trusted() {
+      return trusted
+    },
+    _setTrusted(value: boolean) {
+      trusted = value
+    },
+  } as unknown as Peer
+}
+
+function refusal(set: PeerSet, n: number, kind: ConnKind): number | undefined {
+  try {
+    set.check(id(n), kind)
+    return undefined
+  } catch (err) {
+    expect(err).toBeInstanceOf(P2pError)
+    return (err as P2pError).reason
+  }
+}
+
+describe('PeerSet', () => {
+  it('splits maxPeers by the dial ratio (at least one dial; none with noDial)', () => {
+    const base = { self: SELF, trusted: [] }
+    expect(new PeerSet({ ...base, maxPeers: 50, dialRatio: 3, noDial: false })).toMatchObject({
+      maxDialed: 16,
+      maxInbound: 34,
+    })
+    expect(new PeerSet({ ...base, maxPeers: 2, dialRatio: 3, noDial: false })).toMatchObject({
+      maxDialed: 1,
+      maxInbound: 1,
+    })
+    expect(new PeerSet({ ...base, maxPeers: 2, dialRatio: 3, noDial: true })).toMatchObject({
+      maxDialed: 0,
+      maxInbound: 2,
+    })
+  })
+
+  it('counts inbound and dialed peers and refuses past each limit', () => {
+    const set = new PeerSet({ self: SELF, maxPeers: 3, dialRatio: 3, noDial: false, trusted: [] })
+    set.add(fakePeer(1, true))
+    set.add(fakePeer(2, true))
+    expect(refusal(set, 3, 'inbound')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 3, 'dynamic')).toBeUndefined()
+    set.add(fakePeer(3, false))
+    expect([set.size, set.inbound, set.dialed]).toEqual([3, 2, 1])
+    expect(refusal(set, 4, 'static')).toBe(DisconnectReason.TooManyPeers) // maxPeers
+    expect(refusal(set, 4, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
+  })
+
+  it('a static dial passes the dial ratio, not maxPeers', () => {
+    const set = new PeerSet({ self: SELF, maxPeers: 3, dialRatio: 3, noDial: false, trusted: [] })
+    set.add(fakePeer(1, false))
+    expect(refusal(set, 2, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 2, 'static')).toBeUndefined()
+  })
+
+  it('trusted nodes pass every limit, not the self and duplicate checks', () => {
+    const set = new PeerSet({
+      self: SELF,
+      maxPeers: 0,
+      dialRatio: 3,
+      noDial: false,
+      trusted: [id(1)],
+    })
+    expect(refusal(set, 1, 'inbound')).toBeUndefined()
+    expect(refusal(set, 2, 'inbound')).toBe(DisconnectReason.TooManyPeers)
+    const peer = fakePeer(2, true)
+    set.add(peer)
+    set.setTrusted(id(2), true)
+    expect(peer.trusted).toBe(true)
+    expect(set.trustedCount).toBe(1)
+    expect(refusal(set, 2, 'inbound')).toBe(DisconnectReason.AlreadyConnected)
+    expect(refusal(set, 100, 'inbound')).toBe(DisconnectReason.Self)
+    set.setTrusted(id(2), false)
+    expect(peer.trusted).toBe(false)
+    expect(set.isTrusted(id(2))).toBe(false)
+  })
+
+  it('of two crossed connections, the one dialed by the lower id wins', () => {
+    const set = new PeerSet({ self: SELF, maxPeers: 10, dialRatio: 3, noDial: false, trusted: [] })
+    const low = fakePeer(1, true) // id 1 < SELF dialed us
+    const high = fakePeer(200, true) // SELF < id 200 dialed us
+    set.add(low)
+    set.add(high)
+    // our dial to the lower id loses: its inbound connection stays
+    expect(refusal(set, 1, 'dynamic')).toBe(DisconnectReason.AlreadyConnected)
+    // our dial to the higher id wins and replaces its inbound one
+    expect(set.check(id(200), 'dynamic')).toBe(high)
+    // the same direction twice never replaces
+    expect(refusal(set, 200, 'inbound')).toBe(DisconnectReason.AlreadyConnected)
+  })
+
+  it('remove is idempotent and ignores a replaced peer', () => {
+    const set = new PeerSet({ self: SELF, maxPeers: 10, dialRatio: 3, noDial: false, trusted: [] })
+    const first = fakePeer(200, true)
+    set.add(first)
+    const second = fakePeer(200, false)
+    set.add(second) // replaces first
+    expect([set.size, set.inbound, set.dialed]).toEqual([1, 0, 1])
+    expect(set.remove(first)).toBe(false)
+    expect(set.get(id(200))).toBe(second)
+    expect(set.remove(second)).toBe(true)
+    expect(set.remove(second)).toBe(false)
+    expect([set.size, set.inbound, set.dialed]).toEqual([0, 0, 0])
+  })
+})
