@@ -338,7 +338,7 @@ function describeEvent(
       return `${self} + ${peer}${dir}`
     }
     case 'drop':
-      return `${self} − ${peer}: ${ev.error ?? 'dropped'}`
+      return `${self} − ${peer}: ${ev.error.message}`
     default:
       return `${self} ${ev.type} ${peer} ${ev.protocol}/${ev.msgCode} ${ev.msgSize} bytes`
   }

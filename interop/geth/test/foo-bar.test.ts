@@ -86,7 +86,10 @@ describe('Disconnect reasons, read both ways', () => {
       (e) => e.type === 'drop' && e.peer === ref.ready.id,
       'drop',
     )
-    expect(drop).toMatchObject({ error: 'client quitting', reason: DisconnectReason.Quitting })
+    expect(drop).toMatchObject({
+      error: { code: 'REMOTE_DISCONNECT', message: 'client quitting' },
+      reason: DisconnectReason.Quitting,
+    })
   })
 
   it('too many peers: geth is full, ours reads it', async () => {
@@ -149,6 +152,9 @@ describe('Disconnect reasons, read both ways', () => {
       (e) => e.type === 'drop' && e.peer === ref.ready.id,
       'drop',
     )
-    expect(drop).toMatchObject({ error: 'useless peer', reason: DisconnectReason.UselessPeer })
+    expect(drop).toMatchObject({
+      error: { code: 'REMOTE_DISCONNECT', message: 'useless peer' },
+      reason: DisconnectReason.UselessPeer,
+    })
   })
 })

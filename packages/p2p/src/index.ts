@@ -26,20 +26,21 @@
  * @packageDocumentation
  */
 
-export { isLan, NetList } from '@devp2p/enode'
 export type { Cap, Hello } from './base-protocol.js'
+export { decodeDisconnect, decodeHello, encodeDisconnect, encodeHello } from './base-protocol.js'
+export type { MatchedProtocol, ProtocolCap } from './caps.js'
+export { capString, matchProtocols } from './caps.js'
 export {
   BASE_PROTOCOL_LENGTH,
   BASE_PROTOCOL_VERSION,
-  decodeDisconnect,
-  decodeHello,
-  encodeDisconnect,
-  encodeHello,
+  DISCONNECT_WRITE_TIMEOUT_MS,
   MAX_HELLO_BYTES,
   MAX_HELLO_FRAME_BYTES,
-} from './base-protocol.js'
-export type { MatchedProtocol } from './caps.js'
-export { capString, matchProtocols } from './caps.js'
+  PING_FLOOD_MAX,
+  PING_INTERVAL_MS,
+  PING_RATE_MAX,
+  PING_RATE_WINDOW_MS,
+} from './constants.js'
 export { DIAL_HISTORY_MS, RESOLVE_BACKOFF_MAX_MS, RESOLVE_BACKOFF_MIN_MS } from './dial.js'
 export type { P2pErrorCode } from './errors.js'
 export {
@@ -52,9 +53,9 @@ export {
 export { MAX_PENDING_PER_IP, MAX_WAITING_INBOUND, MAX_WAITING_PER_IP } from './inbound-gate.js'
 export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.js'
 export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'
-export type { PeerEvent, PeerInfo } from './peer.js'
-export { DISCONNECT_WRITE_TIMEOUT_MS, Peer, PING_INTERVAL_MS } from './peer.js'
-export { PING_FLOOD_MAX, PING_RATE_MAX, PING_RATE_WINDOW_MS } from './ping-limiter.js'
+export type { PeerInfo, PeerProtocol } from './peer.js'
+export { Peer } from './peer.js'
+export type { PeerAddEvent, PeerDropEvent, PeerEvent, PeerMsgEvent } from './peer-event.js'
 export type { NodeSource, Protocol } from './protocol.js'
 export type { NodeInfo, NodeLike, ServerEvents, ServerOptions } from './server.js'
 export {
@@ -66,3 +67,4 @@ export {
   MAX_SUBSCRIBER_BACKLOG,
   Server,
 } from './server.js'
+export type { Transport, TransportMsg } from './transport.js'

@@ -28,20 +28,21 @@ import type { RlpInput } from '@devp2p/rlp'
 import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '@devp2p/rlpx'
 import { EventEmitter } from 'eventemitter3'
 import {
-  BASE_PROTOCOL_VERSION,
   DISCONNECT_MSG,
   decodeDisconnect,
   decodeHello,
   encodeHello,
   HELLO_MSG,
   type Hello,
-  MAX_HELLO_FRAME_BYTES,
 } from './base-protocol.js'
 import { matchProtocols } from './caps.js'
+import { BASE_PROTOCOL_VERSION, MAX_HELLO_FRAME_BYTES } from './constants.js'
 import { DialScheduler } from './dial.js'
+import { sendDisconnect } from './disconnect.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { InboundGate, type InboundTicket } from './inbound-gate.js'
-import { Peer, type PeerEvent, type PeerInfo, sendDisconnect } from './peer.js'
+import { Peer, type PeerInfo, runPeer, setPeerTrusted } from './peer.js'
+import type { PeerEvent } from './peer-event.js'
 import { checkProtocol, type NodeSource, type Protocol } from './protocol.js'
 
 /** Handshakes in progress at most, per direction (geth: 50). */
@@ -528,13 +529,13 @@ export class Server extends EventEmitter<ServerEvents> {
   addTrustedPeer(node: NodeLike): void {
     const target = toNode(node, 'node')
     this.#trusted.add(target.idHex)
-    this.#peers.get(target.idHex)?._setTrusted(true)
+    setPeerTrusted(this.#peers.get(target.idHex), true)
   }
 
   removeTrustedPeer(node: NodeLike): void {
     const target = toNode(node, 'node')
     this.#trusted.delete(target.idHex)
-    this.#peers.get(target.idHex)?._setTrusted(false)
+    setPeerTrusted(this.#peers.get(target.idHex), false)
   }
 
   /**
@@ -881,7 +882,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   async #runPeer(peer: Peer): Promise<void> {
     this.#register(peer)
-    const run = peer._run()
+    const run = runPeer(peer)
     this.#peerRuns.add(run)
     this.#log.debug({ peer: peer.idHex, name: peer.name, inbound: peer.inbound }, 'peer added')
     this.#emit({
@@ -898,7 +899,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#emit({
       type: 'drop',
       peer: peer.idHex,
-      error: err.message,
+      error: err,
       reason: err instanceof P2pError && err.reason !== undefined ? err.reason : reason,
       localAddress: peer.localAddress,
       remoteAddress: peer.remoteAddress,

@@ -52,6 +52,6 @@ describe('Server', () => {
     await b.stop()
     const drop = await dropped
     expect(drop.reason).toBe(0x08)
-    expect(drop.error).toBe('client quitting')
+    expect(drop.error).toMatchObject({ code: 'REMOTE_DISCONNECT', message: 'client quitting' })
   })
 })

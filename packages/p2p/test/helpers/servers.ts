@@ -32,7 +32,12 @@ export class ServerPool {
   }
 }
 
-/** Resolves with the first peer event matching `match`. */
+/** Resolves with the first peer event matching `match` (narrowed when `match` is a type guard). */
+export function nextEvent<E extends PeerEvent>(
+  server: Server,
+  match: (event: PeerEvent) => event is E,
+): Promise<E>
+export function nextEvent(server: Server, match?: (event: PeerEvent) => boolean): Promise<PeerEvent>
 export function nextEvent(
   server: Server,
   match: (event: PeerEvent) => boolean = () => true,
