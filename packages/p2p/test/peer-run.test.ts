@@ -7,9 +7,9 @@ import { silentLogger } from '@devp2p/common'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
 import { decode, encode, t } from '@devp2p/rlp'
-import { RlpxError } from '@devp2p/rlpx'
+import { type RlpxConnection, RlpxError } from '@devp2p/rlpx'
 import { ManualClock } from '@devp2p/testing'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { matchProtocols } from '../src/caps.ts'
 import {
   DISCONNECT_WRITE_TIMEOUT_MS,
@@ -21,6 +21,7 @@ import { DisconnectReason, P2pError } from '../src/errors.ts'
 import { type MsgReadWriter, send } from '../src/msg.ts'
 import { Peer, type PeerProtocol, runPeer } from '../src/peer.ts'
 import type { PeerMsgEvent } from '../src/peer-event.ts'
+import type { Transport } from '../src/transport.ts'
 import { type MemoryTransport, transportPair } from './helpers/memory-transport.ts'
 
 const PING = 0x02
@@ -81,6 +82,10 @@ async function settle(): Promise<void> {
 const reasonOf = (payload: Uint8Array) => decode(payload)
 
 describe('Peer over an in-memory transport', () => {
+  it('the RLPx connection is a Transport as it is (checked by the compiler)', () => {
+    expectTypeOf<RlpxConnection>().toExtend<Transport>()
+  })
+
   it('pings every PING_INTERVAL_MS on the clock and answers a Ping with a Pong', async () => {
     const { peer, theirs, clock } = makePeer([held('foo', 1).protocol])
     void runPeer(peer)
