@@ -1,18 +1,6 @@
 import { decode, encode, fromRlp, RlpError, type RlpValue, t } from '@devp2p/rlp'
+import { MAX_HELLO_BYTES } from './constants.js'
 import { DisconnectReason, P2pError, toDisconnectReason } from './errors.js'
-
-/** The p2p base protocol version we speak (snappy from 5 on). */
-export const BASE_PROTOCOL_VERSION = 5
-/** Codes 0x00–0x0f belong to the base protocol; capabilities start at 0x10. */
-export const BASE_PROTOCOL_LENGTH = 16
-/** Largest Hello we accept, in bytes (geth: 2 KiB). */
-export const MAX_HELLO_BYTES = 2048
-/**
- * Largest frame accepted until Hello is done: a Hello's payload plus its one-byte code.
- * Checked from the frame header, so a larger frame ends the connection before its body
- * is read.
- */
-export const MAX_HELLO_FRAME_BYTES = MAX_HELLO_BYTES + 1
 
 export const HELLO_MSG = 0x00
 export const DISCONNECT_MSG = 0x01
@@ -127,6 +115,22 @@ export function decodeDisconnect(payload: Uint8Array): DisconnectReason {
     return DisconnectReason.Invalid
   }
   return reasonOf(Array.isArray(value) ? value[0] : value)
+}
+
+/**
+ * Whether `payload` is a well-formed Disconnect: whole RLP, `[reason, ...]` or a bare
+ * integer, the reason at most one byte (its value may still be unknown). For bytes whose
+ * meaning is in doubt, such as a Disconnect that failed to decompress.
+ */
+export function isDisconnectPayload(payload: Uint8Array): boolean {
+  let value: RlpValue
+  try {
+    value = decode(payload)
+  } catch {
+    return false
+  }
+  const reason = Array.isArray(value) ? value[0] : value
+  return reason === undefined || (reason instanceof Uint8Array && reason.length <= 1)
 }
 
 /** The payload of Ping and Pong: an empty list. */

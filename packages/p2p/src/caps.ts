@@ -1,9 +1,17 @@
-import { BASE_PROTOCOL_LENGTH, type Cap } from './base-protocol.js'
-import type { Protocol } from './protocol.js'
+import type { Cap } from './base-protocol.js'
+import { BASE_PROTOCOL_LENGTH } from './constants.js'
+
+/** What matching needs of a protocol: its capability and how many codes it uses. */
+export interface ProtocolCap {
+  readonly name: string
+  readonly version: number
+  /** How many message codes the protocol uses (codes 0 … length − 1). */
+  readonly length: number
+}
 
 /** A protocol both sides speak, with its code range on this connection. */
-export interface MatchedProtocol {
-  readonly protocol: Protocol
+export interface MatchedProtocol<P extends ProtocolCap = ProtocolCap> {
+  readonly protocol: P
   /** The first wire code of the protocol (≥ 0x10). */
   readonly offset: number
 }
@@ -13,12 +21,12 @@ export interface MatchedProtocol {
  * version both sides have, names in sorted order, ranges from 0x10 upward, each as long
  * as the protocol's `length` (devp2p rlpx.md, as go-ethereum's `matchProtocols`).
  */
-export function matchProtocols(
-  ours: readonly Protocol[],
+export function matchProtocols<P extends ProtocolCap>(
+  ours: readonly P[],
   theirs: readonly Cap[],
-): MatchedProtocol[] {
+): MatchedProtocol<P>[] {
   const theirSet = new Set(theirs.map((cap) => `${cap.name}/${cap.version}`))
-  const best = new Map<string, Protocol>()
+  const best = new Map<string, P>()
   for (const protocol of ours) {
     if (!theirSet.has(`${protocol.name}/${protocol.version}`)) continue
     const current = best.get(protocol.name)

@@ -59,18 +59,20 @@ export function toDisconnectReason(value: number): DisconnectReason {
 }
 
 /**
- * Why a p2p operation failed.
+ * Why a p2p operation failed (the README has them in a table).
  *
  * - `REMOTE_DISCONNECT`: the peer sent Disconnect; `reason` is theirs.
  * - `LOCAL_DISCONNECT`: we ended the connection (a limit, a check, `disconnect()`,
- *   `stop()`); `reason` is the one we sent.
+ *   `stop()`, or a protocol's `run` that returned or threw, the error as `cause`);
+ *   `reason` is the one we sent.
  * - `PROTOCOL_BREACH`: the peer broke the base protocol (a malformed base message, a
  *   message code outside every capability range, a second Hello).
  * - `INVALID_HELLO`: the peer's Hello is malformed or too large.
  * - `PING_FLOOD`: the peer kept sending Pings past the rate we answer
  *   (`PING_FLOOD_MAX` per `PING_RATE_WINDOW_MS`); dropped with "breach of protocol".
  * - `PEER_CLOSED`: a read or write on a peer that has already dropped.
- * - `TIMEOUT`: {@link expectMsg} or a dial did not finish in time.
+ * - `TIMEOUT`: {@link expectMsg}'s `signal` timed out (its reason a `TimeoutError`, as
+ *   from `AbortSignal.timeout` or `timeoutSignal`), or a dial did not finish in time.
  * - `UNEXPECTED_MESSAGE`: {@link expectMsg} got another code or content.
  * - `DIAL_FAILED`: a TCP connection could not be opened.
  * - `NOT_RUNNING`: the server is not started (or already stopped).
@@ -108,10 +110,11 @@ export class P2pError extends Error {
   }
 
   /** A local disconnect with `reason`, its message geth's text for it. */
-  static local(reason: DisconnectReason, detail?: string): P2pError {
+  static local(reason: DisconnectReason, detail?: string, cause?: unknown): P2pError {
     const text = disconnectReasonText(reason)
     return new P2pError('LOCAL_DISCONNECT', detail === undefined ? text : `${text}: ${detail}`, {
       reason,
+      cause,
     })
   }
 }
@@ -148,4 +151,15 @@ export function disconnectReasonFor(error: unknown): DisconnectReason {
     return DisconnectReason.NetworkError
   }
   return DisconnectReason.SubprotocolError
+}
+
+/**
+ * Why a peer dropped, as a typed error: a {@link P2pError} or an `RlpxError` as it is;
+ * anything else (a protocol's own failure, a decode error) becomes a `LOCAL_DISCONNECT`
+ * with the reason {@link disconnectReasonFor} gives it, the original as `cause`.
+ */
+export function toPeerError(error: unknown): P2pError | RlpxError {
+  if (error instanceof P2pError || error instanceof RlpxError) return error
+  const detail = error instanceof Error ? error.message : String(error)
+  return P2pError.local(disconnectReasonFor(error), detail, error)
 }

@@ -1,15 +1,14 @@
 import type { Clock } from '@devp2p/common'
 import { equalBytes } from '@devp2p/crypto'
 import {
-  BASE_PROTOCOL_VERSION,
   DISCONNECT_MSG,
   decodeDisconnect,
   decodeHello,
   encodeHello,
   HELLO_MSG,
   type Hello,
-  MAX_HELLO_FRAME_BYTES,
 } from './base-protocol.js'
+import { BASE_PROTOCOL_VERSION, MAX_HELLO_FRAME_BYTES } from './constants.js'
 import { DisconnectReason, disconnectReasonText, P2pError } from './errors.js'
 import type { Protocol } from './protocol.js'
 

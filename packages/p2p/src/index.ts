@@ -27,19 +27,12 @@
  */
 
 export type { Cap, Hello } from './base-protocol.js'
+export { decodeDisconnect, decodeHello, encodeDisconnect, encodeHello } from './base-protocol.js'
+export type { MatchedProtocol, ProtocolCap } from './caps.js'
+export { capString, matchProtocols } from './caps.js'
 export {
   BASE_PROTOCOL_LENGTH,
   BASE_PROTOCOL_VERSION,
-  decodeDisconnect,
-  decodeHello,
-  encodeDisconnect,
-  encodeHello,
-  MAX_HELLO_BYTES,
-  MAX_HELLO_FRAME_BYTES,
-} from './base-protocol.js'
-export type { MatchedProtocol } from './caps.js'
-export { capString, matchProtocols } from './caps.js'
-export {
   DEFAULT_CLIENT_NAME,
   DEFAULT_DIAL_RATIO,
   DEFAULT_LISTEN_ADDR,
@@ -48,13 +41,20 @@ export {
   DIAL_HISTORY_MAX_IDS,
   DIAL_HISTORY_MS,
   DIAL_TIMEOUT_MS,
+  DISCONNECT_WRITE_TIMEOUT_MS,
   HANDSHAKE_TIMEOUT_MS,
   INBOUND_THROTTLE_MAX_IPS,
   INBOUND_THROTTLE_MS,
+  MAX_HELLO_BYTES,
+  MAX_HELLO_FRAME_BYTES,
   MAX_PENDING_PER_IP,
   MAX_SUBSCRIBER_BACKLOG,
   MAX_WAITING_INBOUND,
   MAX_WAITING_PER_IP,
+  PING_FLOOD_MAX,
+  PING_INTERVAL_MS,
+  PING_RATE_MAX,
+  PING_RATE_WINDOW_MS,
   RESOLVE_BACKOFF_MAX_MS,
   RESOLVE_BACKOFF_MIN_MS,
 } from './constants.js'
@@ -71,11 +71,11 @@ export {
 export type { ExpectMsgOptions, MsgPipeEnd, MsgReadWriter, OutMsg } from './msg.js'
 export { expectMsg, Msg, msgPipe, send, sendItems } from './msg.js'
 export type { NodeInfo } from './node-info.js'
-export type { PeerInfo } from './peer.js'
-export { DISCONNECT_WRITE_TIMEOUT_MS, Peer, PING_INTERVAL_MS } from './peer.js'
+export type { PeerInfo, PeerProtocol } from './peer.js'
+export { Peer } from './peer.js'
 export type { PeerAddEvent, PeerDropEvent, PeerEvent, PeerMsgEvent } from './peer-event.js'
-export { PING_FLOOD_MAX, PING_RATE_MAX, PING_RATE_WINDOW_MS } from './ping-limiter.js'
 export type { NodeSource, Protocol } from './protocol.js'
 export type { ServerEvents } from './server.js'
 export { Server } from './server.js'
 export type { NodeLike, ServerOptions } from './server-options.js'
+export type { Transport, TransportMsg } from './transport.js'

@@ -82,15 +82,30 @@ export function sendItems(rw: MsgReadWriter, code: number, ...items: RlpInput[])
 
 /** Options of {@link expectMsg}. */
 export interface ExpectMsgOptions {
-  /** Give up after this long (default: wait as long as the peer lives). */
-  timeoutMs?: number
+  /**
+   * Gives up when it aborts (default: wait as long as the peer lives). For a time limit
+   * pass `timeoutSignal(clock, ms)` from `@devp2p/common` (a fake clock drives it) or
+   * `AbortSignal.timeout(ms)`: their `TimeoutError` becomes `P2pError` `TIMEOUT`.
+   */
+  signal?: AbortSignal
+}
+
+function isTimeout(reason: unknown): boolean {
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError'
 }
 
 /**
  * Reads one message and checks its code and, when `content` is given, that its payload
  * is exactly `encode(content)`, as geth's `p2p.ExpectMsg`. Returns the message.
  *
- * @throws P2pError `UNEXPECTED_MESSAGE`, `TIMEOUT` or `PEER_CLOSED`.
+ * @example
+ * ```ts
+ * await send(theirs, 0, 'foo')
+ * const reply = await expectMsg(theirs, 0, 'bar', { signal: AbortSignal.timeout(5_000) })
+ * ```
+ * @throws P2pError `UNEXPECTED_MESSAGE` (another code or content), `PEER_CLOSED`, or
+ *   `TIMEOUT` when `signal` aborts with a `TimeoutError` (the read is withdrawn, no
+ *   message is lost); any other abort rejects with the signal's reason.
  */
 export async function expectMsg(
   rw: MsgReadWriter,
@@ -98,20 +113,15 @@ export async function expectMsg(
   content?: RlpInput,
   options: ExpectMsgOptions = {},
 ): Promise<Msg> {
+  const { signal } = options
   let msg: Msg
-  if (options.timeoutMs === undefined) {
-    msg = await rw.readMsg()
-  } else {
-    const controller = new AbortController()
-    const timer = setTimeout(
-      () => controller.abort(new P2pError('TIMEOUT', `no message within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    )
-    try {
-      msg = await rw.readMsg({ signal: controller.signal })
-    } finally {
-      clearTimeout(timer)
+  try {
+    msg = await rw.readMsg(signal === undefined ? undefined : { signal })
+  } catch (err) {
+    if (signal?.aborted && err === signal.reason && isTimeout(err)) {
+      throw new P2pError('TIMEOUT', `no message ${code} before the deadline`, { cause: err })
     }
+    throw err
   }
   if (msg.code !== code) {
     throw new P2pError('UNEXPECTED_MESSAGE', `expected message code ${code}, got ${msg.code}`)

@@ -1,6 +1,6 @@
 import type { NodeIdHex } from '@devp2p/enode'
 import { DisconnectReason, P2pError } from './errors.js'
-import type { Peer } from './peer.js'
+import { type Peer, setPeerTrusted } from './peer.js'
 
 /** How a connection came about: it dialed us, or we dialed a static or a dynamic node. */
 export type ConnKind = 'inbound' | 'static' | 'dynamic'
@@ -91,7 +91,7 @@ export class PeerSet {
   setTrusted(id: NodeIdHex, trusted: boolean): void {
     if (trusted) this.#trusted.add(id)
     else this.#trusted.delete(id)
-    this.#peers.get(id)?._setTrusted(trusted)
+    setPeerTrusted(this.#peers.get(id), trusted)
   }
 
   /**

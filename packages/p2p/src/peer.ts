@@ -1,71 +1,29 @@
 import type { Clock, Logger, TimerHandle } from '@devp2p/common'
 import type { ENode, NodeId, NodeIdHex } from '@devp2p/enode'
-import type { RlpxConnection } from '@devp2p/rlpx'
-import {
-  type Cap,
-  DISCONNECT_MSG,
-  decodeDisconnect,
-  EMPTY_LIST,
-  encodeDisconnect,
-  PING_MSG,
-  PONG_MSG,
-} from './base-protocol.js'
-import { capString, type MatchedProtocol } from './caps.js'
-import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
-import { iterateMsgs, Msg, MsgChannel, type MsgReadWriter, type OutMsg } from './msg.js'
-import { PING_FLOOD_MAX, PING_RATE_WINDOW_MS, PingLimiter } from './ping-limiter.js'
-
-/** How often we ping an idle-or-not peer (geth: 15 s). */
-export const PING_INTERVAL_MS = 15_000
-/** How long a Disconnect may take to send before the socket is closed anyway (geth: 1 s). */
-export const DISCONNECT_WRITE_TIMEOUT_MS = 1_000
-
-/** A peer event, as geth's `p2p.PeerEvent`. */
-export interface PeerEvent {
-  readonly type: 'add' | 'drop' | 'msgsend' | 'msgrecv'
-  /** The peer's node id as hex. */
-  readonly peer: NodeIdHex
-  /** For `drop`: why, as text. */
-  readonly error?: string
-  /** For `drop`: the Disconnect reason sent or received. */
-  readonly reason?: DisconnectReason
-  /** For `msgsend`/`msgrecv`: the protocol name. */
-  readonly protocol?: string
-  /** For `msgsend`/`msgrecv`: the code relative to the protocol. */
-  readonly msgCode?: number
-  /** For `msgsend`/`msgrecv`: the payload size in bytes. */
-  readonly msgSize?: number
-  readonly localAddress?: string
-  readonly remoteAddress?: string
-}
+import type { RlpxError } from '@devp2p/rlpx'
+import { type Cap, DISCONNECT_MSG, EMPTY_LIST, PING_MSG, PONG_MSG } from './base-protocol.js'
+import { capString, type MatchedProtocol, type ProtocolCap } from './caps.js'
+import { PING_FLOOD_MAX, PING_INTERVAL_MS, PING_RATE_WINDOW_MS } from './constants.js'
+import { readFailure, remoteDisconnect, sendDisconnect } from './disconnect.js'
+import { DisconnectReason, disconnectReasonFor, P2pError, toPeerError } from './errors.js'
+import { Msg, type MsgReadWriter } from './msg.js'
+import type { PeerMsgEvent } from './peer-event.js'
+import { PingLimiter } from './ping-limiter.js'
+import { ProtocolRW } from './protocol-rw.js'
+import type { Transport } from './transport.js'
 
 const noop = (): void => {}
 
-/**
- * @internal Sends Disconnect with `reason`, giving it {@link DISCONNECT_WRITE_TIMEOUT_MS}
- * to leave (a peer that stopped reading must not hold up the close). Never rejects.
- */
-export async function sendDisconnect(
-  conn: RlpxConnection,
-  reason: DisconnectReason,
-  clock: Clock,
-): Promise<void> {
-  let timer: TimerHandle | undefined
-  await Promise.race([
-    conn.writeMsg(DISCONNECT_MSG, encodeDisconnect(reason)).catch(noop),
-    new Promise<void>((resolve) => {
-      timer = clock.setTimeout(resolve, DISCONNECT_WRITE_TIMEOUT_MS)
-    }),
-  ])
-  clock.clearTimeout(timer)
-}
-
-/** `peersInfo()` entries, in geth's `admin_peers` shape. */
+/** `peersInfo()` entries and {@link Peer.info}, in geth's `admin_peers` shape. */
 export interface PeerInfo {
+  /** The peer's ENR as `enr:…` text, when we know its record. */
   readonly enr?: string
+  /** `enode://<id>@<ip>:<tcp>`: the address we dialed, or the one it dialed us from. */
   readonly enode: string
   readonly id: NodeIdHex
+  /** The client name from its Hello. */
   readonly name: string
+  /** Every capability from its Hello, as `name/version` (`eth/68`). */
   readonly caps: string[]
   readonly network: {
     readonly localAddress: string
@@ -74,16 +32,26 @@ export interface PeerInfo {
     readonly trusted: boolean
     readonly static: boolean
   }
+  /** Per running protocol: its `peerInfo(peer)`, or `'unknown'` without one. */
   readonly protocols: Record<string, unknown>
+}
+
+/**
+ * What a peer needs of a protocol it runs (every {@link Protocol} is one): declared
+ * here so that `Peer` does not depend on the `Protocol` type that names it.
+ */
+export interface PeerProtocol extends ProtocolCap {
+  run(peer: Peer, rw: MsgReadWriter): Promise<void>
+  peerInfo?(peer: Peer): unknown
 }
 
 /** @internal What the server hands a new peer. */
 export interface PeerInit {
-  readonly conn: RlpxConnection
+  readonly conn: Transport
   readonly node: ENode
   readonly name: string
   readonly caps: readonly Cap[]
-  readonly matched: readonly MatchedProtocol[]
+  readonly matched: readonly MatchedProtocol<PeerProtocol>[]
   readonly inbound: boolean
   readonly trusted: boolean
   readonly static: boolean
@@ -92,42 +60,28 @@ export interface PeerInit {
   readonly clock: Clock
   readonly logger: Logger
   /** Called for `msgsend`/`msgrecv` when message events are on. */
-  readonly onMsgEvent?: ((event: PeerEvent) => void) | undefined
+  readonly onMsgEvent?: ((event: PeerMsgEvent) => void) | undefined
 }
 
-/** One sub-protocol's view of the peer: codes relative to its offset. */
-class ProtoRW implements MsgReadWriter {
-  readonly channel = new MsgChannel()
-  readonly #peer: Peer
-  readonly #matched: MatchedProtocol
+// set in Peer's static block: the server's handles on a peer, outside its public type
+let run: (peer: Peer) => Promise<P2pError | RlpxError>
+let setTrusted: (peer: Peer, trusted: boolean) => void
 
-  constructor(peer: Peer, matched: MatchedProtocol) {
-    this.#peer = peer
-    this.#matched = matched
-  }
+/**
+ * @internal Runs `peer` until it drops; resolves (never rejects) with why it dropped.
+ * The first call starts it; later calls return the same promise.
+ */
+export function runPeer(peer: Peer): Promise<P2pError | RlpxError> {
+  return run(peer)
+}
 
-  readMsg(options?: { signal?: AbortSignal }): Promise<Msg> {
-    return this.channel.take(options?.signal)
-  }
-
-  writeMsg(msg: OutMsg): Promise<void> {
-    const { protocol, offset } = this.#matched
-    if (!Number.isInteger(msg.code) || msg.code < 0 || msg.code >= protocol.length) {
-      throw new RangeError(
-        `${protocol.name}/${protocol.version}: message code ${msg.code} outside 0–${protocol.length - 1}`,
-      )
-    }
-    if (!(msg.payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
-    return this.#peer._write(offset + msg.code, msg.payload, protocol.name, msg.code)
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Msg> {
-    return iterateMsgs(this)
-  }
+/** @internal Marks `peer` trusted or not (`Server.addTrustedPeer`); no peer, nothing to do. */
+export function setPeerTrusted(peer: Peer | undefined, trusted: boolean): void {
+  if (peer) setTrusted(peer, trusted)
 }
 
 /**
- * A connected peer: the RLPx connection after a successful Hello, running the base
+ * A connected peer: the connection after a successful Hello, running the base
  * protocol (pings, pongs, disconnects) and one `run` per shared capability. Created by
  * the {@link Server}; handed to each protocol's `run`.
  */
@@ -148,20 +102,30 @@ export class Peer {
   /** Whether it is a static node (see `Server.addPeer`). */
   readonly static: boolean
   #trusted: boolean
-  readonly #conn: RlpxConnection
-  readonly #matched: readonly MatchedProtocol[]
-  readonly #rws: ProtoRW[]
+  readonly #conn: Transport
+  readonly #matched: readonly MatchedProtocol<PeerProtocol>[]
+  readonly #rws: ProtocolRW[]
   readonly #clock: Clock
   readonly #log: Logger
-  readonly #onMsgEvent: ((event: PeerEvent) => void) | undefined
+  readonly #onMsgEvent: ((event: PeerMsgEvent) => void) | undefined
   // created on first use of `signal`: most protocols never ask for it
   #abort: AbortController | undefined
   #pingTimer: TimerHandle | undefined
   readonly #pings: PingLimiter
-  #ended: Error | undefined
-  #endedResolve: (err: Error) => void = noop
-  readonly #endedPromise: Promise<Error>
-  #done: Promise<Error> | undefined
+  #ended: P2pError | RlpxError | undefined
+  #endedResolve: (err: P2pError | RlpxError) => void = noop
+  readonly #endedPromise: Promise<P2pError | RlpxError>
+  #done: Promise<P2pError | RlpxError> | undefined
+
+  static {
+    run = (peer) => {
+      peer.#done ??= peer.#run()
+      return peer.#done
+    }
+    setTrusted = (peer, trusted) => {
+      peer.#trusted = trusted
+    }
+  }
 
   /** @internal Created by the server. */
   constructor(init: PeerInit) {
@@ -181,13 +145,16 @@ export class Peer {
     this.#pings = new PingLimiter(init.clock)
     this.#log = init.logger
     this.#onMsgEvent = init.onMsgEvent
-    this.#rws = init.matched.map((matched) => new ProtoRW(this, matched))
-    this.#endedPromise = new Promise<Error>((resolve) => {
+    // one write function per peer, shared by its protocols: nothing is made per message
+    const write = (code: number, payload: Uint8Array, protocol: string, msgCode: number) =>
+      this.#write(code, payload, protocol, msgCode)
+    this.#rws = init.matched.map((matched) => new ProtocolRW(matched, write))
+    this.#endedPromise = new Promise((resolve) => {
       this.#endedResolve = resolve
     })
   }
 
-  /** Aborts when the peer drops; for the protocols' own timers and requests. */
+  /** Aborts when the peer drops (its reason: {@link error}); for the protocols' own timers and requests. */
   get signal(): AbortSignal {
     if (!this.#abort) {
       this.#abort = new AbortController()
@@ -201,18 +168,13 @@ export class Peer {
     return this.#trusted
   }
 
-  /** @internal */
-  _setTrusted(trusted: boolean): void {
-    this.#trusted = trusted
-  }
-
   /** The protocols running with this peer, with their code offsets. */
-  get protocols(): readonly MatchedProtocol[] {
+  get protocols(): readonly MatchedProtocol<PeerProtocol>[] {
     return this.#matched
   }
 
-  /** Why the peer dropped, once it has. */
-  get error(): Error | undefined {
+  /** Why the peer dropped, once it has (the `drop` event's `error`). */
+  get error(): P2pError | RlpxError | undefined {
     return this.#ended
   }
 
@@ -247,48 +209,45 @@ export class Peer {
     }
   }
 
-  /** @internal Sends one frame; every write of the peer goes through here, in order. */
-  _write(code: number, payload: Uint8Array, protocol?: string, msgCode?: number): Promise<void> {
+  /** Sends one message; every write of the peer goes through here, in order. */
+  #write(code: number, payload: Uint8Array, protocol?: string, msgCode?: number): Promise<void> {
     if (this.#ended) {
       return Promise.reject(new P2pError('PEER_CLOSED', 'peer has dropped', { cause: this.#ended }))
     }
-    const written = this.#conn.writeMsg(code, payload).then(
-      () => {
-        if (protocol !== undefined && this.#onMsgEvent) {
-          this.#onMsgEvent(this.#msgEvent('msgsend', protocol, msgCode!, payload.length))
-        }
-      },
-      (err: unknown) => {
-        this.#end(err)
-        throw new P2pError('PEER_CLOSED', 'peer has dropped', { cause: this.#ended })
-      },
+    const written = this.#conn.writeMsg(code, payload)
+    const onMsgEvent = this.#onMsgEvent
+    if (onMsgEvent === undefined || protocol === undefined) {
+      return written.then(undefined, this.#writeFailed)
+    }
+    return written.then(
+      () => onMsgEvent(this.#msgEvent('msgsend', protocol, msgCode!, payload.length)),
+      this.#writeFailed,
     )
-    return written
   }
 
-  #msgEvent(type: 'msgsend' | 'msgrecv', protocol: string, code: number, size: number): PeerEvent {
+  readonly #writeFailed = (err: unknown): never => {
+    this.#end(err)
+    throw new P2pError('PEER_CLOSED', 'peer has dropped', { cause: this.#ended })
+  }
+
+  #msgEvent(
+    type: 'msgsend' | 'msgrecv',
+    protocol: string,
+    msgCode: number,
+    msgSize: number,
+  ): PeerMsgEvent {
     return {
       type,
       peer: this.idHex,
       protocol,
-      msgCode: code,
-      msgSize: size,
+      msgCode,
+      msgSize,
       localAddress: this.localAddress,
       remoteAddress: this.remoteAddress,
     }
   }
 
-  /**
-   * @internal Runs the peer until it drops; resolves (never rejects) with why it dropped.
-   * Called once by the server.
-   */
-  _run(): Promise<Error> {
-    if (this.#done) return this.#done
-    this.#done = this.#runInner()
-    return this.#done
-  }
-
-  async #runInner(): Promise<Error> {
+  async #run(): Promise<P2pError | RlpxError> {
     this.#schedulePing()
     void this.#readLoop()
     for (let i = 0; i < this.#matched.length; i++) {
@@ -309,8 +268,7 @@ export class Peer {
     // after a read timeout the connection still writes (writable), so the peer learns
     // why, as geth tells it; after any other connection failure there is no one to tell
     if (!(err instanceof P2pError && err.code === 'REMOTE_DISCONNECT') && this.#conn.writable) {
-      const reason = disconnectReasonFor(err)
-      await sendDisconnect(this.#conn, reason, this.#clock)
+      await sendDisconnect(this.#conn, disconnectReasonFor(err), this.#clock)
     }
     await this.#conn.close()
     return err
@@ -318,7 +276,7 @@ export class Peer {
 
   #end(err: unknown): void {
     if (this.#ended) return
-    this.#ended = err instanceof Error ? err : new Error(String(err))
+    this.#ended = toPeerError(err)
     this.#log.debug({ peer: this.idHex, err: this.#ended.message }, 'peer ending')
     this.#endedResolve(this.#ended)
   }
@@ -326,7 +284,7 @@ export class Peer {
   #schedulePing(): void {
     this.#pingTimer = this.#clock.setTimeout(() => {
       if (this.#ended) return
-      this._write(PING_MSG, EMPTY_LIST).catch(noop)
+      this.#write(PING_MSG, EMPTY_LIST).catch(noop)
       this.#schedulePing()
     }, PING_INTERVAL_MS)
   }
@@ -340,7 +298,7 @@ export class Peer {
           if (code === PING_MSG) {
             const verdict = this.#pings.take()
             // bounded: one Pong at a time; the read loop waits for it (geth: a small queue)
-            if (verdict === 'answer') await this._write(PONG_MSG, EMPTY_LIST)
+            if (verdict === 'answer') await this.#write(PONG_MSG, EMPTY_LIST)
             else if (verdict === 'drop') {
               throw new P2pError(
                 'PING_FLOOD',
@@ -349,8 +307,7 @@ export class Peer {
               )
             }
           } else if (code === DISCONNECT_MSG) {
-            const reason = decodeDisconnect(payload)
-            this.#end(new P2pError('REMOTE_DISCONNECT', disconnectReasonText(reason), { reason }))
+            this.#end(remoteDisconnect(payload))
             return
           }
           // Pong, a repeated Hello and unknown base codes are ignored, as geth does
@@ -369,7 +326,7 @@ export class Peer {
         await this.#rws[index]!.channel.push(msg)
       }
     } catch (err) {
-      this.#end(err)
+      this.#end(readFailure(err))
     }
   }
 

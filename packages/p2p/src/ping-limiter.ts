@@ -1,14 +1,5 @@
 import type { Clock } from '@devp2p/common'
-
-/** Pongs a peer gets per {@link PING_RATE_WINDOW_MS} at most; later Pings go unanswered. */
-export const PING_RATE_MAX = 10
-/** The window Pings are counted in. A well-behaved peer pings once per 15 s (geth). */
-export const PING_RATE_WINDOW_MS = 10_000
-/**
- * Pings in one window at which the peer is dropped (`PING_FLOOD`, "breach of protocol"):
- * it kept pinging after its Pongs stopped, which no client does by accident.
- */
-export const PING_FLOOD_MAX = 2 * PING_RATE_MAX
+import { PING_FLOOD_MAX, PING_RATE_MAX, PING_RATE_WINDOW_MS } from './constants.js'
 
 /** What to do with one Ping. */
 export type PingVerdict = 'answer' | 'ignore' | 'drop'

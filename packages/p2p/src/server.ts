@@ -3,7 +3,6 @@ import type { Socket } from 'node:net'
 import type { Logger } from '@devp2p/common'
 import { type ENode, type Enr, LocalNode } from '@devp2p/enode'
 import type { RlpInput } from '@devp2p/rlp'
-import { RlpxError } from '@devp2p/rlpx'
 import { EventEmitter } from 'eventemitter3'
 import { DialScheduler } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, P2pError } from './errors.js'
@@ -11,7 +10,7 @@ import { EventFeed } from './event-feed.js'
 import { ourHello } from './hello.js'
 import { Listener } from './listener.js'
 import { type NodeInfo, nodeInfo } from './node-info.js'
-import type { Peer, PeerInfo } from './peer.js'
+import { type Peer, type PeerInfo, runPeer } from './peer.js'
 import type { PeerEvent } from './peer-event.js'
 import { PeerSet } from './peer-set.js'
 import type { NodeSource, Protocol } from './protocol.js'
@@ -38,15 +37,6 @@ const acceptors = new WeakMap<Server, (socket: Socket) => void>()
  */
 export function acceptInbound(server: Server, socket: Socket): void {
   acceptors.get(server)?.(socket)
-}
-
-/** The drop event's error: ours or rlpx's typed error, anything else wrapped in ours. */
-function dropError(err: Error): P2pError | RlpxError {
-  if (err instanceof P2pError || err instanceof RlpxError) return err
-  return new P2pError('LOCAL_DISCONNECT', err.message, {
-    reason: disconnectReasonFor(err),
-    cause: err,
-  })
 }
 
 /**
@@ -377,7 +367,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   async #runPeer(peer: Peer): Promise<void> {
     this.#peers.add(peer)
-    const run = peer._run()
+    const run = runPeer(peer)
     this.#peerRuns.add(run)
     const { localAddress, remoteAddress } = peer
     this.#log.debug({ peer: peer.idHex, name: peer.name, inbound: peer.inbound }, 'peer added')
@@ -391,7 +381,7 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#emit({
       type: 'drop',
       peer: peer.idHex,
-      error: dropError(err),
+      error: err,
       reason,
       localAddress,
       remoteAddress,

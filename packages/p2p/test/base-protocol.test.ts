@@ -13,8 +13,8 @@ import {
   encodeDisconnect,
   encodeHello,
   type Hello,
-  MAX_HELLO_BYTES,
 } from '../src/base-protocol.js'
+import { MAX_HELLO_BYTES } from '../src/constants.js'
 import {
   DisconnectReason,
   disconnectReasonFor,

@@ -150,11 +150,12 @@ describe('interop with @ethereumjs/devp2p RLPx', () => {
     expect(hex(got.payload)).toBe(hex(encode(['ours', 1n])))
     // theirs → ours
     session.send(0, encode('theirs'))
-    const reply = await expectMsg(side.rw, 0, 'theirs', { timeoutMs: 5000 })
+    const reply = await expectMsg(side.rw, 0, 'theirs', { signal: AbortSignal.timeout(5000) })
     expect(reply.decode(t.string)).toBe('theirs')
     // several in a row keep their order
     for (let i = 0; i < 5; i++) session.send(0, encode(i))
-    for (let i = 0; i < 5; i++) await expectMsg(side.rw, 0, i, { timeoutMs: 5000 })
+    for (let i = 0; i < 5; i++)
+      await expectMsg(side.rw, 0, i, { signal: AbortSignal.timeout(5000) })
     expect(theirs.errors).toEqual([])
   })
 
@@ -174,7 +175,7 @@ describe('interop with @ethereumjs/devp2p RLPx', () => {
 
     const writtenBefore = socket.bytesWritten
     session.send(0, payload)
-    const reply = await expectMsg(side.rw, 0, text, { timeoutMs: 5000 })
+    const reply = await expectMsg(side.rw, 0, text, { signal: AbortSignal.timeout(5000) })
     expect(reply.size).toBe(payload.length)
     expect(socket.bytesWritten - writtenBefore).toBeLessThan(payload.length / 2)
   })
@@ -242,8 +243,8 @@ describe('interop with @ethereumjs/devp2p RLPx', () => {
     expect(hex(RLP.encode(0))).toBe('80')
   })
 
-  // They send this Disconnect uncompressed after snappy was negotiated; @devp2p/rlpx
-  // reads an undecodable Disconnect (code 0x01) raw so their reason survives.
+  // They send this Disconnect uncompressed after snappy was negotiated; the peer takes a
+  // Disconnect (code 0x01) that does not decompress as it is, so their reason survives.
   it('they disconnect us with a reason: our drop event shows it', async () => {
     const { server, theirPeer } = await connected('theirs dials ours')
     const dropped = dropOf(server)

@@ -1,10 +1,13 @@
 /**
  * Messages and the in-memory pipe: Msg, send / sendItems payloads (hand-written RLP),
- * msgPipe's rendezvous semantics and close, and expectMsg including its timeout on fake
- * timers (geth's p2p.Msg, p2p.Send, p2p.MsgPipe, p2p.ExpectMsg).
+ * msgPipe's rendezvous semantics and close, and expectMsg including its timeout on a
+ * fake clock (geth's p2p.Msg, p2p.Send, p2p.MsgPipe, p2p.ExpectMsg).
  */
+
+import { timeoutSignal } from '@devp2p/common'
 import { RlpError, t } from '@devp2p/rlp'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ManualClock } from '@devp2p/testing'
+import { describe, expect, it } from 'vitest'
 import { P2pError } from '../src/errors.js'
 import { expectMsg, Msg, type MsgPipeEnd, msgPipe, send, sendItems } from '../src/msg.js'
 
@@ -240,10 +243,6 @@ describe('msgPipe', () => {
 })
 
 describe('expectMsg', () => {
-  afterEach(() => {
-    vi.useRealTimers()
-  })
-
   it('passes for the expected code and content and returns the message', async () => {
     const [a, b] = msgPipe()
     const write = send(a, 2, [1, 'foo'])
@@ -286,26 +285,29 @@ describe('expectMsg', () => {
     expectP2pError(await result, 'PEER_CLOSED')
   })
 
-  it('fails with TIMEOUT once timeoutMs passes, not before', async () => {
-    vi.useFakeTimers()
+  it('fails with TIMEOUT when a timeoutSignal fires, not before', async () => {
+    const clock = new ManualClock()
     const [, b] = msgPipe()
     let settled = false
-    const result = rejectionOf(expectMsg(b, 0, undefined, { timeoutMs: 5_000 })).finally(() => {
+    const signal = timeoutSignal(clock, 5_000)
+    const result = rejectionOf(expectMsg(b, 0, undefined, { signal })).finally(() => {
       settled = true
     })
-    await vi.advanceTimersByTimeAsync(4_999)
+    clock.advance(4_999)
+    await drainMicrotasks()
     expect(settled).toBe(false)
-    await vi.advanceTimersByTimeAsync(1)
+    clock.advance(1)
     const err = await result
     expectP2pError(err, 'TIMEOUT')
-    expect(vi.getTimerCount()).toBe(0)
+    expect((err as P2pError).cause).toBe(signal.reason)
+    expect(clock.pending).toBe(0)
   })
 
   it('a timed-out expectMsg leaves no read behind: the next message goes to the next reader', async () => {
-    vi.useFakeTimers()
+    const clock = new ManualClock()
     const [a, b] = msgPipe()
-    const result = rejectionOf(expectMsg(b, 0, undefined, { timeoutMs: 100 }))
-    await vi.advanceTimersByTimeAsync(100)
+    const result = rejectionOf(expectMsg(b, 0, undefined, { signal: timeoutSignal(clock, 100) }))
+    clock.advance(100)
     expectP2pError(await result, 'TIMEOUT')
     const written = send(a, 0, 'late')
     const msg = await b.readMsg()
@@ -313,15 +315,32 @@ describe('expectMsg', () => {
     expect(msg.payload).toEqual(Uint8Array.of(0x84, 0x6c, 0x61, 0x74, 0x65)) // rlp("late")
   })
 
-  it('clears its timer when the message arrives in time', async () => {
-    vi.useFakeTimers()
+  it('an already timed-out signal fails at once with TIMEOUT', async () => {
+    const [, b] = msgPipe()
+    const signal = AbortSignal.abort(new DOMException('too late', 'TimeoutError'))
+    expectP2pError(await rejectionOf(expectMsg(b, 0, undefined, { signal })), 'TIMEOUT')
+  })
+
+  it('another abort rejects with the signal’s own reason, not TIMEOUT', async () => {
+    const [, b] = msgPipe()
+    const controller = new AbortController()
+    const result = rejectionOf(expectMsg(b, 0, undefined, { signal: controller.signal }))
+    const reason = new Error('shutting down')
+    controller.abort(reason)
+    expect(await result).toBe(reason)
+  })
+
+  it('a message in time cancels nothing it should not: no late TIMEOUT surfaces', async () => {
+    const clock = new ManualClock()
     const [a, b] = msgPipe()
-    const expected = expectMsg(b, 1, 'ok', { timeoutMs: 5_000 })
-    await vi.advanceTimersByTimeAsync(4_000)
+    const signal = timeoutSignal(clock, 5_000)
+    const expected = expectMsg(b, 1, 'ok', { signal })
+    clock.advance(4_000)
     await send(a, 1, 'ok')
     const msg = await expected
     expect(msg.code).toBe(1)
-    expect(vi.getTimerCount()).toBe(0)
-    await vi.advanceTimersByTimeAsync(10_000) // no late TIMEOUT surfaces
+    clock.advance(10_000) // the signal aborts now, with nobody reading
+    expect(signal.aborted).toBe(true)
+    await drainMicrotasks()
   })
 })

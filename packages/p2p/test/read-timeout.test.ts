@@ -6,7 +6,7 @@ import { initiatorHandshake, recipientHandshake } from '@devp2p/rlpx'
 import { duplexPair, ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { DisconnectReason, P2pError } from '../src/index.ts'
-import { Peer } from '../src/peer.ts'
+import { Peer, runPeer } from '../src/peer.ts'
 
 describe('read timeout', () => {
   it('a peer that sends nothing for readTimeoutMs is told so: Disconnect "read timeout"', async () => {
@@ -35,7 +35,7 @@ describe('read timeout', () => {
       clock: new ManualClock(), // no pings from us
       logger: silentLogger,
     })
-    const done = peer._run()
+    const done = runPeer(peer)
     const msg = await theirs.readMsg()
     expect(msg.code).toBe(0x01)
     expect(decode(msg.payload)).toEqual([Uint8Array.of(DisconnectReason.ReadTimeout)])

@@ -1,0 +1,54 @@
+import type { MatchedProtocol } from './caps.js'
+import { iterateMsgs, type Msg, MsgChannel, type MsgReadWriter, type OutMsg } from './msg.js'
+
+/**
+ * @internal How a protocol's writes reach its peer: one function per peer, made once,
+ * called with the wire code and, for `msgsend` events, the protocol and relative code.
+ */
+export type PeerWrite = (
+  code: number,
+  payload: Uint8Array,
+  protocol: string,
+  msgCode: number,
+) => Promise<void>
+
+/**
+ * @internal One sub-protocol's view of a peer (geth's `protoRW`): codes relative to the
+ * protocol's offset. The peer's reader pushes into `channel`; writes go through the
+ * peer, so every protocol's writes share its one ordered connection.
+ */
+export class ProtocolRW implements MsgReadWriter {
+  /** bounded: unbuffered; the peer's reader waits for each message to be taken. */
+  readonly channel = new MsgChannel()
+  readonly #name: string
+  readonly #length: number
+  readonly #offset: number
+  readonly #write: PeerWrite
+  readonly #label: string
+
+  constructor(matched: MatchedProtocol, write: PeerWrite) {
+    const { protocol, offset } = matched
+    this.#name = protocol.name
+    this.#length = protocol.length
+    this.#offset = offset
+    this.#label = `${protocol.name}/${protocol.version}`
+    this.#write = write
+  }
+
+  readMsg(options?: { signal?: AbortSignal }): Promise<Msg> {
+    return this.channel.take(options?.signal)
+  }
+
+  writeMsg(msg: OutMsg): Promise<void> {
+    const code = msg.code
+    if (!Number.isInteger(code) || code < 0 || code >= this.#length) {
+      throw new RangeError(`${this.#label}: message code ${code} outside 0–${this.#length - 1}`)
+    }
+    if (!(msg.payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
+    return this.#write(this.#offset + code, msg.payload, this.#name, code)
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Msg> {
+    return iterateMsgs(this)
+  }
+}
