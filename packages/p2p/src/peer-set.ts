@@ -17,6 +17,8 @@ export interface PeerSetOptions {
   readonly noDial: boolean
   /** Trusted node ids (exempt from the limits). */
   readonly trusted: Iterable<NodeIdHex>
+  /** Tells a connected peer it became (un)trusted (default: the Peer's own flag). */
+  readonly markTrusted?: (peer: Peer, trusted: boolean) => void
 }
 
 /**
@@ -38,9 +40,11 @@ export class PeerSet {
   // bounded: local configuration (trusted ids)
   readonly #trusted: Set<NodeIdHex>
   #inbound = 0
+  readonly #markTrusted: (peer: Peer, trusted: boolean) => void
 
   constructor(options: PeerSetOptions) {
     this.#self = options.self
+    this.#markTrusted = options.markTrusted ?? setPeerTrusted
     this.maxPeers = options.maxPeers
     this.maxDialed = options.noDial
       ? 0
@@ -91,7 +95,8 @@ export class PeerSet {
   setTrusted(id: NodeIdHex, trusted: boolean): void {
     if (trusted) this.#trusted.add(id)
     else this.#trusted.delete(id)
-    setPeerTrusted(this.#peers.get(id), trusted)
+    const peer = this.#peers.get(id)
+    if (peer) this.#markTrusted(peer, trusted)
   }
 
   /**

@@ -11,6 +11,8 @@ import { type ConnKind, PeerSet } from '../src/peer-set.js'
 const id = (n: number): NodeIdHex => n.toString(16).padStart(64, '0') as NodeIdHex
 const SELF = id(100)
 
+type FakePeer = { setTrusted(value: boolean): void }
+
 /** What PeerSet reads of a peer. */
 function fakePeer(n: number, inbound: boolean): Peer {
   let trusted = false
@@ -20,7 +22,7 @@ function fakePeer(n: number, inbound: boolean): Peer {
     get trusted() {
       return trusted
     },
-    _setTrusted(value: boolean) {
+    setTrusted(value: boolean) {
       trusted = value
     },
   } as unknown as Peer
@@ -79,6 +81,7 @@ describe('PeerSet', () => {
       dialRatio: 3,
       noDial: false,
       trusted: [id(1)],
+      markTrusted: (peer, value) => (peer as unknown as FakePeer).setTrusted(value),
     })
     expect(refusal(set, 1, 'inbound')).toBeUndefined()
     expect(refusal(set, 2, 'inbound')).toBe(DisconnectReason.TooManyPeers)

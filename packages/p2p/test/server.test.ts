@@ -66,7 +66,10 @@ describe('Server', () => {
     const drop = await dropped
     expect(drop.reason).toBe(DisconnectReason.SubprotocolError)
     expect(drop.error).toBeInstanceOf(P2pError)
-    expect(drop.error).toMatchObject({ code: 'LOCAL_DISCONNECT', message: 'boom' })
+    expect(drop.error).toMatchObject({
+      code: 'LOCAL_DISCONNECT',
+      message: 'subprotocol error: boom',
+    })
     expect(drop.error.cause).toBe(boom)
   })
 })
