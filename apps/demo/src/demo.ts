@@ -7,6 +7,7 @@ import {
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
+import { LocalNode, NodeDB } from '@devp2p/enode'
 import { type PeerEvent, type Protocol, Server, type ServerOptions, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 
@@ -181,10 +182,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   // bounded: one discovery service per node, plus the bootnode
   const discovery: Discv4[] = []
+  // bounded: the node databases opened for discovery, one per service; closed after it
+  const discoveryDbs: NodeDB[] = []
   const stopAll = async (): Promise<void> => {
     // Newest first: the nodes still running never have a stopped one as a static peer.
     for (const server of [...servers].reverse()) await server.stop()
     for (const disc of discovery) await disc.stop()
+    for (const db of discoveryDbs.splice(0)) await db.close()
+  }
+  /** A node database in memory for one discovery service, closed by stopAll. */
+  const discoveryDb = async (): Promise<NodeDB> => {
+    const db = await NodeDB.open()
+    discoveryDbs.push(db)
+    return db
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -234,8 +244,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       )
       for (const [a, b] of pairs) servers[a]!.addPeer(servers[b]!.self())
     } else {
+      // the bootnode is discovery alone: its own key, record and node database
+      const bootKey = generatePrivateKey()
+      const bootDb = await within(discoveryDb())
       const boot = new Discv4({
-        privateKey: generatePrivateKey(),
+        privateKey: bootKey,
+        localNode: await within(LocalNode.create({ privateKey: bootKey, db: bootDb })),
+        db: bootDb,
         listenAddr: '127.0.0.1:0',
         ...(options.logger ? { logger: logFor('bootnode') } : {}),
       })
@@ -256,6 +271,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
               privateKey: keys[i]!,
               listenAddr: '127.0.0.1:0',
               localNode: server.localNode,
+              db: await discoveryDb(),
               bootnodes: [boot.self()],
               ...(options.logger ? { logger: logFor(names[i]!) } : {}),
             })
