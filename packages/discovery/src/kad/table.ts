@@ -12,7 +12,6 @@
  */
 
 import {
-  compareDistance,
   type ENode,
   logDistance,
   type NodeId,
@@ -28,6 +27,7 @@ import {
   TABLE_IP_LIMIT,
 } from './constants.js'
 import { checkId, checkTime, positiveInt } from './table-args.js'
+import { closestInBuckets } from './table-closest.js'
 import { checkAddress, type IpCounts, moveIp, releaseIp, takeIp } from './table-ips.js'
 import type {
   AddResult,
@@ -236,28 +236,7 @@ export class Table<N extends TableNode = ENode> {
    */
   closest(target: NodeId, n: number, filter?: (entry: TableEntry<N>) => boolean): TableEntry<N>[] {
     checkId(target, 'target')
-    // bounded: n (kept sorted, the farthest dropped)
-    const result: Slot<N>[] = []
-    if (!(n >= 1)) return result
-    const limit = Math.floor(n)
-    const visit = (b: Bucket<N>): void => {
-      for (const slot of b.entries) {
-        if (filter !== undefined && !filter(slot)) continue
-        const id = slot.node.id
-        let i = result.length
-        if (i === limit && compareDistance(target, id, result[i - 1]!.node.id) >= 0) continue
-        while (i > 0 && compareDistance(target, id, result[i - 1]!.node.id) < 0) i--
-        result.splice(i, 0, slot)
-        if (result.length > limit) result.pop()
-      }
-    }
-    const own = this.bucketOf(target)
-    visit(this.#buckets[own]!)
-    if (result.length < limit) {
-      for (let i = 0; i < own; i++) visit(this.#buckets[i]!)
-    }
-    for (let i = own + 1; i < N_BUCKETS && result.length < limit; i++) visit(this.#buckets[i]!)
-    return result
+    return closestInBuckets(this.#buckets, this.bucketOf(target), target, n, filter)
   }
 
   /**
