@@ -115,6 +115,29 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
   }
 
   /**
+   * Records a revalidation of bucket node `node` (geth's liveness rule, see
+   * `Table.markRevalidated`): an answer counts a liveness check and keeps the node in the
+   * database; a miss divides its checks by 3, and at 0 the node leaves the table and a
+   * replacement is promoted, with the events.
+   */
+  recordRevalidation(node: ENode, answered: boolean): void {
+    const before = this.table.get(node.id)
+    const result = this.table.markRevalidated(node.id, answered, this.#clock.now())
+    if (answered) {
+      if (result.status === 'alive') this.storeNode(node)
+      return
+    }
+    if (result.status !== 'removed') return
+    if (before) this.emit('node:removed', before.node)
+    if (result.promoted) this.emit('node:added', result.promoted)
+  }
+
+  /** Takes a newer record of a node that proved liveness (its endpoint may have moved). */
+  updateVerified(node: ENode): void {
+    this.table.addVerifiedNode(node, this.#clock.now())
+  }
+
+  /**
    * An iterative lookup (α = 3) for the nodes closest to `target`, starting from the 16
    * closest in the table. Every node found is offered to the table. Resolves with up to
    * 16 nodes, closest first; `[]` once the service stopped.

@@ -106,7 +106,7 @@ export class TableMaintenance {
    * that answered 3 checks survives one missed Pong, a node that keeps failing goes).
    */
   async #revalidate(): Promise<void> {
-    const { kad, protocol, clock } = this.#o
+    const { kad, protocol } = this.#o
     const entry = kad.table.nodeToRevalidate(this.#o.random)
     if (!entry) return
     const node = entry.node
@@ -114,20 +114,13 @@ export class TableMaintenance {
     try {
       ;({ enrSeq } = await protocol.ping(node))
     } catch {
-      if (!kad.running) return
-      const before = kad.table.get(node.id)
-      const result = kad.table.markRevalidated(node.id, false, clock.now())
-      if (result.status === 'removed') {
-        if (before) kad.emit('node:removed', before.node)
-        if (result.promoted) kad.emit('node:added', result.promoted)
-      }
+      if (kad.running) kad.recordRevalidation(node, false)
       return
     }
-    kad.table.markRevalidated(node.id, true, clock.now())
-    kad.storeNode(node)
+    kad.recordRevalidation(node, true)
     if (enrSeq !== undefined && enrSeq > node.seq) {
       const record = await protocol.requestEnr(node).catch(() => undefined)
-      if (record) kad.table.addVerifiedNode(ENode.fromRecord(record), clock.now())
+      if (record) kad.updateVerified(ENode.fromRecord(record))
     }
   }
 

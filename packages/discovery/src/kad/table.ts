@@ -11,13 +11,7 @@
  * @packageDocumentation
  */
 
-import {
-  type ENode,
-  logDistance,
-  type NodeId,
-  type NodeIdHex,
-  nodeIdHex,
-} from '@devp2p/enode'
+import { type ENode, logDistance, type NodeId, type NodeIdHex, nodeIdHex } from '@devp2p/enode'
 import {
   BUCKET_IP_LIMIT,
   BUCKET_MIN_DISTANCE,
