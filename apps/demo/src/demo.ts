@@ -145,19 +145,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     },
   })
 
-  // The demo composes each node: it owns node0's database (which keeps the ENR seq
-  // across runs) and every node's record, and hands them to the server and discovery.
-  const db = await NodeDB.open({ path: join(dataDir, 'nodes') })
+  // The demo composes each node: it owns every node's database (node0's on disk, which
+  // keeps the ENR seq across runs; the others in memory) and record, and hands the same
+  // objects to the server and to discovery.
+  const dbs = await Promise.all(
+    keys.map((_, i) => NodeDB.open(i === 0 ? { path: join(dataDir, 'nodes') } : {})),
+  )
+  const closeDbs = async (): Promise<void> => {
+    for (const db of dbs) await db.close()
+  }
   const localNodes = await Promise.all(
     keys.map((privateKey, i) =>
       LocalNode.create({
         privateKey,
-        ...(i === 0 ? { db } : {}),
+        db: dbs[i]!,
         ...(options.logger ? { logger: logFor(names[i]!) } : {}),
       }),
     ),
   ).catch(async (err: unknown) => {
-    await db.close()
+    await closeDbs()
     throw err
   })
   const servers = keys.map(
@@ -197,12 +203,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   // bounded: one discovery service per node, plus the bootnode
   const discovery: Discv4[] = []
+  // bounded: one node database, the bootnode's; closed after it
+  const discoveryDbs: NodeDB[] = []
   const stopAll = async (): Promise<void> => {
     // Newest first: the nodes still running never have a stopped one as a static peer.
     for (const server of [...servers].reverse()) await server.stop()
     for (const disc of discovery) await disc.stop()
-    // last: the servers and services that used it are stopped (close is idempotent)
-    await db.close()
+    // last: the servers and services that used them are stopped (close is idempotent)
+    await closeDbs()
+    for (const db of discoveryDbs.splice(0)) await db.close()
+  }
+  /** A node database in memory for the bootnode's discovery, closed by stopAll. */
+  const discoveryDb = async (): Promise<NodeDB> => {
+    const db = await NodeDB.open()
+    discoveryDbs.push(db)
+    return db
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -252,8 +267,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       )
       for (const [a, b] of pairs) servers[a]!.addPeer(servers[b]!.self())
     } else {
+      // the bootnode is discovery alone: its own key, record and node database
+      const bootKey = generatePrivateKey()
+      const bootDb = await within(discoveryDb())
       const boot = new Discv4({
-        privateKey: generatePrivateKey(),
+        privateKey: bootKey,
+        localNode: await within(LocalNode.create({ privateKey: bootKey, db: bootDb })),
+        db: bootDb,
         listenAddr: '127.0.0.1:0',
         ...(options.logger ? { logger: logFor('bootnode') } : {}),
       })
@@ -274,6 +294,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
               privateKey: keys[i]!,
               listenAddr: '127.0.0.1:0',
               localNode: localNodes[i]!,
+              db: dbs[i]!,
               bootnodes: [boot.self()],
               ...(options.logger ? { logger: logFor(names[i]!) } : {}),
             })

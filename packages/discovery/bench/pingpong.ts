@@ -33,7 +33,7 @@
 import { cryptoBackends, generatePrivateKey, useBackend } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
 import { type BenchEntry, type BenchRow, runComparison } from '@devp2p/testing'
-import { Discv4 } from '../src/v4/service.js'
+import { createDiscv4, stopDiscv4 } from '../test/v4/helpers/discv4.js'
 import { type DptNode, startDpt } from '../test/v4/helpers/ethereumjs-dpt.js'
 
 const DEPTH = 16
@@ -52,8 +52,8 @@ function pipelined(once: () => Promise<unknown>, depth: number): () => Promise<u
 }
 
 // ---- ours: two Discv4 that have bonded and hold each other in their tables
-const a = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
-const b = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+const a = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+const b = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
 await Promise.all([a.start(), b.start()])
 await Promise.all([a.refresh(), b.refresh()])
 const bNode = b.self()
@@ -132,4 +132,4 @@ for (const op of new Set(results.map((r) => r.op))) {
 }
 if (lost > 0) console.log(`\n${lost} Pings went unanswered within the timeout`)
 
-await Promise.all([a.stop(), b.stop(), x.stop(), y.stop()])
+await Promise.all([stopDiscv4(a), stopDiscv4(b), x.stop(), y.stop()])

@@ -34,11 +34,10 @@
 import { pathToFileURL } from 'node:url'
 import type { Clock, Deadline, TimerHandle } from '@devp2p/common'
 import { isValidPrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { ENode, logDistance, type NodeId } from '@devp2p/enode'
+import { ENode, LocalNode, logDistance, NodeDB, type NodeId } from '@devp2p/enode'
 import { MemoryNetwork, type MemoryTransport, seededRandom } from '@devp2p/testing'
-import { Discv4, type LookupStats } from '../src/v4/service.js'
-import { BUCKET_MIN_DISTANCE, BUCKET_SIZE, N_BUCKETS } from '../src/v4/table.js'
-import type { DatagramTransport } from '../src/v4/transport.js'
+import { BUCKET_MIN_DISTANCE, BUCKET_SIZE, N_BUCKETS } from '../src/kad/constants.js'
+import { type DatagramTransport, Discv4, type LookupStats } from '../src/v4/index.js'
 
 // ---------------------------------------------------------------- seeded randomness
 
@@ -204,20 +203,33 @@ export class Simulation {
   // bounded: one entry per delivery time in the next `latencyMs`; datagrams in flight
   readonly #inFlight = new Map<number, (() => void)[]>()
 
-  constructor(options: SimulationOptions) {
-    const seed = options.seed ?? 1
+  // bounded: one node database per node, closed by stop()
+  readonly #dbs: NodeDB[] = []
+
+  private constructor(options: SimulationOptions) {
     this.latencyMs = options.latencyMs ?? 0
-    this.random = seededRandom(seed)
+    this.random = seededRandom(options.seed ?? 1)
+  }
+
+  /** The nodes, each composed as an app does: its own node database and record. */
+  static async create(options: SimulationOptions): Promise<Simulation> {
+    const sim = new Simulation(options)
+    const seed = options.seed ?? 1
     const keys = seededRandom(seed ^ 0x5eed)
     let bootnode: ENode | undefined
     for (let i = 0; i < options.nodes; i++) {
       const privateKey = keyFrom(keys)
-      const transport = this.net.bind(`1.${(i >> 8) & 255}.${i & 255}.1`, 30303)
+      const transport = sim.net.bind(`1.${(i >> 8) & 255}.${i & 255}.1`, 30303)
+      const db = await NodeDB.open({ clock: sim.clock })
+      sim.#dbs.push(db)
+      const localNode = await LocalNode.create({ privateKey, db, clock: sim.clock })
       const node = new Discv4({
         privateKey,
-        transport: this.latencyMs > 0 ? this.#delayed(transport) : transport,
+        localNode,
+        db,
+        transport: sim.latencyMs > 0 ? sim.#delayed(transport) : transport,
         bootnodes: bootnode ? [bootnode] : [],
-        clock: this.clock,
+        clock: sim.clock,
         random: seededRandom(seed * 65_537 + i + 1),
       })
       // the bootnode's ENode, known before it starts: its key and its address
@@ -226,8 +238,9 @@ export class Simulation {
         udp: transport.address.port,
         tcp: transport.address.port,
       })
-      this.nodes.push(node)
+      sim.nodes.push(node)
     }
+    return sim
   }
 
   /**
@@ -317,6 +330,7 @@ export class Simulation {
     await this.settle()
     const deadline = this.clock.now() + this.latencyMs
     while (this.#inFlight.size > 0 && this.clock.advance(deadline)) await this.settle()
+    await Promise.all(this.#dbs.splice(0).map((db) => db.close()))
   }
 }
 
@@ -432,7 +446,7 @@ async function main(): Promise<void> {
   if (n < 2) throw new RangeError('SIM_NODES must be at least 2')
 
   const heap0 = heapUsed()
-  const sim = new Simulation({ nodes: n, seed, latencyMs })
+  const sim = await Simulation.create({ nodes: n, seed, latencyMs })
   let wall0 = performance.now()
   const sim0 = sim.clock.now()
   const times = await sim.bootstrap(batch)

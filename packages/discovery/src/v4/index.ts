@@ -1,12 +1,16 @@
 /**
- * Node discovery v4 for devp2p (devp2p discv4.md with EIP-8 and EIP-868): the six packet
- * types, encoded, signed, decoded and authenticated, wire-compatible with go-ethereum.
+ * Node discovery v4 for devp2p (devp2p discv4.md with EIP-8 and EIP-868),
+ * wire-compatible with go-ethereum: the {@link Discv4} service (a Kademlia table,
+ * lookups, and `randomNodes`, a node source for @devp2p/p2p's server), and the six packet
+ * types, encoded, signed, decoded and authenticated.
  *
+ * - {@link Discv4}: takes the caller's `localNode` and `db`; `start()`, `lookup()`,
+ *   `randomNodes({ signal })`, `stop()`. Failures are {@link DiscoveryError}s.
  * - {@link encodePacket}: a typed {@link Packet} → a signed datagram and its hash.
  * - {@link decodePacket}: a datagram → the packet, its hash, and the sender's public key
  *   and node id. Checks run cheapest first (size, hash, type, RLP shape) so that junk
- *   costs no signature recovery; every problem with the bytes is a {@link Discv4Error}
- *   with a `code`. Extra list elements and trailing bytes are ignored (EIP-8).
+ *   costs no signature recovery; every problem with the bytes is a {@link DiscoveryError}
+ *   with a `code` (its packet codes). Extra list elements and trailing bytes are ignored (EIP-8).
  * - {@link isExpired} and {@link expirationFrom}: the `expiration` field, in unix seconds.
  *
  * Decoding choices (each documented on its type):
@@ -20,7 +24,7 @@
  *
  * @example
  * ```ts
- * import { decodePacket, Discv4Error, encodePacket, expirationFrom, isExpired } from '@devp2p/discovery/v4'
+ * import { decodePacket, DiscoveryError, encodePacket, expirationFrom, isExpired } from '@devp2p/discovery/v4'
  *
  * const { bytes, hash } = encodePacket(
  *   {
@@ -40,7 +44,7 @@
  *   try {
  *     decoded = decodePacket(datagram)
  *   } catch (err) {
- *     if (err instanceof Discv4Error) return // err.code: 'BAD_HASH', 'MALFORMED', ...
+ *     if (err instanceof DiscoveryError) return // err.code: 'BAD_HASH', 'MALFORMED', ...
  *     throw err
  *   }
  *   const { packet, nodeIdHex } = decoded
@@ -51,19 +55,23 @@
  *
  * @packageDocumentation
  */
-export { BOND_CACHE_MAX_ENTRIES } from './bond-cache.js'
+
+export type { DiscoveryErrorCode, PacketErrorCode, RequestErrorCode } from '../errors.js'
+export { DiscoveryError } from '../errors.js'
+export type { LookupOptions, LookupStats } from '../kad/lookup.js'
+export type { NetRestrict } from '../kad/protocol.js'
 export {
-  BUCKET_SIZE,
   EXPIRATION_S,
-  HEADER_BYTES,
   MAX_NEIGHBORS_PER_PACKET,
   MAX_PACKET_BYTES,
-  MIN_PACKET_BYTES,
   PACKET_TYPES,
   PROTOCOL_VERSION,
 } from './constants.js'
-export type { Discv4ErrorCode } from './errors.js'
-export { Discv4Error } from './errors.js'
+export type { Discv4Events, Discv4Options } from './discv4.js'
+export { Discv4 } from './discv4.js'
+export { expirationFrom, isExpired } from './expiration.js'
+export { decodePacket } from './packet-decode.js'
+export { encodePacket } from './packet-encode.js'
 export type {
   DecodedPacket,
   EncodedPacket,
@@ -77,54 +85,8 @@ export type {
   PacketType,
   PingPacket,
   PongPacket,
-} from './packets.js'
-export { decodePacket, encodePacket, expirationFrom, isExpired } from './packets.js'
-export type {
-  Discv4Events,
-  Discv4Options,
-  Discv4Stats,
-  LookupOptions,
-  LookupStats,
-} from './service.js'
-export {
-  BOND_EXPIRATION_MS,
-  Discv4,
-  Discv4RequestError,
-  LOOKUP_ALPHA,
-  MAX_FINDNODE_FAILURES,
-  MAX_HANDLERS_IN_FLIGHT,
-  MAX_PENDING_REPLIES,
-  MAX_PING_BACKS_IN_FLIGHT,
-  REFRESH_INTERVAL_MS,
-  REOFFER_AFTER_MS,
-  REOFFER_MAX_IDS,
-  RESPONSE_TIMEOUT_MS,
-  REVALIDATE_INTERVAL_MS,
-  SEED_COUNT,
-  SEED_MAX_AGE_MS,
-} from './service.js'
-export type {
-  AddResult,
-  BucketView,
-  RejectReason,
-  RevalidationResult,
-  TableEntry,
-  TableNode,
-  TableOptions,
-} from './table.js'
-export {
-  BUCKET_IP_LIMIT,
-  BUCKET_MIN_DISTANCE,
-  BUCKET_SUBNET_BITS,
-  MAX_REPLACEMENTS,
-  N_BUCKETS,
-  TABLE_IP_LIMIT,
-  Table,
-} from './table.js'
+} from './packet-types.js'
+export type { PongInfo } from './requests.js'
+export type { Discv4Stats } from './stats.js'
 export type { DatagramTransport, UdpAddress } from './transport.js'
 export { UdpTransport } from './transport.js'
-export {
-  UNBONDED_RATE_MAX_IPS,
-  UNBONDED_RATE_PER_IP,
-  UNBONDED_RATE_WINDOW_MS,
-} from './unbonded-rate.js'

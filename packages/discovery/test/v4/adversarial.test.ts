@@ -1,5 +1,5 @@
 /**
- * Hostile and broken input: every failure is a Discv4Error with the code of the first
+ * Hostile and broken input: every failure is a DiscoveryError with the code of the first
  * check that fails, in the documented order (size, hash, type, shape, signature,
  * record), never another exception.
  */
@@ -9,7 +9,7 @@ import { decode, encode, type RlpInput } from '@devp2p/rlp'
 import { hex, unhex } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import {
-  Discv4Error,
+  DiscoveryError,
   decodePacket,
   encodePacket,
   isExpired,
@@ -17,7 +17,7 @@ import {
 } from '../../src/v4/index.js'
 import {
   be,
-  discv4Error,
+  discoveryError,
   expectCode,
   otherKey,
   otherPublicKey,
@@ -103,7 +103,7 @@ describe('hash', () => {
           try {
             decodePacket(copy)
           } catch (err) {
-            outcome = err instanceof Discv4Error ? err.code : `other: ${String(err)}`
+            outcome = err instanceof DiscoveryError ? err.code : `other: ${String(err)}`
           }
           codes.set(outcome, (codes.get(outcome) ?? 0) + 1)
         }
@@ -185,12 +185,12 @@ describe('shape (checked before the signature)', () => {
   ]
   for (const [what, type, data] of cases) {
     it(`${what}: MALFORMED`, () => {
-      const error = discv4Error(() => decodePacket(seal(type, encode(data))))
+      const error = discoveryError(() => decodePacket(seal(type, encode(data))))
       expect(error.code).toBe('MALFORMED')
     })
   }
   it('data that is not RLP (a length past the end) is MALFORMED with the RlpError as cause', () => {
-    const error = discv4Error(() => decodePacket(seal(1, unhex('f90500'))))
+    const error = discoveryError(() => decodePacket(seal(1, unhex('f90500'))))
     expect(error.code).toBe('MALFORMED')
     expect((error.cause as { code?: string }).code).toBe('TRUNCATED')
   })
@@ -231,7 +231,7 @@ describe('signature', () => {
       other = decodePacket(sealWith(sig)).nodeIdHex
     } catch (err) {
       expect(
-        discv4Error(() => {
+        discoveryError(() => {
           throw err
         }).code,
       ).toBe('BAD_SIGNATURE')

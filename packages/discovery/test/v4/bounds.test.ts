@@ -4,24 +4,23 @@
  * requests being handled while the node database is slow.
  */
 import { keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
-import { ENode, NodeDB } from '@devp2p/enode'
+import { ENode, NodeDB, type NodeIdHex, nodeIdHex } from '@devp2p/enode'
 import { ManualClock, MemoryNetwork } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
-import { BondCache } from '../../src/v4/bond-cache.js'
+import { Bonds } from '../../src/v4/bonds.js'
 import {
   BOND_CACHE_MAX_ENTRIES,
-  Discv4,
-  Discv4RequestError,
-  encodePacket,
-  expirationFrom,
   MAX_HANDLERS_IN_FLIGHT,
   MAX_PENDING_REPLIES,
   RESPONSE_TIMEOUT_MS,
   UNBONDED_RATE_MAX_IPS,
   UNBONDED_RATE_PER_IP,
   UNBONDED_RATE_WINDOW_MS,
-} from '../../src/v4/index.js'
+} from '../../src/v4/constants.js'
+import { DiscoveryError, encodePacket, expirationFrom } from '../../src/v4/index.js'
+import { emptyStats } from '../../src/v4/stats.js'
 import { UnbondedRateLimiter } from '../../src/v4/unbonded-rate.js'
+import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
 import { floodKey, sealCheaply } from './helpers/ping-flood.js'
 
 const publicIp = (i: number): string => `1.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
@@ -53,17 +52,30 @@ describe('UnbondedRateLimiter', () => {
   })
 })
 
-describe('BondCache', () => {
-  it('holds at most BOND_CACHE_MAX_ENTRIES pairs, the least recently used evicted', () => {
-    const cache = new BondCache()
-    cache.remember('first', { pingReceived: 1, pongReceived: 1 })
-    cache.remember('second', { pingReceived: 2, pongReceived: 2 })
-    cache.remember('first', { pingReceived: 3, pongReceived: 3 }) // used again
-    for (let i = 0; i < BOND_CACHE_MAX_ENTRIES - 1; i++)
-      cache.remember(`n${i}`, { pingReceived: 0, pongReceived: 0 })
-    expect(cache.size).toBe(BOND_CACHE_MAX_ENTRIES)
-    expect(cache.get('second')).toBeUndefined()
-    expect(cache.get('first')).toEqual({ pingReceived: 3, pongReceived: 3 })
+describe('the bond cache', () => {
+  it('holds at most BOND_CACHE_MAX_ENTRIES pairs, the least recently used evicted', async () => {
+    const clock = new ManualClock(1_000)
+    const db = await NodeDB.open({ clock, expireIntervalMs: 0 })
+    const bonds = new Bonds({ db, clock, stats: emptyStats(), ping: () => Promise.resolve() })
+    const id = (i: number): Uint8Array => keccak256(Uint8Array.of(i >> 16, i >> 8, i & 255))
+    const hexOf = (bytes: Uint8Array): NodeIdHex => nodeIdHex(bytes)
+    const first = id(1 << 20)
+    const second = id((1 << 20) + 1)
+    bonds.recordPing(first, hexOf(first), '1.0.0.1')
+    bonds.recordPing(second, hexOf(second), '1.0.0.1')
+    clock.advance(1)
+    bonds.recordPong(first, hexOf(first), '1.0.0.1') // used again
+    for (let i = 0; i < BOND_CACHE_MAX_ENTRIES - 1; i++) {
+      const other = id(i)
+      bonds.recordPing(other, hexOf(other), '2.0.0.1')
+    }
+    expect(bonds.cachedPairs).toBe(BOND_CACHE_MAX_ENTRIES)
+    expect(bonds.cached(hexOf(second), '1.0.0.1')).toBeUndefined()
+    expect(bonds.cached(hexOf(first), '1.0.0.1')).toEqual({
+      pingReceived: 1_000,
+      pongReceived: 1_001,
+    })
+    await db.close()
   })
 })
 
@@ -76,7 +88,7 @@ describe('handlers in flight', () => {
     const db = await NodeDB.open({ expireIntervalMs: 0 })
     const stuck = (): Promise<never> => new Promise<never>(() => {})
     Object.assign(db, { lastPing: stuck, lastPong: stuck })
-    const disc = new Discv4({ privateKey: floodKey(-1 >>> 0), transport, clock, db })
+    const disc = await createDiscv4({ privateKey: floodKey(-1 >>> 0), transport, clock, db })
     await disc.start()
     const sender = net.bind('10.0.0.2', 30303)
     const pings = MAX_HANDLERS_IN_FLIGHT + 500
@@ -99,7 +111,7 @@ describe('handlers in flight', () => {
       await net.idle()
       expect(disc.stats.ignored - ignoredBefore).toBe(pings - MAX_HANDLERS_IN_FLIGHT)
     } finally {
-      await disc.stop()
+      await stopDiscv4(disc)
       await db.close()
       await sender.close()
     }
@@ -111,7 +123,7 @@ describe('pings back to new senders', () => {
     const clock = new ManualClock()
     const net = new MemoryNetwork()
     const transport = net.bind('10.0.0.1', 30303)
-    const disc = new Discv4({ privateKey: floodKey(-1 >>> 0), transport, clock })
+    const disc = await createDiscv4({ privateKey: floodKey(-1 >>> 0), transport, clock })
     await disc.start()
     const sender = net.bind('10.0.0.2', 30303)
     try {
@@ -145,12 +157,13 @@ describe('pings back to new senders', () => {
       await net.idle()
       clock.advance(RESPONSE_TIMEOUT_MS + 1)
       const err = await result
-      expect(err).toBeInstanceOf(Discv4RequestError)
+      expect(err).toBeInstanceOf(DiscoveryError)
+      expect(err).toMatchObject({ code: 'TIMEOUT' })
       expect((err as Error).message).toMatch(/no pong within/)
       expect(sent).toBe(1)
       await silent.close()
     } finally {
-      await disc.stop()
+      await stopDiscv4(disc)
       await sender.close()
     }
   })

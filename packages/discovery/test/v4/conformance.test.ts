@@ -2,8 +2,7 @@ import { generatePrivateKey, keccak256, publicKeyFromPrivate, randomBytes } from
 import { Enr } from '@devp2p/enode'
 import { encode } from '@devp2p/rlp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { encodePacket } from '../../src/v4/packets.js'
-import type { Discv4 } from '../../src/v4/service.js'
+import { type Discv4, encodePacket } from '../../src/v4/index.js'
 import { ManualClock, MemoryNetwork, RawNode, settle, startOurs } from './helpers/raw-node.js'
 import { seal } from './helpers.js'
 

@@ -35,9 +35,10 @@ import { createSocket, type Socket } from 'node:dgram'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import type { ENode, NodeIdHex } from '@devp2p/enode'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Discv4 } from '../../src/v4/index.js'
 import { decodePacket, encodePacket, expirationFrom, type Packet } from '../../src/v4/index.js'
-import { Discv4 } from '../../src/v4/service.js'
 import { type DatagramTransport, type UdpAddress, UdpTransport } from '../../src/v4/transport.js'
+import { createDiscv4 } from './helpers/discv4.js'
 import { type DptNode, type DptOptions, idHexOfKey, startDpt } from './helpers/ethereumjs-dpt.js'
 import { expectCode } from './helpers.js'
 
@@ -79,7 +80,7 @@ class TappedTransport implements DatagramTransport {
 async function ours(
   options: { bootnodes?: ENode[]; transport?: DatagramTransport } = {},
 ): Promise<Discv4> {
-  const disc = new Discv4({
+  const disc = await createDiscv4({
     privateKey: generatePrivateKey(),
     listenAddr: `${LOCALHOST}:0`,
     bootnodes: options.bootnodes ?? [],

@@ -6,7 +6,7 @@
 import { keccak256, publicKeyFromPrivate, sign } from '@devp2p/crypto'
 import { unhex } from '@devp2p/testing'
 import { expect } from 'vitest'
-import { Discv4Error, type Discv4ErrorCode } from '../../src/v4/index.js'
+import { DiscoveryError, type DiscoveryErrorCode } from '../../src/v4/index.js'
 import vectors from '../vectors/discv4-packets.json' with { type: 'json' }
 
 export { vectors }
@@ -42,19 +42,19 @@ export function rehash(packet: Uint8Array): Uint8Array {
   return out
 }
 
-/** Runs `fn` and returns the Discv4Error it throws; fails the test on anything else. */
-export function discv4Error(fn: () => unknown): Discv4Error {
+/** Runs `fn` and returns the DiscoveryError it throws; fails the test on anything else. */
+export function discoveryError(fn: () => unknown): DiscoveryError {
   try {
     fn()
   } catch (err) {
-    if (err instanceof Discv4Error) return err
-    throw new Error(`expected a Discv4Error, got ${String(err)}`, { cause: err })
+    if (err instanceof DiscoveryError) return err
+    throw new Error(`expected a DiscoveryError, got ${String(err)}`, { cause: err })
   }
-  throw new Error('expected a Discv4Error, but nothing was thrown')
+  throw new Error('expected a DiscoveryError, but nothing was thrown')
 }
 
-export function expectCode(fn: () => unknown, code: Discv4ErrorCode): void {
-  expect(discv4Error(fn).code).toBe(code)
+export function expectCode(fn: () => unknown, code: DiscoveryErrorCode): void {
+  expect(discoveryError(fn).code).toBe(code)
 }
 
 /** uint as minimal big-endian bytes (RLP's integer form), written here independently. */

@@ -1,6 +1,6 @@
 /**
  * Property tests (fast-check): random and structured input never escapes as anything
- * but a Discv4Error with the code of the first failing check; random packets round-trip;
+ * but a DiscoveryError with the code of the first failing check; random packets round-trip;
  * changed bytes behind a recomputed hash never keep the original signer.
  */
 import { generatePrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
@@ -10,8 +10,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   type DecodedPacket,
-  Discv4Error,
-  type Discv4ErrorCode,
+  DiscoveryError,
+  type DiscoveryErrorCode,
   decodePacket,
   type Endpoint,
   encodePacket,
@@ -22,12 +22,12 @@ import {
 } from '../../src/v4/index.js'
 import { rehash, seal, signingKey, vectors } from './helpers.js'
 
-/** The outcome of decoding: the packet, or the Discv4Error's code; anything else fails. */
-function outcome(bytes: Uint8Array): DecodedPacket | Discv4ErrorCode {
+/** The outcome of decoding: the packet, or the DiscoveryError's code; anything else fails. */
+function outcome(bytes: Uint8Array): DecodedPacket | DiscoveryErrorCode {
   try {
     return decodePacket(bytes)
   } catch (err) {
-    if (err instanceof Discv4Error) return err.code
+    if (err instanceof DiscoveryError) return err.code
     throw err
   }
 }

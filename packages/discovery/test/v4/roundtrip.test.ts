@@ -8,8 +8,9 @@ import { Enr, ipToBytes } from '@devp2p/enode'
 import { decode, encode, type RlpValue } from '@devp2p/rlp'
 import { hex, unhex } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
+import { BUCKET_SIZE } from '../../src/kad/constants.js'
+import { MIN_PACKET_BYTES } from '../../src/v4/constants.js'
 import {
-  BUCKET_SIZE,
   decodePacket,
   EXPIRATION_S,
   encodePacket,
@@ -17,7 +18,6 @@ import {
   isExpired,
   MAX_NEIGHBORS_PER_PACKET,
   MAX_PACKET_BYTES,
-  MIN_PACKET_BYTES,
   type NeighborsNode,
   PACKET_TYPES,
   type Packet,

@@ -3,7 +3,8 @@ import { LocalNode, NodeDB } from '@devp2p/enode'
 import { type Protocol, Server, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Discv4 } from '../../src/v4/service.js'
+import { Discv4 } from '../../src/v4/index.js'
+import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
 
 /**
  * Discovery plugged into the p2p server over real loopback sockets: servers that know
@@ -44,6 +45,7 @@ async function node(bootnodes: Discv4[] = []): Promise<{ server: Server; disc: D
     maxPeers: 10,
   })
   await server.start()
+  // one record and one node database, shared by the server and discovery
   const disc = new Discv4({
     privateKey,
     listenAddr: '127.0.0.1:0',
@@ -64,8 +66,8 @@ async function until(check: () => boolean, what: string, rounds = 400): Promise<
 
 describe('a server with discovery', () => {
   it('finds and connects to peers from a bootnode alone', async () => {
-    const boot = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
-    running.push(boot)
+    const boot = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    running.push({ stop: () => stopDiscv4(boot) })
     await boot.start()
     const nodes = [await node([boot]), await node([boot]), await node([boot])]
     await until(() => nodes.every(({ server }) => server.peerCount === 2), 'a full mesh')

@@ -2,23 +2,27 @@ import { generatePrivateKey } from '@devp2p/crypto'
 import { NodeDB } from '@devp2p/enode'
 import { activeHandles, extraHandles, MemoryNetwork, settleEventLoop } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Discv4, type LookupStats } from '../../src/v4/index.js'
+import type { Discv4, LookupStats } from '../../src/v4/index.js'
+import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
 import { seeded } from './helpers/raw-node.js'
 
 const running: Discv4[] = []
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((d) => d.stop()))
+  await Promise.all(running.splice(0).map((d) => stopDiscv4(d)))
 })
 
 const ipOf = (i: number) => `1.${(i >> 8) & 255}.${i & 255}.1`
 
 async function network(count: number, net = new MemoryNetwork()) {
-  const boot = new Discv4({ privateKey: generatePrivateKey(), transport: net.bind(ipOf(0), 30303) })
+  const boot = await createDiscv4({
+    privateKey: generatePrivateKey(),
+    transport: net.bind(ipOf(0), 30303),
+  })
   running.push(boot)
   await boot.start()
   const nodes: Discv4[] = []
   for (let i = 1; i <= count; i++) {
-    const node = new Discv4({
+    const node = await createDiscv4({
       privateKey: generatePrivateKey(),
       transport: net.bind(ipOf(i), 30303),
       bootnodes: [boot.self()],
@@ -60,8 +64,11 @@ describe('Discv4', () => {
   it('keeps its own copy of a Buffer key: the caller may wipe theirs', async () => {
     const net = new MemoryNetwork()
     const key = Buffer.from(generatePrivateKey()) // Buffer#slice() is a view, not a copy
-    const a = new Discv4({ privateKey: key, transport: net.bind(ipOf(1), 30303) })
-    const b = new Discv4({ privateKey: generatePrivateKey(), transport: net.bind(ipOf(2), 30303) })
+    const a = await createDiscv4({ privateKey: key, transport: net.bind(ipOf(1), 30303) })
+    const b = await createDiscv4({
+      privateKey: generatePrivateKey(),
+      transport: net.bind(ipOf(2), 30303),
+    })
     running.push(a, b)
     await Promise.all([a.start(), b.start()])
     key.fill(0)
@@ -72,7 +79,7 @@ describe('Discv4', () => {
 
   it('randomNodes offers nodes with a TCP port and ends when aborted', async () => {
     const net = new MemoryNetwork()
-    const boot = new Discv4({
+    const boot = await createDiscv4({
       privateKey: generatePrivateKey(),
       transport: net.bind(ipOf(0), 30303),
     })
@@ -80,7 +87,7 @@ describe('Discv4', () => {
     await boot.start()
     const nodes: Discv4[] = []
     for (let i = 1; i <= 4; i++) {
-      const d = new Discv4({
+      const d = await createDiscv4({
         privateKey: generatePrivateKey(),
         transport: net.bind(ipOf(i), 30303),
         bootnodes: [boot.self()],
@@ -107,7 +114,7 @@ describe('Discv4', () => {
     const { nodes } = await network(6, net)
     const db = await NodeDB.open()
     const key = generatePrivateKey()
-    const first = new Discv4({
+    const first = await createDiscv4({
       privateKey: key,
       transport: net.bind('2.0.0.1', 30303),
       db,
@@ -118,7 +125,7 @@ describe('Discv4', () => {
     const known = first.tableSize
     expect(known).toBeGreaterThanOrEqual(4)
     await first.stop()
-    const again = new Discv4({ privateKey: key, transport: net.bind('2.0.0.1', 30303), db })
+    const again = await createDiscv4({ privateKey: key, transport: net.bind('2.0.0.1', 30303), db })
     running.push(again)
     await again.start()
     await again.refresh()
@@ -128,25 +135,25 @@ describe('Discv4', () => {
   })
 
   it('a start that cannot bind rejects and leaves nothing open', async () => {
-    const a = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    const a = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
     running.push(a)
     await a.start()
     const before = activeHandles()
-    const clash = new Discv4({
+    const clash = await createDiscv4({
       privateKey: generatePrivateKey(),
       listenAddr: `127.0.0.1:${a.address.port}`,
     })
     await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' })
-    await clash.stop()
+    await stopDiscv4(clash)
     await settleEventLoop()
     expect(extraHandles(before)).toEqual({})
   })
 
   it('stop() is idempotent and leaves no socket or timer behind (real UDP)', async () => {
     const before = activeHandles()
-    const a = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    const a = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
     await a.start()
-    const b = new Discv4({
+    const b = await createDiscv4({
       privateKey: generatePrivateKey(),
       listenAddr: '127.0.0.1:0',
       bootnodes: [a.self()],
@@ -160,8 +167,9 @@ describe('Discv4', () => {
     const stopping = a.stop()
     expect(a.stop()).toBe(stopping)
     await stopping
-    await b.stop()
+    await stopDiscv4(b)
     await expect(a.start()).rejects.toThrow(/stopped/)
+    await stopDiscv4(a) // idempotent; closes the node database the test opened
     for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r))
     expect(extraHandles(before)).toEqual({})
   })

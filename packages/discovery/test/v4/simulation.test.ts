@@ -7,7 +7,7 @@
  * network is quiet, no real timers or sleeps.
  */
 import { activeHandles, extraHandles } from '@devp2p/testing'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomLookups, Simulation, tableFill } from '../../bench/simulation.js'
 
 const NODES = 60
@@ -16,7 +16,10 @@ const LOOKUPS = 50
 
 describe(`discv4 simulation, ${NODES} nodes`, () => {
   let before: Record<string, number> = {}
-  const sim = new Simulation({ nodes: NODES, seed: 7, latencyMs: 20 })
+  let sim: Simulation
+  beforeAll(async () => {
+    sim = await Simulation.create({ nodes: NODES, seed: 7, latencyMs: 20 })
+  })
   afterAll(() => sim.stop())
 
   // 4–6 s on a busy 2-core machine; the timeout leaves room for a busier one

@@ -3,8 +3,9 @@ import { once } from 'node:events'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
 import { afterEach, describe, expect, it } from 'vitest'
-import { decodePacket, encodePacket, expirationFrom } from '../../src/v4/packets.js'
-import { Discv4, RESPONSE_TIMEOUT_MS } from '../../src/v4/service.js'
+import { RESPONSE_TIMEOUT_MS } from '../../src/v4/constants.js'
+import { decodePacket, encodePacket, expirationFrom } from '../../src/v4/index.js'
+import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
 
 /**
  * A loaded machine stops a process for hundreds of milliseconds at a time. When it runs
@@ -36,9 +37,9 @@ async function udpSocket(): Promise<Socket> {
 
 describe('a reply that arrived while the process stood still', () => {
   it('answers its request, though the timeout fell due in the same stall', async () => {
-    const ours = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    const ours = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
     await ours.start()
-    open.push({ close: () => ours.stop() })
+    open.push({ close: () => stopDiscv4(ours) })
 
     // A remote node that answers the Ping at once, then the process stalls past the
     // timeout before it reads its socket again: the Pong is waiting there.
@@ -71,9 +72,9 @@ describe('a reply that arrived while the process stood still', () => {
   })
 
   it('still times out when no reply came', async () => {
-    const ours = new Discv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
+    const ours = await createDiscv4({ privateKey: generatePrivateKey(), listenAddr: '127.0.0.1:0' })
     await ours.start()
-    open.push({ close: () => ours.stop() })
+    open.push({ close: () => stopDiscv4(ours) })
     const silent = await udpSocket()
     const node = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()), {
       ip: '127.0.0.1',

@@ -8,7 +8,9 @@ import { runInNewContext } from 'node:vm'
 import { keccak256 } from '@devp2p/crypto'
 import type { NodeDB } from '@devp2p/enode'
 import { ManualClock, MemoryNetwork } from '@devp2p/testing'
-import { Discv4, encodePacket, expirationFrom, RESPONSE_TIMEOUT_MS } from '../../../src/v4/index.js'
+import { RESPONSE_TIMEOUT_MS } from '../../../src/v4/constants.js'
+import { encodePacket, expirationFrom } from '../../../src/v4/index.js'
+import { createDiscv4, stopDiscv4 } from './discv4.js'
 
 /** A garbage collection (V8's `gc`, reached without `--expose-gc` on the command line). */
 export const collectGarbage: () => void = (() => {
@@ -93,7 +95,7 @@ export async function pingFlood(
   const clock = new ManualClock()
   const net = new MemoryNetwork()
   const transport = net.bind('10.0.0.1', 30303)
-  const disc = new Discv4({
+  const disc = await createDiscv4({
     privateKey: floodKey(-1 >>> 0),
     transport,
     clock,
@@ -138,7 +140,7 @@ export async function pingFlood(
       if (sent % options.checkpointEvery === 0) options.onCheckpoint(sent)
     }
   } finally {
-    await disc.stop()
+    await stopDiscv4(disc)
     await transport.close()
     await sender.close()
   }

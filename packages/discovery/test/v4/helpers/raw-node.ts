@@ -1,14 +1,15 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { ENode } from '@devp2p/enode'
 import { ManualClock, MemoryNetwork, type MemoryTransport, seededRandom } from '@devp2p/testing'
+import type { Discv4 } from '../../../src/v4/index.js'
 import {
   type DecodedPacket,
   decodePacket,
   encodePacket,
   expirationFrom,
   type Packet,
-} from '../../../src/v4/packets.js'
-import { Discv4 } from '../../../src/v4/service.js'
+} from '../../../src/v4/index.js'
+import { createDiscv4 } from './discv4.js'
 
 /**
  * A hand-driven discovery node for conformance tests: it signs whatever packet a test
@@ -75,7 +76,7 @@ export async function startOurs(
   ip = '1.0.0.1',
   options: { bootnodes?: ENode[] } = {},
 ): Promise<Discv4> {
-  const disc = new Discv4({
+  const disc = await createDiscv4({
     privateKey: generatePrivateKey(),
     transport: net.bind(ip, 30303),
     clock,

@@ -11,9 +11,9 @@ import {
   MAX_REPLACEMENTS,
   N_BUCKETS,
   TABLE_IP_LIMIT,
-  Table,
-  type TableNode,
-} from '../../src/v4/table.js'
+} from '../../src/kad/constants.js'
+import { Table } from '../../src/kad/table.js'
+import type { TableNode } from '../../src/kad/table-types.js'
 
 // ---- naive references, independent of the code under test -------------------------
 

@@ -1,212 +1,45 @@
 /**
- * The discovery v4 node table: a Kademlia table keyed by XOR distance from our own id,
- * laid out as go-ethereum's (17 buckets of 16 nodes, each with up to 10 replacements;
- * log distances 241–256 have a bucket each, every closer one shares bucket 0), with
- * geth's eclipse defences (at most 2 nodes per /24 in a bucket and 10 per /24 in the
- * table, LAN addresses exempt).
+ * The Kademlia node table shared by the discovery protocols: keyed by XOR distance from
+ * our own id, laid out as go-ethereum's (17 buckets of 16 nodes, each with up to 10
+ * replacements; log distances 241–256 have a bucket each, every closer one shares bucket
+ * 0), with geth's eclipse defences (at most 2 nodes per /24 in a bucket and 10 per /24 in
+ * the table, LAN addresses exempt; see `table-ips.ts`).
  *
- * A pure data structure: no I/O, no timers, no clock. The service drives it and passes
- * the time (`now`, milliseconds) into every call that records one.
+ * A pure data structure: no I/O, no timers, no clock. Its owner drives it and passes the
+ * time (`now`, milliseconds) into every call that records one.
  *
  * @packageDocumentation
  */
 
+import { type ENode, logDistance, type NodeId, type NodeIdHex, nodeIdHex } from '@devp2p/enode'
 import {
-  compareDistance,
-  type ENode,
-  ipToBytes,
-  isLan,
-  logDistance,
-  type NodeId,
-  type NodeIdHex,
-  nodeIdHex,
-} from '@devp2p/enode'
-
-/** Re-exported for the table's users: nodes per bucket (geth: `bucketSize`). */
-export { BUCKET_SIZE }
-
-import { BUCKET_SIZE } from './constants.js'
-
-/** Replacement candidates kept per bucket (geth: `maxReplacements`). */
-export const MAX_REPLACEMENTS = 10
-/** Number of buckets: 256 / 15, the upper 1/15 of distances (geth: `nBuckets`). */
-export const N_BUCKETS = 17
-/**
- * geth's `bucketMinDistance`: bucket `i ≥ 1` holds log distance `BUCKET_MIN_DISTANCE + 1 + i`
- * and bucket 0 every distance up to `BUCKET_MIN_DISTANCE + 1` (= 240), as in geth's
- * `bucketAtDistance`.
- */
-export const BUCKET_MIN_DISTANCE = 256 - N_BUCKETS
-/** Nodes from one subnet allowed in one bucket, replacements included (geth: `bucketIPLimit`). */
-export const BUCKET_IP_LIMIT = 2
-/** Nodes from one subnet allowed in the whole table, replacements included (geth: `tableIPLimit`). */
-export const TABLE_IP_LIMIT = 10
-/**
- * The prefix length, in bits, that groups addresses into one subnet for the IP limits:
- * a /24, for IPv4 and for IPv6 alike (geth applies its `bucketSubnet`/`tableSubnet` of 24
- * to the address as it is, so IPv6 nodes are grouped by their first 24 bits).
- */
-export const BUCKET_SUBNET_BITS = 24
-
-/**
- * What the table needs of a node. {@link ENode} has all of it; tests and other callers
- * may pass any object of this shape (an `ENode` cannot be built from an id alone).
- */
-export interface TableNode {
-  /** The 32-byte node id. */
-  readonly id: NodeId
-  /** `id` as hex; must match `id`. */
-  readonly idHex: NodeIdHex
-  /** The IP address that discovery talks to. */
-  readonly ip: string | undefined
-  /** The discovery (UDP) port. */
-  readonly udp: number | undefined
-  /** The record's sequence number (0 without a record). */
-  readonly seq: bigint
-}
-
-/** One node in the table (in a bucket or a replacement list). A live view: read, don't keep. */
-export interface TableEntry<N extends TableNode = ENode> {
-  /** The node, with the endpoint and record we currently hold for it. */
-  readonly node: N
-  /** When the node entered the table (bucket or replacement list), ms. */
-  readonly addedAt: number
-  /** Successful revalidations, divided by 3 on each failure (geth's `livenessChecks`). */
-  readonly livenessChecks: number
-  /** When the node last proved liveness (bonded, or answered a revalidation), ms. */
-  readonly lastSeen: number | undefined
-  /** When the node was last revalidated (either outcome), ms. */
-  readonly lastChecked: number | undefined
-  /**
-   * Whether the node should be checked before the others: it is new in its bucket (added,
-   * promoted from the replacements), its endpoint changed, or its last check failed.
-   * geth keeps these nodes in its "fast" revalidation list.
-   */
-  readonly revalidateSoon: boolean
-}
-
-/** Why a node was not taken. */
-export type RejectReason =
-  | 'rejected:self'
-  | 'rejected:no-ip'
-  | 'rejected:no-udp'
-  | 'rejected:bucket-ip-limit'
-  | 'rejected:table-ip-limit'
-
-/**
- * The outcome of {@link Table.addFoundNode} and {@link Table.addVerifiedNode}:
- * - `added`: the node is now in its bucket;
- * - `replacement`: its bucket is full, it is now in the bucket's replacement list;
- * - `exists`: the node was already in the table (bucket or replacements) and stays there;
- * - `rejected:*`: nothing changed, for the reason given. For a known node whose new
- *   endpoint breaks an IP limit, the node stays with its old endpoint.
- */
-export type AddResult = 'added' | 'replacement' | 'exists' | RejectReason
-
-/** The outcome of {@link Table.markRevalidated}. */
-export type RevalidationResult<N extends TableNode = ENode> =
-  | { readonly status: 'unknown' }
-  | { readonly status: 'alive'; readonly entry: TableEntry<N> }
-  | { readonly status: 'failed'; readonly entry: TableEntry<N> }
-  | { readonly status: 'removed'; readonly promoted: N | undefined }
-
-/** Options of a {@link Table}. */
-export interface TableOptions {
-  /** Our own node id: never in the table, the origin of every distance. */
-  readonly self: NodeId
-  /** Nodes per bucket; default {@link BUCKET_SIZE}. */
-  readonly bucketSize?: number
-  /** Replacements per bucket; default {@link MAX_REPLACEMENTS}. */
-  readonly maxReplacements?: number
-  /** Nodes per /24 in one bucket; default {@link BUCKET_IP_LIMIT}. */
-  readonly bucketIpLimit?: number
-  /** Nodes per /24 in the table; default {@link TABLE_IP_LIMIT}. */
-  readonly tableIpLimit?: number
-  /** Uniform random numbers in [0, 1); default `Math.random`. */
-  readonly rand?: () => number
-}
-
-/** A read-only copy of one bucket's lists. */
-export interface BucketView<N extends TableNode = ENode> {
-  /** Most recently seen first. */
-  readonly entries: readonly TableEntry<N>[]
-  /** Most recently added first. */
-  readonly replacements: readonly TableEntry<N>[]
-}
-
-/** The mutable record behind a {@link TableEntry}. */
-interface Slot<N extends TableNode> {
-  node: N
-  addedAt: number
-  livenessChecks: number
-  lastSeen: number | undefined
-  lastChecked: number | undefined
-  revalidateSoon: boolean
-  /** The IP-limit subnet of `node.ip`, or `undefined` for an exempt (LAN) address. */
-  subnet: string | undefined
-  /** In the bucket's entries (true) or its replacements (false). */
-  inBucket: boolean
-}
-
-interface Bucket<N extends TableNode> {
-  /** bounded: bucketSize; most recently seen first. */
-  entries: Slot<N>[]
-  /** bounded: maxReplacements; most recently added first. */
-  replacements: Slot<N>[]
-  /** bounded: one key per slot of this bucket (entries + replacements); subnet → count. */
-  ips: Map<string, number>
-}
-
-/** The result of checking a node's address: its subnet (undefined = exempt) or a reason. */
-type AddressCheck = { ok: true; subnet: string | undefined } | { ok: false; reason: RejectReason }
-
-/**
- * The IP-limit group of an address: the first {@link BUCKET_SUBNET_BITS} bits, tagged by
- * family. IPv4-mapped IPv6 addresses count as IPv4 (`ipToBytes` unmaps them).
- */
-function subnetOf(bytes: Uint8Array): string {
-  const full = BUCKET_SUBNET_BITS >> 3
-  const rest = BUCKET_SUBNET_BITS & 7
-  const parts: number[] = Array.from(bytes.subarray(0, full))
-  if (rest !== 0) parts.push(bytes[full]! & (0xff << (8 - rest)) & 0xff)
-  return `${bytes.length === 4 ? 4 : 6}:${parts.join('.')}`
-}
-
-function checkAddress(node: TableNode): AddressCheck {
-  const ip = node.ip
-  const bytes = ip === undefined ? undefined : ipToBytes(ip)
-  if (ip === undefined || bytes === undefined || bytes.every((b) => b === 0)) {
-    return { ok: false, reason: 'rejected:no-ip' }
-  }
-  const udp = node.udp
-  if (udp === undefined || !Number.isInteger(udp) || udp <= 0 || udp > 65535) {
-    return { ok: false, reason: 'rejected:no-udp' }
-  }
-  return { ok: true, subnet: isLan(ip) ? undefined : subnetOf(bytes) }
-}
+  BUCKET_IP_LIMIT,
+  BUCKET_MIN_DISTANCE,
+  BUCKET_SIZE,
+  MAX_REPLACEMENTS,
+  N_BUCKETS,
+  TABLE_IP_LIMIT,
+} from './constants.js'
+import { checkId, checkTime, positiveInt } from './table-args.js'
+import { closestInBuckets } from './table-closest.js'
+import { checkAddress, type IpCounts, moveIp, releaseIp, takeIp } from './table-ips.js'
+import type {
+  AddResult,
+  Bucket,
+  BucketView,
+  RevalidationResult,
+  Slot,
+  TableEntry,
+  TableNode,
+  TableOptions,
+} from './table-types.js'
 
 function endpointChanged(a: TableNode, b: TableNode): boolean {
   return a.ip !== b.ip || a.udp !== b.udp
 }
 
-function positiveInt(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be an integer ≥ 1`)
-  return value
-}
-
-function checkId(id: unknown, name: string): asserts id is NodeId {
-  if (!(id instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
-  if (id.length !== 32) throw new RangeError(`${name} must be 32 bytes, got ${id.length}`)
-}
-
-function checkTime(now: number): void {
-  if (typeof now !== 'number' || !Number.isFinite(now))
-    throw new TypeError('now must be a finite number')
-}
-
 /**
- * The Kademlia table of discovery v4 (see the module comment).
+ * The Kademlia table (see the module comment).
  *
  * Each bucket holds its nodes most recently seen first: a node learned from a Neighbors
  * reply joins at the end, a node that proved liveness (bonded, or answered a revalidation)
@@ -397,28 +230,7 @@ export class Table<N extends TableNode = ENode> {
    */
   closest(target: NodeId, n: number, filter?: (entry: TableEntry<N>) => boolean): TableEntry<N>[] {
     checkId(target, 'target')
-    // bounded: n (kept sorted, the farthest dropped)
-    const result: Slot<N>[] = []
-    if (!(n >= 1)) return result
-    const limit = Math.floor(n)
-    const visit = (b: Bucket<N>): void => {
-      for (const slot of b.entries) {
-        if (filter !== undefined && !filter(slot)) continue
-        const id = slot.node.id
-        let i = result.length
-        if (i === limit && compareDistance(target, id, result[i - 1]!.node.id) >= 0) continue
-        while (i > 0 && compareDistance(target, id, result[i - 1]!.node.id) < 0) i--
-        result.splice(i, 0, slot)
-        if (result.length > limit) result.pop()
-      }
-    }
-    const own = this.bucketOf(target)
-    visit(this.#buckets[own]!)
-    if (result.length < limit) {
-      for (let i = 0; i < own; i++) visit(this.#buckets[i]!)
-    }
-    for (let i = own + 1; i < N_BUCKETS && result.length < limit; i++) visit(this.#buckets[i]!)
-    return result
+    return closestInBuckets(this.#buckets, this.bucketOf(target), target, n, filter)
   }
 
   /**
@@ -519,8 +331,9 @@ export class Table<N extends TableNode = ENode> {
       const take = verified ? changed || node.seq >= slot.node.seq : node.seq > slot.node.seq
       if (take) {
         if (changed) {
-          const refused = this.#moveIp(b, slot, address.subnet)
+          const refused = moveIp(this.#counts(b), slot.subnet, address.subnet)
           if (refused !== undefined) return refused
+          slot.subnet = address.subnet
           slot.revalidateSoon = true
           if (!verified) slot.livenessChecks = 0
         }
@@ -545,7 +358,7 @@ export class Table<N extends TableNode = ENode> {
       return 'exists'
     }
 
-    const refused = this.#takeIp(b, address.subnet)
+    const refused = takeIp(this.#counts(b), address.subnet)
     if (refused !== undefined) return refused
     const fresh: Slot<N> = {
       node,
@@ -582,43 +395,15 @@ export class Table<N extends TableNode = ENode> {
   /** Drops a slot (already out of its list) from the index and the IP counts. */
   #forget(b: Bucket<N>, slot: Slot<N>): void {
     this.#index.delete(slot.node.idHex)
-    this.#releaseIp(b, slot.subnet)
+    releaseIp(this.#counts(b), slot.subnet)
   }
 
-  /** Counts an address against the limits, or says which limit refuses it. */
-  #takeIp(b: Bucket<N>, subnet: string | undefined): RejectReason | undefined {
-    if (subnet === undefined) return undefined
-    const inTable = this.#ips.get(subnet) ?? 0
-    if (inTable >= this.tableIpLimit) return 'rejected:table-ip-limit'
-    const inBucket = b.ips.get(subnet) ?? 0
-    if (inBucket >= this.bucketIpLimit) return 'rejected:bucket-ip-limit'
-    this.#ips.set(subnet, inTable + 1)
-    b.ips.set(subnet, inBucket + 1)
-    return undefined
-  }
-
-  #releaseIp(b: Bucket<N>, subnet: string | undefined): void {
-    if (subnet === undefined) return
-    decrement(this.#ips, subnet)
-    decrement(b.ips, subnet)
-  }
-
-  /** Moves a slot's IP count to a new subnet; on refusal the old count stays. */
-  #moveIp(b: Bucket<N>, slot: Slot<N>, subnet: string | undefined): RejectReason | undefined {
-    this.#releaseIp(b, slot.subnet)
-    const refused = this.#takeIp(b, subnet)
-    if (refused !== undefined) {
-      this.#takeIp(b, slot.subnet) // cannot fail: it was just released
-      return refused
+  #counts(b: Bucket<N>): IpCounts {
+    return {
+      table: this.#ips,
+      tableLimit: this.tableIpLimit,
+      bucket: b.ips,
+      bucketLimit: this.bucketIpLimit,
     }
-    slot.subnet = subnet
-    return undefined
   }
-}
-
-function decrement(map: Map<string, number>, key: string): void {
-  const n = map.get(key)
-  if (n === undefined) return
-  if (n <= 1) map.delete(key)
-  else map.set(key, n - 1)
 }

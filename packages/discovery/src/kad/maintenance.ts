@@ -1,0 +1,133 @@
+/**
+ * Keeping the table full and alive, as go-ethereum does: seeding from the bootnodes and
+ * the node database, a refresh (a self lookup and random lookups) at start and every
+ * {@link REFRESH_INTERVAL_MS}, and a revalidation loop that pings one table node at a
+ * time and drops a node only when its liveness checks have run out.
+ */
+import type { Clock, Logger, TimerHandle } from '@devp2p/common'
+import { ENode, type NodeDB } from '@devp2p/enode'
+import {
+  REFRESH_INTERVAL_MS,
+  REFRESH_RANDOM_LOOKUPS,
+  REVALIDATE_INTERVAL_MS,
+  SEED_COUNT,
+  SEED_MAX_AGE_MS,
+} from './constants.js'
+import type { Kademlia } from './kademlia.js'
+import type { KadProtocol } from './protocol.js'
+
+/** Options of {@link TableMaintenance}. */
+export interface MaintenanceOptions {
+  readonly kad: Kademlia
+  readonly protocol: KadProtocol
+  /** Seeds come from here (owned by the caller). */
+  readonly db: NodeDB
+  /** Nodes to start from; seeded again whenever the table is empty at a refresh. */
+  readonly bootnodes: readonly ENode[]
+  readonly clock: Clock
+  readonly random: () => number
+  readonly log: Logger
+}
+
+const noop = (): void => {}
+
+/** The seeding, refresh and revalidation loops of one table (see the module comment). */
+export class TableMaintenance {
+  readonly #o: MaintenanceOptions
+  #refreshing: Promise<void> | undefined
+  #refreshTimer: TimerHandle | undefined
+  #revalidateTimer: TimerHandle | undefined
+
+  constructor(options: MaintenanceOptions) {
+    this.#o = options
+  }
+
+  /** Seeds the table, then starts revalidation and the first refresh (not awaited). */
+  async start(): Promise<void> {
+    await this.seed()
+    this.#scheduleRevalidation()
+    this.#background(this.refresh())
+  }
+
+  /** Stops both loops; resolves when a refresh in progress has ended. */
+  async stop(): Promise<void> {
+    this.#o.clock.clearTimeout(this.#refreshTimer)
+    this.#o.clock.clearTimeout(this.#revalidateTimer)
+    await this.#refreshing?.catch(noop)
+  }
+
+  /** Offers the bootnodes and up to SEED_COUNT recently seen nodes of the database. */
+  async seed(): Promise<void> {
+    const seeds = await this.#o.db.querySeeds(SEED_COUNT, SEED_MAX_AGE_MS).catch(() => [])
+    for (const node of [...this.#o.bootnodes, ...seeds]) this.#o.kad.addFound(node)
+  }
+
+  /**
+   * Refreshes the table: seeds it again when it is empty, then a lookup of our own id and
+   * REFRESH_RANDOM_LOOKUPS random lookups (geth's doRefresh). One at a time: a call
+   * during a refresh returns the one in progress.
+   */
+  refresh(): Promise<void> {
+    const { kad, protocol, clock } = this.#o
+    this.#refreshing ??= (async () => {
+      try {
+        if (kad.table.size === 0) await this.seed()
+        await kad.lookup(kad.self)
+        for (let i = 0; i < REFRESH_RANDOM_LOOKUPS && kad.running; i++) {
+          await kad.lookup(protocol.randomTarget())
+        }
+      } finally {
+        kad.markRefreshed()
+        this.#refreshing = undefined
+        if (kad.running) {
+          clock.clearTimeout(this.#refreshTimer)
+          this.#refreshTimer = clock.setTimeout(
+            () => this.#background(this.refresh()),
+            REFRESH_INTERVAL_MS,
+          )
+        }
+      }
+    })()
+    return this.#refreshing
+  }
+
+  #scheduleRevalidation(): void {
+    if (!this.#o.kad.running) return
+    const delay = Math.floor(this.#o.random() * REVALIDATE_INTERVAL_MS)
+    this.#revalidateTimer = this.#o.clock.setTimeout(() => {
+      this.#background(this.#revalidate().finally(() => this.#scheduleRevalidation()))
+    }, delay)
+  }
+
+  /**
+   * Pings the table node most due for a check. An answer counts as a liveness check (and
+   * a newer record is fetched); a missed answer divides the node's liveness checks by 3
+   * and drops it only when none are left, promoting a replacement (geth's rule: a node
+   * that answered 3 checks survives one missed Pong, a node that keeps failing goes).
+   */
+  async #revalidate(): Promise<void> {
+    const { kad, protocol } = this.#o
+    const entry = kad.table.nodeToRevalidate(this.#o.random)
+    if (!entry) return
+    const node = entry.node
+    let enrSeq: bigint | undefined
+    try {
+      ;({ enrSeq } = await protocol.ping(node))
+    } catch {
+      if (kad.running) kad.recordRevalidation(node, false)
+      return
+    }
+    kad.recordRevalidation(node, true)
+    if (enrSeq !== undefined && enrSeq > node.seq) {
+      const record = await protocol.requestEnr(node).catch(() => undefined)
+      if (record) kad.updateVerified(ENode.fromRecord(record))
+    }
+  }
+
+  /** A loop's failure is logged, never an unhandled rejection. */
+  #background(task: Promise<void>): void {
+    task.catch((err: unknown) => {
+      this.#o.log.warn({ err: String(err) }, 'discovery table maintenance failed')
+    })
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The revalidation loop of the shared table, over the protocol seam (a scripted
+ * KadProtocol) and a manual clock: geth's liveness rule. A missed Pong divides a node's
+ * liveness checks by 3; the node leaves the table only when none are left.
+ */
+import { silentLogger } from '@devp2p/common'
+import { generatePrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
+import { ENode, NodeDB } from '@devp2p/enode'
+import { ManualClock } from '@devp2p/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DiscoveryError } from '../../src/errors.js'
+import { REVALIDATE_INTERVAL_MS } from '../../src/kad/constants.js'
+import { Kademlia } from '../../src/kad/kademlia.js'
+import { TableMaintenance } from '../../src/kad/maintenance.js'
+import type { KadProtocol, LookupTarget } from '../../src/kad/protocol.js'
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const done of cleanup.splice(0)) await done()
+})
+
+/** Lets the promise chains started by a timer run to their end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+function targetOf(key: Uint8Array): LookupTarget {
+  return { id: keccak256(key), key }
+}
+
+/** A protocol whose one remote node answers Pings while `alive`; lookups find nothing. */
+class ScriptedProtocol implements KadProtocol {
+  alive = true
+  pings = 0
+  async ping(): Promise<{ enrSeq: bigint | undefined }> {
+    this.pings++
+    if (!this.alive) throw new DiscoveryError('TIMEOUT', 'no pong within 500 ms')
+    return { enrSeq: undefined }
+  }
+  async findNode(): Promise<ENode[]> {
+    return []
+  }
+  async requestEnr(): Promise<never> {
+    throw new DiscoveryError('TIMEOUT', 'no enrresponse within 500 ms')
+  }
+  randomTarget(): LookupTarget {
+    return targetOf(publicKeyFromPrivate(generatePrivateKey()))
+  }
+}
+
+async function setup() {
+  const clock = new ManualClock()
+  const db = await NodeDB.open({ clock, expireIntervalMs: 0 })
+  const controller = new AbortController()
+  const protocol = new ScriptedProtocol()
+  const remote = ENode.fromPublicKey(publicKeyFromPrivate(generatePrivateKey()), {
+    ip: '1.2.3.4',
+    udp: 30303,
+  })
+  const kad = new Kademlia({
+    self: targetOf(publicKeyFromPrivate(generatePrivateKey())),
+    protocol,
+    db,
+    clock,
+    random: () => 0.5,
+    signal: controller.signal,
+  })
+  const removed: ENode[] = []
+  kad.on('node:removed', (node) => removed.push(node))
+  const maintenance = new TableMaintenance({
+    kad,
+    protocol,
+    db,
+    bootnodes: [remote],
+    clock,
+    random: () => 0.5, // one revalidation every REVALIDATE_INTERVAL_MS / 2
+    log: silentLogger,
+  })
+  cleanup.push(async () => {
+    controller.abort()
+    await maintenance.stop()
+    await db.close()
+  })
+  await maintenance.start()
+  await settle()
+  /** Runs one revalidation of the (only) table node. */
+  const revalidate = async (): Promise<void> => {
+    const before = protocol.pings
+    clock.advance(REVALIDATE_INTERVAL_MS / 2)
+    await settle()
+    expect(protocol.pings).toBe(before + 1)
+  }
+  return { kad, protocol, remote, removed, revalidate }
+}
+
+describe('revalidation (geth liveness checks)', () => {
+  it('one missed Pong does not evict a node that answered its checks before', async () => {
+    const { kad, protocol, remote, removed, revalidate } = await setup()
+    expect(kad.table.get(remote.id)).toBeDefined()
+    for (let i = 0; i < 3; i++) await revalidate()
+    expect(kad.table.get(remote.id)?.livenessChecks).toBe(3)
+
+    protocol.alive = false
+    await revalidate()
+    const entry = kad.table.get(remote.id)
+    expect(entry).toBeDefined() // still in the table: 3 checks / 3 = 1 left
+    expect(entry?.livenessChecks).toBe(1)
+    expect(entry?.revalidateSoon).toBe(true)
+    expect(removed).toEqual([])
+
+    // it answers again: back to counting up, still there
+    protocol.alive = true
+    await revalidate()
+    expect(kad.table.get(remote.id)?.livenessChecks).toBe(2)
+  })
+
+  it('a node that keeps failing is dropped once its liveness checks run out', async () => {
+    const { kad, protocol, remote, removed, revalidate } = await setup()
+    for (let i = 0; i < 9; i++) await revalidate()
+    expect(kad.table.get(remote.id)?.livenessChecks).toBe(9)
+    protocol.alive = false
+    await revalidate() // 9 → 3
+    await revalidate() // 3 → 1
+    expect(kad.table.get(remote.id)?.livenessChecks).toBe(1)
+    expect(removed).toEqual([])
+    await revalidate() // 1 → 0: dropped
+    expect(kad.table.get(remote.id)).toBeUndefined()
+    expect(kad.table.size).toBe(0)
+    expect(removed.map((n) => n.idHex)).toEqual([remote.idHex])
+  })
+
+  it('a node that never answered is dropped at its first missed Pong', async () => {
+    const { kad, protocol, remote, removed, revalidate } = await setup()
+    protocol.alive = false
+    await revalidate()
+    expect(kad.table.get(remote.id)).toBeUndefined()
+    expect(removed.map((n) => n.idHex)).toEqual([remote.idHex])
+  })
+})
