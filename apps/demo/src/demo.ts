@@ -146,8 +146,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   })
 
   // The demo composes each node: it owns every node's database (node0's on disk, which
-  // keeps the ENR seq across runs; the others in memory) and record, and hands the same
-  // objects to the server and to discovery.
+  // keeps the ENR seq across runs; the others in memory) and record, and hands the record
+  // to the server and to discovery. Discovery gets a database of its own in memory, so
+  // each run is a new network: node0's disk keeps no nodes of earlier runs to seed from.
   const dbs = await Promise.all(
     keys.map((_, i) => NodeDB.open(i === 0 ? { path: join(dataDir, 'nodes') } : {})),
   )
@@ -203,7 +204,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   // bounded: one discovery service per node, plus the bootnode
   const discovery: Discv4[] = []
-  // bounded: one node database, the bootnode's; closed after it
+  // bounded: one node database per discovery service; closed after them
   const discoveryDbs: NodeDB[] = []
   const stopAll = async (): Promise<void> => {
     // Newest first: the nodes still running never have a stopped one as a static peer.
@@ -213,7 +214,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await closeDbs()
     for (const db of discoveryDbs.splice(0)) await db.close()
   }
-  /** A node database in memory for the bootnode's discovery, closed by stopAll. */
+  /** A node database in memory for one discovery service, closed by stopAll. */
   const discoveryDb = async (): Promise<NodeDB> => {
     const db = await NodeDB.open()
     discoveryDbs.push(db)
@@ -294,7 +295,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
               privateKey: keys[i]!,
               listenAddr: '127.0.0.1:0',
               localNode: localNodes[i]!,
-              db: dbs[i]!,
+              db: await discoveryDb(),
               bootnodes: [boot.self()],
               ...(options.logger ? { logger: logFor(names[i]!) } : {}),
             })
