@@ -1,25 +1,80 @@
 /**
  * The system clock's deadlines (`systemClock.deadline`), on one timer: a wait adds its
- * deadline and removes it when it ends, and the one timer is armed for the earliest deadline while
- * any wait exists. A process with connections waiting all the time keeps one timer
+ * deadline and removes it when it ends, and the one timer is armed for the earliest
+ * deadline while any wait exists. A process with connections waiting all the time keeps one timer
  * instead of making and clearing one per wait (Node's timer lists are made and deleted
  * as they empty, so that churn is the expensive part); with nothing waiting there is no
  * timer at all, so no handle is left behind.
  *
- * bounded: one entry per waiting read; a firing scans the entries (a connection waits on
- * at most one read, one write and one handshake at a time).
+ * bounded: one entry per pending deadline: a connection has at most one read, one write
+ * and one handshake deadline at a time, a discovery request one reply deadline.
  */
 
 /** One registered deadline; `at` is a `performance.now()` value. */
 export interface SystemDeadline {
   readonly at: number
   readonly fire: () => void
+  /** Tie-break among equal `at`: the earlier registration fires first. */
+  readonly seq: number
+  /** Where it sits in the heap; -1 once fired or cancelled. */
+  index: number
 }
 
-const waiting = new Set<SystemDeadline>()
+// bounded: one entry per pending deadline (see above); a binary min-heap by (at, seq),
+// so adding, cancelling and firing one deadline are O(log n) however many wait
+const heap: SystemDeadline[] = []
+let seq = 0
 let timer: NodeJS.Timeout | undefined
 /** When the timer fires (`performance.now()` value), if armed. */
 let armedAt = Number.POSITIVE_INFINITY
+
+function before(a: SystemDeadline, b: SystemDeadline): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq)
+}
+
+function place(d: SystemDeadline, i: number): void {
+  heap[i] = d
+  d.index = i
+}
+
+function siftUp(i: number): void {
+  const d = heap[i]!
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    const p = heap[parent]!
+    if (!before(d, p)) break
+    place(p, i)
+    i = parent
+  }
+  place(d, i)
+}
+
+function siftDown(i: number): void {
+  const d = heap[i]!
+  const n = heap.length
+  for (;;) {
+    const left = 2 * i + 1
+    if (left >= n) break
+    const right = left + 1
+    const child = right < n && before(heap[right]!, heap[left]!) ? right : left
+    const c = heap[child]!
+    if (!before(c, d)) break
+    place(c, i)
+    i = child
+  }
+  place(d, i)
+}
+
+/** Takes `heap[i]` out, keeping the heap in order. */
+function removeAt(i: number): void {
+  const d = heap[i]!
+  const last = heap.pop()!
+  d.index = -1
+  if (last === d) return
+  place(last, i)
+  siftDown(i)
+  siftUp(last.index)
+}
 
 function arm(at: number): void {
   if (timer !== undefined) clearTimeout(timer)
@@ -34,27 +89,28 @@ function expire(): void {
   armedAt = Number.POSITIVE_INFINITY
   const now = performance.now()
   const due: SystemDeadline[] = []
-  let next = Number.POSITIVE_INFINITY
-  for (const d of waiting) {
-    if (d.at <= now) due.push(d)
-    else if (d.at < next) next = d.at
+  while (heap.length > 0 && heap[0]!.at <= now) {
+    due.push(heap[0]!)
+    removeAt(0)
   }
-  for (const d of due) waiting.delete(d)
-  if (next !== Number.POSITIVE_INFINITY) arm(next)
+  if (heap.length > 0) arm(heap[0]!.at)
   for (const d of due) d.fire()
 }
 
 /** Calls `fire` at `at` (a `performance.now()` value) unless cancelled first. */
 export function addDeadline(at: number, fire: () => void): SystemDeadline {
-  const d: SystemDeadline = { at, fire }
-  waiting.add(d)
+  const d: SystemDeadline = { at, fire, seq: seq++, index: heap.length }
+  heap.push(d)
+  siftUp(d.index)
   if (at < armedAt) arm(at)
   return d
 }
 
-/** Forgets `d`; the timer goes when nothing waits any more. */
+/** Forgets `d` (idempotent); the timer goes when nothing waits any more. */
 export function cancelDeadline(d: SystemDeadline): void {
-  if (!waiting.delete(d) || waiting.size > 0) return
+  if (d.index < 0) return
+  removeAt(d.index)
+  if (heap.length > 0) return
   if (timer !== undefined) clearTimeout(timer)
   timer = undefined
   armedAt = Number.POSITIVE_INFINITY
@@ -62,5 +118,5 @@ export function cancelDeadline(d: SystemDeadline): void {
 
 /** For tests: how many deadlines are registered (not exported from the package). */
 export function pendingDeadlines(): number {
-  return waiting.size
+  return heap.length
 }

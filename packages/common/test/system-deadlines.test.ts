@@ -1,5 +1,11 @@
+import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { addDeadline, cancelDeadline, pendingDeadlines } from '../src/system-deadlines.js'
+import {
+  addDeadline,
+  cancelDeadline,
+  pendingDeadlines,
+  type SystemDeadline,
+} from '../src/system-deadlines.js'
 
 /** The system clock's deadlines, all on one timer, driven by vitest's fake timers. */
 describe('system deadlines', () => {
@@ -67,4 +73,56 @@ describe('system deadlines', () => {
     expect(fired).toEqual(['first', 'second'])
     expect(vi.getTimerCount()).toBe(0)
   })
+
+  it('fires every deadline not cancelled, in (time, registration) order, whatever the mix', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ add: fc.integer({ min: 0, max: 50 }) }),
+            fc.record({ cancel: fc.nat() }),
+            fc.record({ advance: fc.integer({ min: 0, max: 30 }) }),
+          ),
+          { maxLength: 60 },
+        ),
+        async (ops) => {
+          const fired: number[] = []
+          const live: { n: number; at: number; d: SystemDeadline }[] = []
+          const expected: number[] = []
+          let n = 0
+          const fireDue = (now: number): void => {
+            const due = live.filter((e) => e.at <= now).sort((a, b) => a.at - b.at || a.n - b.n)
+            for (const e of due) {
+              expected.push(e.n)
+              live.splice(live.indexOf(e), 1)
+            }
+          }
+          for (const op of ops) {
+            if ('add' in op) {
+              const id = n++
+              const at = performance.now() + op.add
+              live.push({ n: id, at, d: addDeadline(at, () => fired.push(id)) })
+            } else if ('cancel' in op) {
+              if (live.length === 0) continue
+              const [e] = live.splice(op.cancel % live.length, 1)
+              cancelDeadline(e!.d)
+            } else {
+              // step a millisecond at a time, as the model fires per step
+              for (let i = 0; i < op.advance; i++) {
+                await vi.advanceTimersByTimeAsync(1)
+                fireDue(performance.now())
+              }
+            }
+          }
+          await vi.advanceTimersByTimeAsync(100)
+          fireDue(performance.now())
+          expect(fired).toEqual(expected)
+          expect(pendingDeadlines()).toBe(0)
+          expect(vi.getTimerCount()).toBe(0)
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+
 })
