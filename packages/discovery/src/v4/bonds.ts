@@ -42,8 +42,9 @@ const bondKey = (id: NodeIdHex, ip: string): string => `${id}@${ip}`
 /** Bond times, waiting for bonds, and the limits on unbonded senders. */
 export class Bonds {
   readonly #o: BondsOptions
-  // bounded: BOND_CACHE_MAX_ENTRIES (id, ip) pairs, the least recently used evicted; the
-  // node database keeps the rest
+  // bounded: BOND_CACHE_MAX_ENTRIES (id, ip) pairs, the least recently written evicted;
+  // the node database keeps the rest. Reads `peek` (no reordering on every hasBond); a
+  // pair is refreshed when it is loaded or a Ping or Pong is recorded
   readonly #cache = new BoundedMap<string, BondTimes>({
     maxSize: BOND_CACHE_MAX_ENTRIES,
     evict: 'recency',
@@ -181,7 +182,7 @@ export class Bonds {
 
   async #times(id: NodeIdHex, ip: string): Promise<BondTimes> {
     const key = bondKey(id, ip)
-    const cached = this.#cache.get(key)
+    const cached = this.#cache.peek(key)
     if (cached) return cached
     const nodeId = nodeIdFromHex(id)
     const { db } = this.#o
@@ -190,7 +191,7 @@ export class Bonds {
       db.lastPong(nodeId, ip).catch(() => undefined),
     ])
     // a Ping or Pong recorded while the database answered wins over what it said
-    const times = this.#cache.get(key) ?? {
+    const times = this.#cache.peek(key) ?? {
       pingReceived: pingReceived ?? 0,
       pongReceived: pongReceived ?? 0,
     }
@@ -199,7 +200,7 @@ export class Bonds {
   }
 
   #update(key: string, change: (times: BondTimes) => void): void {
-    const times = this.#cache.get(key) ?? { pingReceived: 0, pongReceived: 0 }
+    const times = this.#cache.peek(key) ?? { pingReceived: 0, pongReceived: 0 }
     change(times)
     this.#cache.set(key, times)
   }

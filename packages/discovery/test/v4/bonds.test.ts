@@ -87,3 +87,21 @@ describe('waiting for a bond', () => {
     expect(clock.pending).toBe(0)
   })
 })
+
+describe('the bond cache order', () => {
+  it('reading a bond does not make it recently used', async () => {
+    const { bonds } = await setup(() => Promise.resolve())
+    const id = (i: number): NodeId => keccak256(Uint8Array.of(i >> 16, i >> 8, i & 255))
+    const [a, b] = [id(1 << 20), id((1 << 20) + 1)]
+    bonds.recordPing(a, nodeIdHex(a), '1.0.0.1')
+    bonds.recordPing(b, nodeIdHex(b), '1.0.0.1')
+    expect(await bonds.hasBond(nodeIdHex(a), '1.0.0.1')).toBe(false) // a read: order kept
+    for (let i = 0; i < BOND_CACHE_MAX_ENTRIES - 1; i++) {
+      const other = id(i)
+      bonds.recordPing(other, nodeIdHex(other), '2.0.0.1')
+    }
+    // one pair pushed out: the oldest written, though it was read since
+    expect(bonds.cached(nodeIdHex(a), '1.0.0.1')).toBeUndefined()
+    expect(bonds.cached(nodeIdHex(b), '1.0.0.1')).toBeDefined()
+  })
+})
