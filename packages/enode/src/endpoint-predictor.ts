@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@devp2p/common'
+import { BoundedMap, type Clock, systemClock } from '@devp2p/common'
 import {
   ENDPOINT_MAX_STATEMENTS,
   ENDPOINT_MIN_STATEMENTS,
@@ -32,20 +32,21 @@ export class EndpointPredictor {
   readonly #clock: Clock
   readonly #min: number
   readonly #windowMs: number
-  readonly #max: number
-  // bounded: at most maxStatements peers; re-stating moves a peer to the end, the oldest is evicted.
-  readonly #statements = new Map<string, { endpoint: string; time: number }>()
+  // bounded: maxStatements (ENDPOINT_MAX_STATEMENTS by default) peers; re-stating moves a
+  // peer to the end, the oldest statement is evicted
+  readonly #statements: BoundedMap<string, { endpoint: string; time: number }>
 
   constructor(options: EndpointPredictorOptions = {}) {
     this.#clock = options.clock ?? systemClock
     this.#min = options.minStatements ?? ENDPOINT_MIN_STATEMENTS
     this.#windowMs = options.windowMs ?? ENDPOINT_STATEMENT_WINDOW_MS
-    this.#max = options.maxStatements ?? ENDPOINT_MAX_STATEMENTS
+    const max = options.maxStatements ?? ENDPOINT_MAX_STATEMENTS
     if (!Number.isSafeInteger(this.#min) || this.#min < 1)
       throw new RangeError('minStatements must be ≥ 1')
-    if (!Number.isSafeInteger(this.#max) || this.#max < this.#min) {
+    if (!Number.isSafeInteger(max) || max < this.#min) {
       throw new RangeError('maxStatements must be an integer ≥ minStatements')
     }
+    this.#statements = new BoundedMap({ maxSize: max, evict: 'insertion' })
   }
 
   /** How many statements are kept. */
@@ -56,12 +57,8 @@ export class EndpointPredictor {
   /** Records that peer `from` (any stable key, e.g. its id in hex) sees us at `ip`:`port`. */
   addStatement(from: string, ip: string, port: number): void {
     const time = this.#clock.now()
-    this.#statements.delete(from)
+    this.#statements.delete(from) // re-inserted: the order is that of the latest statements
     this.#statements.set(from, { endpoint: `${port} ${ip}`, time })
-    if (this.#statements.size > this.#max) {
-      const oldest = this.#statements.keys().next().value
-      if (oldest !== undefined) this.#statements.delete(oldest)
-    }
   }
 
   /** The predicted endpoint, or `undefined` when too few recent statements agree. */

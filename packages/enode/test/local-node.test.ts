@@ -197,4 +197,19 @@ describe('EndpointPredictor', () => {
     expect(() => new EndpointPredictor({ minStatements: 0 })).toThrow(RangeError)
     expect(() => new EndpointPredictor({ minStatements: 10, maxStatements: 5 })).toThrow(RangeError)
   })
+
+  it('evicts the peer whose latest statement is the oldest (re-stating keeps a peer)', () => {
+    const p = new EndpointPredictor({
+      clock: new ManualClock(),
+      minStatements: 1,
+      maxStatements: 3,
+    })
+    p.addStatement('a', '203.0.113.1', 1)
+    p.addStatement('b', '203.0.113.2', 2)
+    p.addStatement('c', '203.0.113.2', 2)
+    p.addStatement('a', '203.0.113.1', 1) // a is now the newest: b is the oldest
+    p.addStatement('d', '203.0.113.1', 1) // b goes, so a and d outvote c
+    expect(p.size).toBe(3)
+    expect(p.predict()).toEqual({ ip: '203.0.113.1', port: 1 })
+  })
 })

@@ -35,6 +35,7 @@ const noop = (): void => {}
 export class TableMaintenance {
   readonly #o: MaintenanceOptions
   #refreshing: Promise<void> | undefined
+  #revalidating: Promise<void> | undefined
   #refreshTimer: TimerHandle | undefined
   #revalidateTimer: TimerHandle | undefined
 
@@ -49,11 +50,15 @@ export class TableMaintenance {
     this.#background(this.refresh())
   }
 
-  /** Stops both loops; resolves when a refresh in progress has ended. */
+  /**
+   * Stops both loops; resolves when a refresh or revalidation in progress has ended (the
+   * caller stops the protocol first, so their requests fail fast), so nothing of them,
+   * such as a request's deadline, outlives `stop()`.
+   */
   async stop(): Promise<void> {
     this.#o.clock.clearTimeout(this.#refreshTimer)
     this.#o.clock.clearTimeout(this.#revalidateTimer)
-    await this.#refreshing?.catch(noop)
+    await Promise.all([this.#refreshing?.catch(noop), this.#revalidating?.catch(noop)])
   }
 
   /** Offers the bootnodes and up to SEED_COUNT recently seen nodes of the database. */
@@ -95,7 +100,12 @@ export class TableMaintenance {
     if (!this.#o.kad.running) return
     const delay = Math.floor(this.#o.random() * REVALIDATE_INTERVAL_MS)
     this.#revalidateTimer = this.#o.clock.setTimeout(() => {
-      this.#background(this.#revalidate().finally(() => this.#scheduleRevalidation()))
+      const run = this.#revalidate().finally(() => {
+        this.#revalidating = undefined
+        this.#scheduleRevalidation()
+      })
+      this.#revalidating = run
+      this.#background(run)
     }, delay)
   }
 

@@ -23,6 +23,7 @@ import {
 import { checkId, checkTime, positiveInt } from './table-args.js'
 import { closestInBuckets } from './table-closest.js'
 import { checkAddress, type IpCounts, moveIp, releaseIp, takeIp } from './table-ips.js'
+import { recordCheck, slotToRevalidate } from './table-revalidation.js'
 import type {
   AddResult,
   Bucket,
@@ -263,24 +264,7 @@ export class Table<N extends TableNode = ENode> {
     rand: () => number = this.#rand,
     exclude?: { has(idHex: NodeIdHex): boolean },
   ): TableEntry<N> | undefined {
-    // bounded: the table's size
-    let best: Slot<N>[] = []
-    let bestKey = Number.POSITIVE_INFINITY
-    for (const b of this.#buckets) {
-      for (const slot of b.entries) {
-        if (exclude?.has(slot.node.idHex)) continue
-        const key = slot.revalidateSoon
-          ? Number.NEGATIVE_INFINITY
-          : (slot.lastChecked ?? Number.NEGATIVE_INFINITY)
-        if (key < bestKey || best.length === 0) {
-          best = [slot]
-          bestKey = key
-        } else if (key === bestKey) best.push(slot)
-      }
-    }
-    if (best.length === 0) return undefined
-    const i = Math.min(Math.max(0, Math.floor(rand() * best.length)), best.length - 1)
-    return best[i]
+    return slotToRevalidate(this.#buckets, rand, exclude)
   }
 
   /**
@@ -297,18 +281,10 @@ export class Table<N extends TableNode = ENode> {
     checkTime(now)
     const slot = this.#index.get(nodeIdHex(id))
     if (slot === undefined || !slot.inBucket) return { status: 'unknown' }
-    slot.lastChecked = now
-    if (ok) {
-      slot.livenessChecks++
-      slot.lastSeen = now
-      slot.revalidateSoon = false
-      this.#moveToFront(this.#bucketFor(slot.node.id).entries, slot)
-      return { status: 'alive', entry: slot }
-    }
-    slot.livenessChecks = Math.floor(slot.livenessChecks / 3)
-    if (slot.livenessChecks === 0) return { status: 'removed', promoted: this.replace(id) }
-    slot.revalidateSoon = true
-    return { status: 'failed', entry: slot }
+    const outcome = recordCheck(slot, ok, now)
+    if (outcome === 'dead') return { status: 'removed', promoted: this.replace(id) }
+    if (outcome === 'alive') this.#moveToFront(this.#bucketFor(slot.node.id).entries, slot)
+    return { status: outcome, entry: slot }
   }
 
   // ---- internals ------------------------------------------------------------------

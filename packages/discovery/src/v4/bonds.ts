@@ -32,6 +32,8 @@ export interface BondsOptions {
   readonly stats: Discv4Stats
   /** Our Ping (resolves on the Pong); the bond is made by the reply matcher's Pong. */
   readonly ping: (node: ENode) => Promise<unknown>
+  /** Aborted when the service stops: no bond is waited for after that. */
+  readonly signal: AbortSignal
 }
 
 const noop = (): void => {}
@@ -40,8 +42,9 @@ const bondKey = (id: NodeIdHex, ip: string): string => `${id}@${ip}`
 /** Bond times, waiting for bonds, and the limits on unbonded senders. */
 export class Bonds {
   readonly #o: BondsOptions
-  // bounded: BOND_CACHE_MAX_ENTRIES (id, ip) pairs, the least recently used evicted; the
-  // node database keeps the rest
+  // bounded: BOND_CACHE_MAX_ENTRIES (id, ip) pairs, the least recently written evicted;
+  // the node database keeps the rest. Reads `peek` (no reordering on every hasBond); a
+  // pair is refreshed when it is loaded or a Ping or Pong is recorded
   readonly #cache = new BoundedMap<string, BondTimes>({
     maxSize: BOND_CACHE_MAX_ENTRIES,
     evict: 'recency',
@@ -107,18 +110,22 @@ export class Bonds {
    * `ensureBond` does. Never rejects: a request that follows will fail on its own.
    */
   async ensureBond(node: ENode): Promise<void> {
-    const { clock, db } = this.#o
+    const { clock, db, signal } = this.#o
     const ip = node.ip ?? ''
     const { pingReceived } = await this.#times(node.idHex, ip)
     const fails = await db.findFails(node.id, ip).catch(() => 0)
     if (clock.now() - pingReceived < BOND_EXPIRATION_MS && fails <= MAX_FINDNODE_FAILURES) return
+    // stopped while the database answered: wakeAll() has run, so a waiter made now would
+    // only hold its deadline past stop()
+    if (signal.aborted) return
     const pinged = this.#waitForPing(bondKey(node.idHex, ip))
     try {
       await this.#o.ping(node)
     } catch {
+      pinged.cancel() // its deadline must not outlive the failed Ping (or stop())
       return // the request that follows will time out and count as a failure
     }
-    await pinged
+    await pinged.promise
   }
 
   /**
@@ -141,9 +148,13 @@ export class Bonds {
     for (const waiters of [...this.#pingWaiters.values()]) for (const wake of [...waiters]) wake()
   }
 
-  /** Resolves on the node's Ping after our Pong, or after one response timeout. */
-  #waitForPing(key: string): Promise<void> {
-    return new Promise<void>((resolve) => {
+  /**
+   * Resolves on the node's Ping after our Pong, or after one response timeout; `cancel`
+   * resolves it at once and drops its deadline (uncounted).
+   */
+  #waitForPing(key: string): { promise: Promise<void>; cancel: () => void } {
+    let cancel = noop
+    const promise = new Promise<void>((resolve) => {
       let waiters = this.#pingWaiters.get(key)
       if (!waiters) {
         waiters = new Set()
@@ -164,12 +175,14 @@ export class Bonds {
         }),
       )
       set.add(wake)
+      cancel = wake
     })
+    return { promise, cancel }
   }
 
   async #times(id: NodeIdHex, ip: string): Promise<BondTimes> {
     const key = bondKey(id, ip)
-    const cached = this.#cache.get(key)
+    const cached = this.#cache.peek(key)
     if (cached) return cached
     const nodeId = nodeIdFromHex(id)
     const { db } = this.#o
@@ -178,7 +191,7 @@ export class Bonds {
       db.lastPong(nodeId, ip).catch(() => undefined),
     ])
     // a Ping or Pong recorded while the database answered wins over what it said
-    const times = this.#cache.get(key) ?? {
+    const times = this.#cache.peek(key) ?? {
       pingReceived: pingReceived ?? 0,
       pongReceived: pongReceived ?? 0,
     }
@@ -187,7 +200,7 @@ export class Bonds {
   }
 
   #update(key: string, change: (times: BondTimes) => void): void {
-    const times = this.#cache.get(key) ?? { pingReceived: 0, pongReceived: 0 }
+    const times = this.#cache.peek(key) ?? { pingReceived: 0, pongReceived: 0 }
     change(times)
     this.#cache.set(key, times)
   }

@@ -39,7 +39,10 @@ export const DEFAULT_LISTEN_ADDR = ':30303'
 export const RESPONSE_TIMEOUT_MS = 500
 /** A Pong from a node proves its endpoint for this long (geth: 24 h; the spec says 12 h). */
 export const BOND_EXPIRATION_MS = 24 * 3600_000
-/** (node id, IP) pairs whose bond times are cached; the least recently used go first. */
+/**
+ * (node id, IP) pairs whose bond times are cached; the least recently written (loaded, or
+ * a Ping or Pong recorded) go first: a read does not reorder.
+ */
 export const BOND_CACHE_MAX_ENTRIES = 10_000
 
 /** Requests awaiting replies, at most. */

@@ -57,7 +57,7 @@ export interface Discv4Options {
   readonly clock?: Clock
   /**
    * A transport instead of a UDP socket (tests, simulations); `listenAddr` is then
-   * ignored. It is handed over: `stop()` closes it.
+   * ignored. It is handed over: `stop()` (or a failed `start()`) closes it, once.
    */
   readonly transport?: DatagramTransport
   /** Only nodes in these networks are added or returned (a `NetList` from @devp2p/enode fits). */
@@ -108,8 +108,11 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   readonly #abort = new AbortController()
   #parts: Discv4Parts | undefined
   #state: 'new' | 'starting' | 'running' | 'stopped' = 'new'
+  /** The socket bound at start, or the transport handed in, once start() took it. */
+  #transport: DatagramTransport | undefined
   #started: Promise<void> | undefined
   #stopped: Promise<void> | undefined
+  #shutdown: Promise<void> | undefined
   #openGate!: (running: boolean) => void
   readonly #gate = new Promise<boolean>((resolve) => {
     this.#openGate = resolve
@@ -158,11 +161,14 @@ export class Discv4 extends EventEmitter<Discv4Events> {
     return this.#localNode.node
   }
 
-  /** The bound UDP address. @throws DiscoveryError `NOT_STARTED` before `start()` bound it. */
+  /**
+   * The bound UDP address (also after `stop()`: where it was bound).
+   * @throws DiscoveryError `NOT_STARTED` before `start()` bound the socket or took the
+   *   transport handed in.
+   */
   get address(): UdpAddress {
-    const transport = this.#parts?.transport ?? this.#givenTransport
-    if (!transport) throw new DiscoveryError('NOT_STARTED', 'discovery is not started')
-    return transport.address
+    if (!this.#transport) throw new DiscoveryError('NOT_STARTED', 'discovery is not started')
+    return this.#transport.address
   }
 
   /** Nodes in the table (none before start). */
@@ -176,8 +182,11 @@ export class Discv4 extends EventEmitter<Discv4Events> {
 
   /**
    * Binds the socket, seeds the table and starts the refresh and revalidation loops.
-   * @throws the bind error (e.g. `EADDRINUSE`; nothing stays open), or DiscoveryError
-   *   `CLOSED` after `stop()`.
+   * A failed start leaves the service stopped, with nothing open: the socket it bound
+   * (or the transport handed in) is closed, every request rejects with `CLOSED` and
+   * `stop()` resolves. To try again, make a new `Discv4`.
+   * @throws the bind error (e.g. `EADDRINUSE`), the error that ended the start (say, of a
+   *   `node:added` listener while seeding), or DiscoveryError `CLOSED` after `stop()`.
    */
   start(): Promise<void> {
     if (this.#state === 'stopped') {
@@ -189,43 +198,42 @@ export class Discv4 extends EventEmitter<Discv4Events> {
 
   async #startInner(): Promise<void> {
     this.#state = 'starting'
-    let transport = this.#givenTransport
     try {
-      transport ??= await UdpTransport.bind(this.#listenAddr)
+      const transport = this.#givenTransport ?? (await UdpTransport.bind(this.#listenAddr))
+      this.#transport = transport
       const bound = transport.address
       const wildcard = bound.ip === '0.0.0.0' || bound.ip === '::'
       const changes: { udp: number; ip?: string } = { udp: bound.port }
       if (this.#localNode.node.ip === undefined) changes.ip = wildcard ? '127.0.0.1' : bound.ip
       this.#localNode.setEndpoints(changes)
+      const parts = composeParts({
+        privateKey: this.#privateKey,
+        publicKey: this.#publicKey,
+        localNode: this.#localNode,
+        db: this.#db,
+        transport,
+        bootnodes: this.#bootnodes,
+        clock: this.#clock,
+        log: this.#log,
+        random: this.#random,
+        netRestrict: this.#netRestrict,
+        stats: this.stats,
+        signal: this.#abort.signal,
+      })
+      parts.kad.on('node:added', (node) => this.emit('node:added', node))
+      parts.kad.on('node:removed', (node) => this.emit('node:removed', node))
+      this.#parts = parts
+      this.#state = 'running'
+      this.#openGate(true)
+      await parts.maintenance.start()
     } catch (err) {
-      // nothing half-open stays behind: a failed start closes what it opened
-      this.#state = 'stopped'
-      this.#abort.abort()
-      this.#openGate(false)
-      await transport?.close().catch(noop)
+      // nothing half-open stays behind: a failed start shuts down what it opened, once
+      // (stop() then resolves with the same shutdown)
+      this.#shutdown ??= this.#shutdownInner().catch(noop)
+      await this.#shutdown
       throw err
     }
-    const parts = composeParts({
-      privateKey: this.#privateKey,
-      publicKey: this.#publicKey,
-      localNode: this.#localNode,
-      db: this.#db,
-      transport,
-      bootnodes: this.#bootnodes,
-      clock: this.#clock,
-      log: this.#log,
-      random: this.#random,
-      netRestrict: this.#netRestrict,
-      stats: this.stats,
-      signal: this.#abort.signal,
-    })
-    parts.kad.on('node:added', (node) => this.emit('node:added', node))
-    parts.kad.on('node:removed', (node) => this.emit('node:removed', node))
-    this.#parts = parts
-    this.#state = 'running'
-    this.#openGate(true)
-    await parts.maintenance.start()
-    this.#log.info({ id: this.idHex, udp: transport.address.port }, 'discv4 started')
+    this.#log.info({ id: this.idHex, udp: this.#transport.address.port }, 'discv4 started')
   }
 
   /**
@@ -233,24 +241,27 @@ export class Discv4 extends EventEmitter<Discv4Events> {
    * Idempotent; leaves no handle. The node database and the record stay the caller's.
    */
   stop(): Promise<void> {
-    this.#stopped ??= this.#stopInner()
+    this.#stopped ??= (async () => {
+      await this.#started?.catch(noop)
+      this.#shutdown ??= this.#shutdownInner()
+      await this.#shutdown
+    })()
     return this.#stopped
   }
 
-  async #stopInner(): Promise<void> {
-    await this.#started?.catch(noop)
+  /** Stops the parts and closes the transport: the one way down, from stop() or a failed start. */
+  async #shutdownInner(): Promise<void> {
     this.#state = 'stopped'
     this.#abort.abort()
     this.#openGate(false)
     const parts = this.#parts
-    if (!parts) {
-      await this.#givenTransport?.close()
-      return
+    if (parts) {
+      parts.matcher.closeAll()
+      parts.bonds.wakeAll()
+      await parts.maintenance.stop()
     }
-    parts.matcher.closeAll()
-    parts.bonds.wakeAll()
-    await parts.maintenance.stop()
-    await parts.transport.close()
+    // the socket we bound, or the transport handed in (handed over: ours to close)
+    await (this.#transport ?? this.#givenTransport)?.close()
   }
 
   /** The parts, or the error a request before start or after stop rejects with. */
@@ -285,7 +296,8 @@ export class Discv4 extends EventEmitter<Discv4Events> {
    * the 16 closest in the table. discv4 names targets by public key (FindNode carries one;
    * the distance is to its keccak256): pass a node or a 64-byte key; without one, a
    * random target is used. Every node found is offered to the table. Resolves with up to
-   * 16 nodes, closest first (what it has when the service stops or `signal` aborts).
+   * 16 nodes, closest first (what it has when the service stops or `signal` aborts; `[]`
+   * when called after `stop()`: a lookup never rejects for stopping).
    * @throws RangeError for a key that is not 64 bytes; DiscoveryError `NOT_STARTED`.
    */
   async lookup(target?: ENode | Uint8Array, options: LookupOptions = {}): Promise<ENode[]> {

@@ -50,7 +50,7 @@ export function composeParts(config: PartsConfig): Discv4Parts {
   const { clock, stats, signal, db, localNode, random, netRestrict } = config
   const matcher = new ReplyMatcher(clock, stats, signal)
   let requests: V4Requests | undefined
-  const bonds = new Bonds({ db, clock, stats, ping: (node) => requests!.ping(node) })
+  const bonds = new Bonds({ db, clock, stats, signal, ping: (node) => requests!.ping(node) })
   requests = new V4Requests({
     privateKey: config.privateKey,
     selfIdHex: localNode.node.idHex,

@@ -32,15 +32,22 @@ function targetOf(key: Uint8Array): LookupTarget {
 class ScriptedProtocol implements KadProtocol {
   alive = true
   pings = 0
+  /** The record sequence number the Pongs carry. */
+  enrSeq: bigint | undefined
+  /** What ENRRequests wait for (default: a timeout at once). */
+  enrReply: Promise<never> | undefined
+  enrRequests = 0
   async ping(): Promise<{ enrSeq: bigint | undefined }> {
     this.pings++
     if (!this.alive) throw new DiscoveryError('TIMEOUT', 'no pong within 500 ms')
-    return { enrSeq: undefined }
+    return { enrSeq: this.enrSeq }
   }
   async findNode(): Promise<ENode[]> {
     return []
   }
   async requestEnr(): Promise<never> {
+    this.enrRequests++
+    if (this.enrReply) return this.enrReply
     throw new DiscoveryError('TIMEOUT', 'no enrresponse within 500 ms')
   }
   randomTarget(): LookupTarget {
@@ -90,7 +97,7 @@ async function setup() {
     await settle()
     expect(protocol.pings).toBe(before + 1)
   }
-  return { kad, protocol, remote, removed, revalidate }
+  return { kad, protocol, remote, removed, revalidate, maintenance, controller, clock }
 }
 
 describe('revalidation (geth liveness checks)', () => {
@@ -135,5 +142,30 @@ describe('revalidation (geth liveness checks)', () => {
     await revalidate()
     expect(kad.table.get(remote.id)).toBeUndefined()
     expect(removed.map((n) => n.idHex)).toEqual([remote.idHex])
+  })
+})
+
+describe('stop', () => {
+  it('waits for a revalidation in flight, and leaves no timer behind', async () => {
+    const { protocol, maintenance, controller, clock } = await setup()
+    let failEnr!: (err: Error) => void
+    protocol.enrSeq = 5n // newer than the table's record: the check asks for it
+    protocol.enrReply = new Promise<never>((_, reject) => {
+      failEnr = reject
+    })
+    clock.advance(REVALIDATE_INTERVAL_MS / 2)
+    await settle()
+    expect(protocol.enrRequests).toBe(1)
+
+    controller.abort()
+    let stopped = false
+    const stopping = maintenance.stop().then(() => {
+      stopped = true
+    })
+    await settle()
+    expect(stopped).toBe(false) // the revalidation still runs
+    failEnr(new DiscoveryError('CLOSED', 'discovery is stopped'))
+    await stopping
+    expect(clock.pending).toBe(0)
   })
 })

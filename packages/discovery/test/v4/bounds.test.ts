@@ -56,7 +56,13 @@ describe('the bond cache', () => {
   it('holds at most BOND_CACHE_MAX_ENTRIES pairs, the least recently used evicted', async () => {
     const clock = new ManualClock(1_000)
     const db = await NodeDB.open({ clock, expireIntervalMs: 0 })
-    const bonds = new Bonds({ db, clock, stats: emptyStats(), ping: () => Promise.resolve() })
+    const bonds = new Bonds({
+      db,
+      clock,
+      stats: emptyStats(),
+      signal: new AbortController().signal,
+      ping: () => Promise.resolve(),
+    })
     const id = (i: number): Uint8Array => keccak256(Uint8Array.of(i >> 16, i >> 8, i & 255))
     const hexOf = (bytes: Uint8Array): NodeIdHex => nodeIdHex(bytes)
     const first = id(1 << 20)

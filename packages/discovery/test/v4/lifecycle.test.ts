@@ -5,9 +5,9 @@
  */
 import { generatePrivateKey } from '@devp2p/crypto'
 import { LocalNode, NodeDB } from '@devp2p/enode'
-import { MemoryNetwork } from '@devp2p/testing'
+import { ManualClock, MemoryNetwork } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DiscoveryError, Discv4 } from '../../src/v4/index.js'
+import { type DatagramTransport, DiscoveryError, Discv4 } from '../../src/v4/index.js'
 import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
 
 const running: Discv4[] = []
@@ -137,7 +137,10 @@ describe('requests outside start … stop', () => {
       expect(err).toMatchObject({ code: 'NOT_STARTED' })
     }
     expect(disc.tableNodes()).toEqual([])
+    // also with a transport handed in: the address is known once start() took it
+    expect(() => disc.address).toThrow(expect.objectContaining({ code: 'NOT_STARTED' }))
     await disc.start()
+    expect(disc.address).toEqual({ ip: '2.0.0.4', port: 30303 })
     await expect(disc.ping(boot.self())).resolves.toMatchObject({ to: { ip: '2.0.0.4' } })
     const stopping = disc.stop()
     expect(disc.stop()).toBe(stopping)
@@ -158,5 +161,65 @@ describe('requests outside start … stop', () => {
     const err = await pending
     expect(err).toBeInstanceOf(DiscoveryError)
     expect(err).toMatchObject({ code: 'CLOSED' })
+  })
+})
+
+/** A transport handed in that counts its close() calls. */
+function countingTransport(inner: DatagramTransport, address = () => inner.address) {
+  const counted = {
+    closes: 0,
+    get address() {
+      return address()
+    },
+    send: (bytes: Uint8Array, to: { ip: string; port: number }) => inner.send(bytes, to),
+    onMessage: (handler: Parameters<DatagramTransport['onMessage']>[0]) => inner.onMessage(handler),
+    close: async () => {
+      counted.closes++
+      await inner.close()
+    },
+  }
+  return counted
+}
+
+describe('a failed start', () => {
+  it('after the parts are composed, leaves the service stopped with the transport closed once', async () => {
+    const net = new MemoryNetwork()
+    const boot = await make(net, '3.0.0.1')
+    await boot.start()
+    const clock = new ManualClock()
+    const transport = countingTransport(net.bind('3.0.0.2', 30303))
+    const disc = await createDiscv4({
+      privateKey: generatePrivateKey(),
+      transport,
+      clock,
+      bootnodes: [boot.self()],
+    })
+    running.push(disc)
+    const dbTimers = clock.pending // the node database's expiry timer (the caller's)
+    const failure = new Error('listener failed')
+    disc.on('node:added', () => {
+      throw failure // while seeding, after the parts are composed and running
+    })
+    await expect(disc.start()).rejects.toBe(failure)
+    expect(transport.closes).toBe(1)
+    expect(clock.pending).toBe(dbTimers)
+    await expect(disc.ping(boot.self())).rejects.toMatchObject({ code: 'CLOSED' })
+    await expect(disc.start()).rejects.toMatchObject({ code: 'CLOSED' })
+    await disc.stop()
+    expect(transport.closes).toBe(1)
+  })
+
+  it('before the parts are composed, closes the transport handed in once', async () => {
+    const net = new MemoryNetwork()
+    const inner = net.bind('3.0.0.3', 30303)
+    const transport = countingTransport(inner, () => {
+      throw new Error('no address')
+    })
+    const disc = await createDiscv4({ privateKey: generatePrivateKey(), transport })
+    running.push(disc)
+    await expect(disc.start()).rejects.toThrow('no address')
+    await disc.stop()
+    expect(transport.closes).toBe(1)
+    await expect(disc.refresh()).rejects.toMatchObject({ code: 'CLOSED' })
   })
 })
