@@ -144,6 +144,8 @@ export class ConnectionSetup {
         signal: o.signal,
         // inbound: what is left of the deadline that started at accept
         timeoutMs: ticket?.remainingMs ?? o.handshakeTimeoutMs,
+        // the handshake deadline and the connection's read/write deadlines
+        clock: o.clock,
         logger: o.logger,
       }
       conn = dest
