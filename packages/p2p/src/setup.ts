@@ -46,7 +46,7 @@ export interface ConnectionSetupOptions {
   isStatic(id: NodeIdHex): boolean
   /** For `msgsend`/`msgrecv` events; absent when message events are off. */
   readonly onMsgEvent?: ((event: PeerMsgEvent) => void) | undefined
-  /** A new peer, checked and counted in `peers`: the server runs it. */
+  /** A new peer, checked and registered in `peers` (see `PeerSet.admit`): the server runs it. */
   onPeer(peer: Peer): void
 }
 
@@ -169,12 +169,6 @@ export class ConnectionSetup {
         throw P2pError.local(DisconnectReason.UselessPeer, 'no shared capability')
       }
       if (!o.live()) throw P2pError.local(DisconnectReason.Quitting)
-      const replaced = o.peers.check(id, target.kind)
-      if (replaced) {
-        o.peers.remove(replaced)
-        replaced.disconnect(DisconnectReason.AlreadyConnected)
-      }
-      const onMsgEvent = o.onMsgEvent
       const peer = new Peer({
         conn,
         node: dest ?? ENode.fromPublicKey(remoteKey, ip ? { ip, tcp: stream.remotePort } : {}),
@@ -188,9 +182,11 @@ export class ConnectionSetup {
         remoteAddress: addresses.remote || hostPort(dest?.ip, dest?.tcp),
         clock: o.clock,
         logger: o.logger,
-        // the peer emits only msgsend/msgrecv here (typed by the peer's own init)
-        onMsgEvent: onMsgEvent ? (event) => onMsgEvent(event as PeerMsgEvent) : undefined,
+        // msgsend/msgrecv only, and only when message events are on
+        onMsgEvent: o.onMsgEvent,
       })
+      // the limits again (they may have filled during Hello), and the peer counted
+      o.peers.admit(peer, target.kind)?.disconnect(DisconnectReason.AlreadyConnected)
       donePending()
       o.onPeer(peer)
     } catch (err) {
