@@ -9,7 +9,7 @@ import { DisconnectReason, disconnectReasonFor, P2pError } from './errors.js'
 import { checkHelloIdentity, exchangeHello } from './hello.js'
 import type { InboundTicket } from './inbound-gate.js'
 import { hostPort, remoteIp, type StreamAddresses, streamAddresses } from './net-address.js'
-import { Peer } from './peer.js'
+import { createPeer, type Peer } from './peer.js'
 import type { PeerMsgEvent } from './peer-event.js'
 import type { PeerSet } from './peer-set.js'
 import type { Protocol } from './protocol.js'
@@ -169,7 +169,7 @@ export class ConnectionSetup {
         throw P2pError.local(DisconnectReason.UselessPeer, 'no shared capability')
       }
       if (!o.live()) throw P2pError.local(DisconnectReason.Quitting)
-      const peer = new Peer({
+      const peer = createPeer({
         conn,
         node: dest ?? ENode.fromPublicKey(remoteKey, ip ? { ip, tcp: stream.remotePort } : {}),
         name: hello.name,
