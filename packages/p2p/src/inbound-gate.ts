@@ -216,7 +216,11 @@ export class InboundGate<S extends GateSocket> {
     this.#pending++
     const gate = this
     const ticket: InboundTicket = {
-      remainingMs: Math.max(1, entry.acceptedAt + this.#opts.deadlineMs - this.#opts.clock.now()),
+      // at most deadlineMs: a wall clock stepping back must not lengthen it
+      remainingMs: Math.min(
+        this.#opts.deadlineMs,
+        Math.max(1, entry.acceptedAt + this.#opts.deadlineMs - this.#opts.clock.now()),
+      ),
       handshaken() {
         gate.#opts.clock.clearTimeout(entry.timer)
         entry.timer = undefined

@@ -132,6 +132,19 @@ export class PeerSet {
     return existing
   }
 
+  /**
+   * Registers a new peer in one step: the checks of {@link check} for its id and `kind`,
+   * then counts it as connected in place of the peer it replaces. Returns the replaced
+   * peer (no longer counted), which the caller disconnects with "already connected".
+   *
+   * @throws P2pError `LOCAL_DISCONNECT` as {@link check}; nothing is changed then.
+   */
+  admit(peer: Peer, kind: ConnKind): Peer | undefined {
+    const replaced = this.check(peer.idHex, kind)
+    this.add(peer)
+    return replaced
+  }
+
   /** Counts `peer` as connected, in place of a peer with its id (see {@link check}). */
   add(peer: Peer): void {
     const replaced = this.#peers.get(peer.idHex)

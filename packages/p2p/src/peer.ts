@@ -66,6 +66,15 @@ export interface PeerInit {
 // set in Peer's static block: the server's handles on a peer, outside its public type
 let run: (peer: Peer) => Promise<P2pError | RlpxError>
 let setTrusted: (peer: Peer, trusted: boolean) => void
+let create: (init: PeerInit) => Peer
+
+/**
+ * @internal A peer over a connection whose Hello is done (the connection setup; tests).
+ * Not exported from the package, so `PeerInit` stays out of `Peer`'s public type.
+ */
+export function createPeer(init: PeerInit): Peer {
+  return create(init)
+}
 
 /**
  * @internal Runs `peer` until it drops; resolves (never rejects) with why it dropped.
@@ -125,10 +134,11 @@ export class Peer {
     setTrusted = (peer, trusted) => {
       peer.#trusted = trusted
     }
+    create = (init) => new Peer(init)
   }
 
-  /** @internal Created by the server. */
-  constructor(init: PeerInit) {
+  /** Made by the server (see {@link createPeer}). */
+  private constructor(init: PeerInit) {
     this.#conn = init.conn
     this.node = init.node
     this.id = init.node.id

@@ -99,13 +99,21 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#log = config.logger
     this.#localNode = config.localNode
     this.#nodeSources = [...config.nodeSources]
-    this.#peers = new PeerSet({ ...config, self: config.selfId, trusted: config.trustedIds })
+    // each part gets the fields it uses, not the whole config: only the setup sees the key
+    const { privateKey, protocols, dialer, clock, logger, netRestrict, handshakeTimeoutMs } = config
+    const { maxPeers, dialRatio, noDial, selfId: self, trustedIds: trusted } = config
+    this.#peers = new PeerSet({ self, maxPeers, dialRatio, noDial, trusted })
     // every RLPx handshake in progress listens for the stop: up to maxPendingPeers per
     // direction at once is expected, not a leak worth Node's warning
     setMaxListeners(2 * this.maxPendingPeers + 10, this.#abort.signal)
     const live = (): boolean => this.#state === 'starting' || this.#state === 'running'
     this.#setup = new ConnectionSetup({
-      ...config, // the key, protocols, dialer, clock, logger, handshake deadline
+      privateKey,
+      protocols,
+      dialer,
+      clock,
+      logger,
+      handshakeTimeoutMs,
       peers: this.#peers,
       signal: this.#abort.signal,
       hello: () => this.#hello!,
@@ -116,9 +124,11 @@ export class Server extends EventEmitter<ServerEvents> {
       onPeer: (peer) => void this.#runPeer(peer),
     })
     this.#listener = new Listener({
-      ...config, // the clock, logger and netRestrict
+      clock,
+      logger,
+      netRestrict,
       maxPending: config.maxPendingPeers,
-      deadlineMs: config.handshakeTimeoutMs,
+      deadlineMs: handshakeTimeoutMs,
       live,
       admit: (socket, ticket) => this.#setup.accept(socket, ticket),
     })
@@ -365,8 +375,8 @@ export class Server extends EventEmitter<ServerEvents> {
     }
   }
 
+  /** Runs a peer the setup registered in the peer set until it drops. */
   async #runPeer(peer: Peer): Promise<void> {
-    this.#peers.add(peer)
     const run = runPeer(peer)
     this.#peerRuns.add(run)
     const { localAddress, remoteAddress } = peer

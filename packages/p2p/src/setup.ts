@@ -9,7 +9,7 @@ import { DisconnectReason, disconnectReasonFor, P2pError } from './errors.js'
 import { checkHelloIdentity, exchangeHello } from './hello.js'
 import type { InboundTicket } from './inbound-gate.js'
 import { hostPort, remoteIp, type StreamAddresses, streamAddresses } from './net-address.js'
-import { Peer } from './peer.js'
+import { createPeer, type Peer } from './peer.js'
 import type { PeerMsgEvent } from './peer-event.js'
 import type { PeerSet } from './peer-set.js'
 import type { Protocol } from './protocol.js'
@@ -46,7 +46,7 @@ export interface ConnectionSetupOptions {
   isStatic(id: NodeIdHex): boolean
   /** For `msgsend`/`msgrecv` events; absent when message events are off. */
   readonly onMsgEvent?: ((event: PeerMsgEvent) => void) | undefined
-  /** A new peer, checked and counted in `peers`: the server runs it. */
+  /** A new peer, checked and registered in `peers` (see `PeerSet.admit`): the server runs it. */
   onPeer(peer: Peer): void
 }
 
@@ -144,6 +144,8 @@ export class ConnectionSetup {
         signal: o.signal,
         // inbound: what is left of the deadline that started at accept
         timeoutMs: ticket?.remainingMs ?? o.handshakeTimeoutMs,
+        // the handshake deadline and the connection's read/write deadlines
+        clock: o.clock,
         logger: o.logger,
       }
       conn = dest
@@ -167,13 +169,7 @@ export class ConnectionSetup {
         throw P2pError.local(DisconnectReason.UselessPeer, 'no shared capability')
       }
       if (!o.live()) throw P2pError.local(DisconnectReason.Quitting)
-      const replaced = o.peers.check(id, target.kind)
-      if (replaced) {
-        o.peers.remove(replaced)
-        replaced.disconnect(DisconnectReason.AlreadyConnected)
-      }
-      const onMsgEvent = o.onMsgEvent
-      const peer = new Peer({
+      const peer = createPeer({
         conn,
         node: dest ?? ENode.fromPublicKey(remoteKey, ip ? { ip, tcp: stream.remotePort } : {}),
         name: hello.name,
@@ -186,9 +182,11 @@ export class ConnectionSetup {
         remoteAddress: addresses.remote || hostPort(dest?.ip, dest?.tcp),
         clock: o.clock,
         logger: o.logger,
-        // the peer emits only msgsend/msgrecv here (typed by the peer's own init)
-        onMsgEvent: onMsgEvent ? (event) => onMsgEvent(event as PeerMsgEvent) : undefined,
+        // msgsend/msgrecv only, and only when message events are on
+        onMsgEvent: o.onMsgEvent,
       })
+      // the limits again (they may have filled during Hello), and the peer counted
+      o.peers.admit(peer, target.kind)?.disconnect(DisconnectReason.AlreadyConnected)
       donePending()
       o.onPeer(peer)
     } catch (err) {

@@ -3,7 +3,7 @@
  * of waiting IPs, the deadline from accept, the full queue's eviction order, close(), and
  * the invariants under random operation sequences.
  */
-import { silentLogger } from '@devp2p/common'
+import { type Clock, silentLogger } from '@devp2p/common'
 import { ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -124,6 +124,24 @@ describe('InboundGate', () => {
     clock.advance(1_000)
     expect(expiring.destroyed).toBe(true)
     expect(gate.waiting).toBe(0)
+  })
+
+  it('a wall clock stepping back does not lengthen the handshake deadline past deadlineMs', () => {
+    const manual = new ManualClock(10_000)
+    let stepBackMs = 0
+    // the manual clock's timers, with a now() that can step back as a wall clock may
+    const clock: Clock = {
+      now: () => manual.now() - stepBackMs,
+      setTimeout: (fn, ms) => manual.setTimeout(fn, ms),
+      clearTimeout: (handle) => manual.clearTimeout(handle),
+      deadline: (ms, fire) => manual.deadline(ms, fire),
+    }
+    const { gate, ticketOf } = setup({ maxPending: 1, clock })
+    gate.offer(new FakeSocket('first'), '10.0.0.1')
+    gate.offer(new FakeSocket('late'), '10.0.0.2')
+    stepBackMs = 4_000
+    ticketOf('first').release()
+    expect(ticketOf('late').remainingMs).toBe(5_000)
   })
 
   it('after the RLPx handshake the deadline no longer applies; the slot stays taken until release', () => {

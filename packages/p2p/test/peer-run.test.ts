@@ -19,7 +19,7 @@ import {
 } from '../src/constants.ts'
 import { DisconnectReason, P2pError } from '../src/errors.ts'
 import { type MsgReadWriter, send } from '../src/msg.ts'
-import { Peer, type PeerProtocol, runPeer } from '../src/peer.ts'
+import { createPeer, type Peer, type PeerProtocol, runPeer } from '../src/peer.ts'
 import type { PeerMsgEvent } from '../src/peer-event.ts'
 import type { Transport } from '../src/transport.ts'
 import { type MemoryTransport, transportPair } from './helpers/memory-transport.ts'
@@ -56,7 +56,7 @@ function makePeer(
   const clock = options.clock ?? new ManualClock()
   const key = publicKeyFromPrivate(generatePrivateKey())
   const caps = protocols.map((p) => ({ name: p.name, version: p.version }))
-  const peer = new Peer({
+  const peer = createPeer({
     conn: ours,
     node: ENode.fromPublicKey(key, { ip: '127.0.0.1', tcp: 30303 }),
     name: 'memory',

@@ -111,6 +111,23 @@ describe('PeerSet', () => {
     expect(refusal(set, 200, 'inbound')).toBe(DisconnectReason.AlreadyConnected)
   })
 
+  it('admit checks, replaces and counts in one call, and changes nothing when refused', () => {
+    const set = new PeerSet({ self: SELF, maxPeers: 10, dialRatio: 3, noDial: false, trusted: [] })
+    const inbound = fakePeer(200, true)
+    expect(set.admit(inbound, 'inbound')).toBeUndefined()
+    expect([set.size, set.inbound, set.dialed]).toEqual([1, 1, 0])
+    // a crossed dial to the higher id wins: the inbound peer is handed back, no longer counted
+    const dialed = fakePeer(200, false)
+    expect(set.admit(dialed, 'dynamic')).toBe(inbound)
+    expect(set.get(id(200))).toBe(dialed)
+    expect([set.size, set.inbound, set.dialed]).toEqual([1, 0, 1])
+    expect(set.remove(inbound)).toBe(false)
+    // refused: the same direction again; the set is as it was
+    expect(() => set.admit(fakePeer(200, false), 'static')).toThrow(P2pError)
+    expect(set.get(id(200))).toBe(dialed)
+    expect([set.size, set.inbound, set.dialed]).toEqual([1, 0, 1])
+  })
+
   it('remove is idempotent and ignores a replaced peer', () => {
     const set = new PeerSet({ self: SELF, maxPeers: 10, dialRatio: 3, noDial: false, trusted: [] })
     const first = fakePeer(200, true)

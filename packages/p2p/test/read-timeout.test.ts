@@ -6,7 +6,7 @@ import { initiatorHandshake, recipientHandshake } from '@devp2p/rlpx'
 import { duplexPair, ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { DisconnectReason, P2pError } from '../src/index.ts'
-import { Peer, runPeer } from '../src/peer.ts'
+import { createPeer, runPeer } from '../src/peer.ts'
 
 describe('read timeout', () => {
   it('a peer that sends nothing for readTimeoutMs is told so: Disconnect "read timeout"', async () => {
@@ -21,7 +21,7 @@ describe('read timeout', () => {
       // a short read deadline (the connection's own timer); the test waits for the frame
       recipientHandshake(b, { privateKey: ourKey, readTimeoutMs: 50 }),
     ])
-    const peer = new Peer({
+    const peer = createPeer({
       conn: ours,
       node: ENode.fromPublicKey(publicKeyFromPrivate(theirKey), { ip: '127.0.0.1', tcp: 1 }),
       name: 'silent',

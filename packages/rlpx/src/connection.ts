@@ -57,6 +57,17 @@ export interface RlpxMessage {
   wireSize: number
 }
 
+/** stream, its reader, the codec, the remote public key, the options */
+type ConnectionParts = [Duplex, StreamReader, FrameCodec, Uint8Array, ConnectionOptions?]
+// set in RlpxConnection's static block: its constructor stays out of the public type,
+// so the internal StreamReader does not appear in the package's declarations
+let create: (...parts: ConnectionParts) => RlpxConnection
+
+/** @internal The connection once its handshake is done (not exported from the package). */
+export function createConnection(...parts: ConnectionParts): RlpxConnection {
+  return create(...parts)
+}
+
 /**
  * An established, encrypted RLPx connection: frames in, frames out. Created by
  * `initiatorHandshake` / `recipientHandshake`; it owns the stream from then on.
@@ -105,8 +116,12 @@ export class RlpxConnection {
   readonly #readYield = new ReadYield()
   readonly #writer: FrameWriter
 
-  /** @internal Use the handshake functions; this does no I/O. */
-  constructor(
+  static {
+    create = (...parts) => new RlpxConnection(...parts)
+  }
+
+  /** Made by the handshake functions (see {@link createConnection}); does no I/O. */
+  private constructor(
     stream: Duplex,
     reader: StreamReader,
     codec: FrameCodec,

@@ -29,6 +29,12 @@ export const CLOSE_FLUSH_TIMEOUT_MS = 1_000
 export const MAX_FRAME_BYTES = 0xff_ffff
 /** Largest decoded size of a snappy-compressed message (EIP-706: below 2^24). */
 export const MAX_SNAPPY_DECODED_BYTES = 0xff_ffff
+/**
+ * Largest payload a `SNAPPY_INVALID` error carries as `rawMsg` (the message that did not
+ * decompress). A Disconnect is at most 3 bytes; a larger payload is left off, so that a
+ * peer cannot pin up to 16 MiB in an error that outlives its connection.
+ */
+export const RAW_MSG_MAX_BYTES = 64
 
 /**
  * Outbound frames below this size open a coalescing window (corked until the next tick,

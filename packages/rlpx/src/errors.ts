@@ -1,3 +1,5 @@
+import { RAW_MSG_MAX_BYTES } from './constants.js'
+
 /**
  * Why an RLPx operation failed. Every code is caused by the remote peer, the network or
  * the clock, never by a programming mistake; misuse (wrong argument types, a message
@@ -64,8 +66,11 @@ export class RlpxError extends Error {
   override readonly name = 'RlpxError'
   readonly code: RlpxErrorCode
   /**
-   * Set only on a `SNAPPY_INVALID` from `readMsg`: the message that did not decompress,
-   * as it was decrypted (`payload` is the caller's copy). The connection has failed all
+   * Set only on a `SNAPPY_INVALID` from `readMsg` whose payload is at most
+   * `RAW_MSG_MAX_BYTES` (64) bytes: the message that did not decompress, as it was
+   * decrypted (`payload` is the caller's copy). A larger payload is left off, so that a
+   * peer cannot pin up to 16 MiB in an error that outlives its connection (a Disconnect
+   * is at most 3 bytes). The connection has failed all
    * the same; this is for a caller that knows a peer's quirk. `@ethereumjs/devp2p` sends
    * its Disconnect (code 0x01) uncompressed after Hello, against EIP-706, so
    * `@devp2p/p2p` reads the peer's reason from here. rlpx itself gives no message code a
@@ -87,10 +92,13 @@ export class RlpxError extends Error {
 /**
  * A `SNAPPY_INVALID` error with the message that did not decompress attached (see
  * {@link RlpxError.rawMsg}): a caller may know what a peer meant by it (p2p: the
- * Disconnect @ethereumjs/devp2p sends uncompressed). Other errors pass unchanged.
+ * Disconnect @ethereumjs/devp2p sends uncompressed). Other errors, and a payload over
+ * `RAW_MSG_MAX_BYTES`, pass unchanged.
  */
 export function withRawMsg(err: unknown, code: number, payload: Uint8Array): unknown {
   if (!(err instanceof RlpxError) || err.code !== 'SNAPPY_INVALID') return err
+  // bounded: a copy of at most RAW_MSG_MAX_BYTES outlives the connection
+  if (payload.length > RAW_MSG_MAX_BYTES) return err
   return new RlpxError('SNAPPY_INVALID', err.message, {
     cause: err.cause,
     // out of the memory it was decrypted into, which the next frame reuses

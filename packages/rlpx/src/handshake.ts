@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Deadline, silentLogger, systemClock } from '@devp2p/common'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
-import { type ConnectionOptions, RlpxConnection } from './connection.js'
+import { type ConnectionOptions, createConnection, type RlpxConnection } from './connection.js'
 import {
   ECIES_MIN_PACKET_BYTES,
   HANDSHAKE_TIMEOUT_MS,
@@ -211,7 +211,7 @@ function handshake<M extends AuthMessage | AckMessage>(
         const secrets = role.finish(packet, message, keys)
         settle(
           undefined,
-          new RlpxConnection(
+          createConnection(
             stream,
             reader,
             new FrameCodec(secrets),

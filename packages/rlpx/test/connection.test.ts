@@ -1,7 +1,7 @@
 import { duplexPair } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type RlpxConnection, RlpxError } from '../src/index.js'
+import { RAW_MSG_MAX_BYTES, type RlpxConnection, RlpxError } from '../src/index.js'
 import { handshakeOver } from './helpers/connect.js'
 import { snappyjs } from './helpers/ethereumjs-peer.js'
 import { rejection, utf8 } from './helpers/support.js'
@@ -112,6 +112,30 @@ describe('RlpxConnection', () => {
     const tooLarge = (await rejection(d.readMsg())) as RlpxError
     expect(tooLarge.code).toBe('SNAPPY_TOO_LARGE')
     expect(tooLarge.rawMsg).toBeUndefined()
+    await Promise.all([a.close(), b.close(), c.close(), d.close()])
+  })
+
+  it('snappy on: a message over RAW_MSG_MAX_BYTES that does not decompress carries no rawMsg', async () => {
+    // a peer must not pin a large payload in an error that outlives the connection
+    const [a, b] = await pair()
+    b.setSnappy(true)
+    const large = new Uint8Array(100_000).fill(0xff)
+    large[0] = 0x04 // declares 4 decoded bytes; the copy tags that follow reach past them
+    // not awaited: the frame is larger than the stream buffers, so its write completes as
+    // it is read
+    const written = a.writeMsg(0x10, large).catch(() => {})
+    const err = (await rejection(b.readMsg())) as RlpxError
+    await written
+    expect(err.code).toBe('SNAPPY_INVALID')
+    expect(err.rawMsg).toBeUndefined()
+    // the limit is inclusive: a payload of exactly RAW_MSG_MAX_BYTES still carries it
+    const [c, d] = await pair()
+    d.setSnappy(true)
+    const atLimit = large.subarray(0, RAW_MSG_MAX_BYTES)
+    await c.writeMsg(0x01, atLimit)
+    const small = (await rejection(d.readMsg())) as RlpxError
+    expect(small.code).toBe('SNAPPY_INVALID')
+    expect(small.rawMsg).toEqual({ code: 0x01, payload: atLimit })
     await Promise.all([a.close(), b.close(), c.close(), d.close()])
   })
 
