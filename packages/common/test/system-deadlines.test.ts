@@ -124,5 +124,4 @@ describe('system deadlines', () => {
       { numRuns: 100 },
     )
   })
-
 })
