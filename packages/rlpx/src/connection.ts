@@ -17,7 +17,7 @@ import {
 } from './constants.js'
 import { closedLocallyError, RlpxError, withRawMsg } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
-import { FrameWriter } from './frame-writer.js'
+import { FrameWriter, type FrameWriterHost } from './frame-writer.js'
 import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
 import { closeStream } from './stream-close.js'
@@ -62,6 +62,28 @@ type ConnectionParts = [Duplex, StreamReader, FrameCodec, Uint8Array, Connection
 // set in RlpxConnection's static block: its constructor stays out of the public type,
 // so the internal StreamReader does not appear in the package's declarations
 let create: (...parts: ConnectionParts) => RlpxConnection
+let endedOf: (conn: RlpxConnection) => RlpxError | undefined
+let failOf: (conn: RlpxConnection, err: RlpxError) => unknown
+
+/**
+ * The connection as its writer sees it: one small object per connection whose methods
+ * are shared, instead of three closures (a connection's fixed memory counts per peer).
+ */
+class WriterHost implements FrameWriterHost {
+  readonly #conn: RlpxConnection
+  constructor(conn: RlpxConnection) {
+    this.#conn = conn
+  }
+  stopped(): RlpxError | undefined {
+    return this.#conn.writable ? undefined : endedOf(this.#conn)
+  }
+  ended(): RlpxError | undefined {
+    return endedOf(this.#conn)
+  }
+  fail(err: RlpxError): unknown {
+    return failOf(this.#conn, err)
+  }
+}
 
 /** @internal The connection once its handshake is done (not exported from the package). */
 export function createConnection(...parts: ConnectionParts): RlpxConnection {
@@ -118,6 +140,8 @@ export class RlpxConnection {
 
   static {
     create = (...parts) => new RlpxConnection(...parts)
+    endedOf = (conn) => conn.#ended()
+    failOf = (conn, err) => conn.#fail(err)
   }
 
   /** Made by the handshake functions (see {@link createConnection}); does no I/O. */
@@ -141,11 +165,7 @@ export class RlpxConnection {
       codec,
       this.#clock,
       options.writeTimeoutMs ?? WRITE_TIMEOUT_MS,
-      {
-        stopped: () => (this.writable ? undefined : this.#ended()),
-        ended: () => this.#ended(),
-        fail: (err) => this.#fail(err),
-      },
+      new WriterHost(this),
     )
   }
 
