@@ -62,28 +62,8 @@ type ConnectionParts = [Duplex, StreamReader, FrameCodec, Uint8Array, Connection
 // set in RlpxConnection's static block: its constructor stays out of the public type,
 // so the internal StreamReader does not appear in the package's declarations
 let create: (...parts: ConnectionParts) => RlpxConnection
-let endedOf: (conn: RlpxConnection) => RlpxError | undefined
-let failOf: (conn: RlpxConnection, err: RlpxError) => unknown
-
-/**
- * The connection as its writer sees it: one small object per connection whose methods
- * are shared, instead of three closures (a connection's fixed memory counts per peer).
- */
-class WriterHost implements FrameWriterHost {
-  readonly #conn: RlpxConnection
-  constructor(conn: RlpxConnection) {
-    this.#conn = conn
-  }
-  stopped(): RlpxError | undefined {
-    return this.#conn.writable ? undefined : endedOf(this.#conn)
-  }
-  ended(): RlpxError | undefined {
-    return endedOf(this.#conn)
-  }
-  fail(err: RlpxError): unknown {
-    return failOf(this.#conn, err)
-  }
-}
+/** How the writer reaches into a connection; set in the class's static block. */
+let writerHost: FrameWriterHost<RlpxConnection>
 
 /** @internal The connection once its handshake is done (not exported from the package). */
 export function createConnection(...parts: ConnectionParts): RlpxConnection {
@@ -136,12 +116,15 @@ export class RlpxConnection {
   #readsPending = 0
   /** When reads give the event loop a turn (fairness between connections). */
   readonly #readYield = new ReadYield()
-  readonly #writer: FrameWriter
+  readonly #writer: FrameWriter<RlpxConnection>
 
   static {
     create = (...parts) => new RlpxConnection(...parts)
-    endedOf = (conn) => conn.#ended()
-    failOf = (conn, err) => conn.#fail(err)
+    writerHost = {
+      stopped: (conn) => (conn.writable ? undefined : conn.#ended()),
+      ended: (conn) => conn.#ended(),
+      fail: (conn, err) => conn.#fail(err),
+    }
   }
 
   /** Made by the handshake functions (see {@link createConnection}); does no I/O. */
@@ -165,7 +148,8 @@ export class RlpxConnection {
       codec,
       this.#clock,
       options.writeTimeoutMs ?? WRITE_TIMEOUT_MS,
-      new WriterHost(this),
+      this,
+      writerHost,
     )
   }
 
