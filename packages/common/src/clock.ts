@@ -1,4 +1,4 @@
-import { addDeadline, cancelDeadline } from './system-deadlines.js'
+import { addDeadline } from './system-deadlines.js'
 
 /** An opaque timer handle from {@link Clock.setTimeout}. */
 export type TimerHandle = unknown
@@ -37,10 +37,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  deadline(ms, fire) {
-    const d = addDeadline(performance.now() + Math.max(0, ms), fire)
-    return { cancel: () => cancelDeadline(d) }
-  },
+  deadline: (ms, fire) => addDeadline(performance.now() + Math.max(0, ms), fire),
 }
 
 /**

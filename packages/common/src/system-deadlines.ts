@@ -11,13 +11,24 @@
  */
 
 /** One registered deadline; `at` is a `performance.now()` value. */
-export interface SystemDeadline {
+export class SystemDeadline {
   readonly at: number
   readonly fire: () => void
   /** Tie-break among equal `at`: the earlier registration fires first. */
   readonly seq: number
   /** Where it sits in the heap; -1 once fired or cancelled. */
-  index: number
+  index = -1
+
+  constructor(at: number, fire: () => void, seq: number) {
+    this.at = at
+    this.fire = fire
+    this.seq = seq
+  }
+
+  /** Forgets the deadline (idempotent); a method, so no closure is made per deadline. */
+  cancel(): void {
+    cancelDeadline(this)
+  }
 }
 
 // bounded: one entry per pending deadline (see above); a binary min-heap by (at, seq),
@@ -99,7 +110,8 @@ function expire(): void {
 
 /** Calls `fire` at `at` (a `performance.now()` value) unless cancelled first. */
 export function addDeadline(at: number, fire: () => void): SystemDeadline {
-  const d: SystemDeadline = { at, fire, seq: seq++, index: heap.length }
+  const d = new SystemDeadline(at, fire, seq++)
+  d.index = heap.length
   heap.push(d)
   siftUp(d.index)
   if (at < armedAt) arm(at)

@@ -9,7 +9,7 @@ import { DisconnectReason, disconnectReasonFor, P2pError, toPeerError } from './
 import { Msg, type MsgReadWriter } from './msg.js'
 import type { PeerMsgEvent } from './peer-event.js'
 import { PingLimiter } from './ping-limiter.js'
-import { ProtocolRW } from './protocol-rw.js'
+import { type PeerWrite, ProtocolRW } from './protocol-rw.js'
 import type { Transport } from './transport.js'
 
 const noop = (): void => {}
@@ -67,6 +67,7 @@ export interface PeerInit {
 let run: (peer: Peer) => Promise<P2pError | RlpxError>
 let setTrusted: (peer: Peer, trusted: boolean) => void
 let create: (init: PeerInit) => Peer
+let writeTo: PeerWrite<Peer>
 
 /**
  * @internal A peer over a connection whose Hello is done (the connection setup; tests).
@@ -113,7 +114,7 @@ export class Peer {
   #trusted: boolean
   readonly #conn: Transport
   readonly #matched: readonly MatchedProtocol<PeerProtocol>[]
-  readonly #rws: ProtocolRW[]
+  readonly #rws: ProtocolRW<Peer>[]
   readonly #clock: Clock
   readonly #log: Logger
   readonly #onMsgEvent: ((event: PeerMsgEvent) => void) | undefined
@@ -135,6 +136,8 @@ export class Peer {
       peer.#trusted = trusted
     }
     create = (init) => new Peer(init)
+    writeTo = (peer, code, payload, protocol, msgCode) =>
+      peer.#write(code, payload, protocol, msgCode)
   }
 
   /** Made by the server (see {@link createPeer}). */
@@ -155,10 +158,8 @@ export class Peer {
     this.#pings = new PingLimiter(init.clock)
     this.#log = init.logger
     this.#onMsgEvent = init.onMsgEvent
-    // one write function per peer, shared by its protocols: nothing is made per message
-    const write = (code: number, payload: Uint8Array, protocol: string, msgCode: number) =>
-      this.#write(code, payload, protocol, msgCode)
-    this.#rws = init.matched.map((matched) => new ProtocolRW(matched, write))
+    // one module-level write function: nothing is made per message or per peer
+    this.#rws = init.matched.map((matched) => new ProtocolRW<Peer>(matched, this, writeTo))
     this.#endedPromise = new Promise((resolve) => {
       this.#endedResolve = resolve
     })

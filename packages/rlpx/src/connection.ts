@@ -17,7 +17,7 @@ import {
 } from './constants.js'
 import { closedLocallyError, RlpxError, withRawMsg } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
-import { FrameWriter } from './frame-writer.js'
+import { FrameWriter, type FrameWriterHost } from './frame-writer.js'
 import { ReadYield } from './read-yield.js'
 import { snappyCompress, snappyDecompress } from './snappy-codec.js'
 import { closeStream } from './stream-close.js'
@@ -62,6 +62,8 @@ type ConnectionParts = [Duplex, StreamReader, FrameCodec, Uint8Array, Connection
 // set in RlpxConnection's static block: its constructor stays out of the public type,
 // so the internal StreamReader does not appear in the package's declarations
 let create: (...parts: ConnectionParts) => RlpxConnection
+/** How the writer reaches into a connection; set in the class's static block. */
+let writerHost: FrameWriterHost<RlpxConnection>
 
 /** @internal The connection once its handshake is done (not exported from the package). */
 export function createConnection(...parts: ConnectionParts): RlpxConnection {
@@ -114,10 +116,15 @@ export class RlpxConnection {
   #readsPending = 0
   /** When reads give the event loop a turn (fairness between connections). */
   readonly #readYield = new ReadYield()
-  readonly #writer: FrameWriter
+  readonly #writer: FrameWriter<RlpxConnection>
 
   static {
     create = (...parts) => new RlpxConnection(...parts)
+    writerHost = {
+      stopped: (conn) => (conn.writable ? undefined : conn.#ended()),
+      ended: (conn) => conn.#ended(),
+      fail: (conn, err) => conn.#fail(err),
+    }
   }
 
   /** Made by the handshake functions (see {@link createConnection}); does no I/O. */
@@ -141,11 +148,8 @@ export class RlpxConnection {
       codec,
       this.#clock,
       options.writeTimeoutMs ?? WRITE_TIMEOUT_MS,
-      {
-        stopped: () => (this.writable ? undefined : this.#ended()),
-        ended: () => this.#ended(),
-        fail: (err) => this.#fail(err),
-      },
+      this,
+      writerHost,
     )
   }
 

@@ -25,14 +25,18 @@ export function writeCoalesced(stream: Duplex, chunk: Uint8Array): boolean {
   return stream.write(chunk)
 }
 
-/** What a {@link FrameWriter} asks of the connection it writes for. */
-export interface FrameWriterHost {
+/**
+ * What a {@link FrameWriter} asks of the connection `C` it writes for: one shared object
+ * of functions taking the connection, so no closure is kept per connection (a closure
+ * made in a constructor keeps its whole context alive).
+ */
+export interface FrameWriterHost<C> {
   /** Why writes are over (the error to reject with), or `undefined` while they may go on. */
-  stopped(): RlpxError | undefined
+  stopped(conn: C): RlpxError | undefined
   /** The connection's error if it has ended, else `undefined`. */
-  ended(): RlpxError | undefined
+  ended(conn: C): RlpxError | undefined
   /** Fails the connection with `err` (the first error sticks); returns the error to reject with. */
-  fail(err: RlpxError): unknown
+  fail(conn: C, err: RlpxError): unknown
 }
 
 /**
@@ -44,12 +48,13 @@ export interface FrameWriterHost {
  * bounded: at most one frame (≤ 16 MiB + 48 bytes) sits above `writableHighWaterMark`;
  * callers that do not await their writes keep their own payloads in the promise queue.
  */
-export class FrameWriter {
+export class FrameWriter<C> {
   readonly #stream: Duplex
   readonly #codec: FrameCodec
   readonly #clock: Clock
   readonly #timeoutMs: number
-  readonly #host: FrameWriterHost
+  readonly #conn: C
+  readonly #host: FrameWriterHost<C>
   #tail: Promise<void> = Promise.resolve()
   #queued = 0
   #draining = false
@@ -59,12 +64,14 @@ export class FrameWriter {
     codec: FrameCodec,
     clock: Clock,
     timeoutMs: number,
-    host: FrameWriterHost,
+    conn: C,
+    host: FrameWriterHost<C>,
   ) {
     this.#stream = stream
     this.#codec = codec
     this.#clock = clock
     this.#timeoutMs = timeoutMs
+    this.#conn = conn
     this.#host = host
   }
 
@@ -86,11 +93,13 @@ export class FrameWriter {
 
   #writeNow(code: number, data: Uint8Array): Promise<void> {
     const host = this.#host
-    const stopped = host.stopped()
+    const stopped = host.stopped(this.#conn)
     if (stopped !== undefined) return Promise.reject(stopped)
     const stream = this.#stream
     if (stream.destroyed || stream.writableEnded) {
-      return Promise.reject(host.fail(new RlpxError('CONNECTION_CLOSED', 'stream is closed')))
+      return Promise.reject(
+        host.fail(this.#conn, new RlpxError('CONNECTION_CLOSED', 'stream is closed')),
+      )
     }
     const frame = this.#codec.encode(code, data)
     if (writeCoalesced(stream, frame)) return Promise.resolve()
@@ -101,12 +110,15 @@ export class FrameWriter {
         stream.off('drain', onDrain)
         stream.off('close', onClose)
         this.#draining = false
-        if (err) reject(host.fail(err))
+        if (err) reject(host.fail(this.#conn, err))
         else resolve()
       }
       const onDrain = (): void => done()
       const onClose = (): void =>
-        done(host.ended() ?? new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'))
+        done(
+          host.ended(this.#conn) ??
+            new RlpxError('CONNECTION_CLOSED', 'stream closed during a write'),
+        )
       const deadline = this.#clock.deadline(this.#timeoutMs, () =>
         done(new RlpxError('WRITE_TIMEOUT', `peer took no data for ${this.#timeoutMs} ms`)),
       )
