@@ -92,7 +92,12 @@ async function flooder(args: FloodPeerArgs, counts: { drops: number; sent: numbe
     try {
       while (!stopping) {
         let last: Promise<void> | undefined
-        for (let i = 0; i < BATCH; i++) last = conn.writeMsg(code, payload)
+        for (let i = 0; i < BATCH; i++) {
+          // only the last write is awaited: the others must not reject unhandled when the
+          // node drops us mid-batch (a failed read fails the connection's queued writes too)
+          last?.catch(() => {})
+          last = conn.writeMsg(code, payload)
+        }
         await last
         counts.sent += BATCH
       }
