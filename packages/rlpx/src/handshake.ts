@@ -2,7 +2,8 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Deadline, silentLogger, systemClock } from '@devp2p/common'
 import { generatePrivateKey, isValidPrivateKey, randomBytes } from '@devp2p/crypto'
-import { type ConnectionOptions, createConnection, type RlpxConnection } from './connection.js'
+import { createConnection, type RlpxConnection } from './connection.js'
+import type { ConnectionOptions } from './connection-types.js'
 import {
   ECIES_MIN_PACKET_BYTES,
   HANDSHAKE_TIMEOUT_MS,

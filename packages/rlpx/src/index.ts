@@ -26,8 +26,9 @@
  *
  * @packageDocumentation
  */
-export type { ConnectionOptions, RlpxMessage } from './connection.js'
+
 export { RlpxConnection } from './connection.js'
+export type { ConnectionOptions, RlpxMessage } from './connection-types.js'
 export {
   CLOSE_FLUSH_TIMEOUT_MS,
   HANDSHAKE_TIMEOUT_MS,
