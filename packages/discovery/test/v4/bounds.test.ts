@@ -17,11 +17,11 @@ import {
   UNBONDED_RATE_PER_IP,
   UNBONDED_RATE_WINDOW_MS,
 } from '../../src/v4/constants.js'
-import { DiscoveryError, encodePacket, expirationFrom } from '../../src/v4/index.js'
+import { DiscoveryError } from '../../src/v4/index.js'
 import { emptyStats } from '../../src/v4/stats.js'
 import { UnbondedRateLimiter } from '../../src/v4/unbonded-rate.js'
 import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
-import { floodKey, sealCheaply } from './helpers/ping-flood.js'
+import { floodKey, floodPingBody, sealCheaply } from './helpers/ping-flood.js'
 
 const publicIp = (i: number): string => `1.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
 
@@ -99,17 +99,7 @@ describe('handlers in flight', () => {
     const sender = net.bind('10.0.0.2', 30303)
     const pings = MAX_HANDLERS_IN_FLIGHT + 500
     try {
-      const body = encodePacket(
-        {
-          type: 'ping',
-          version: 4,
-          from: { ip: '10.0.0.2', udp: 30303, tcp: 0 },
-          to: { ip: '10.0.0.1', udp: 30303, tcp: 0 },
-          expiration: expirationFrom(clock.now()),
-        },
-        floodKey(0),
-      ).bytes.subarray(97)
-      const digest = keccak256(body)
+      const { body, digest } = floodPingBody(clock.now())
       const ignoredBefore = disc.stats.ignored
       for (let i = 0; i < pings; i++) {
         sender.send(sealCheaply(body, digest, floodKey(i + 1)), transport.address)
@@ -133,17 +123,7 @@ describe('pings back to new senders', () => {
     await disc.start()
     const sender = net.bind('10.0.0.2', 30303)
     try {
-      const body = encodePacket(
-        {
-          type: 'ping',
-          version: 4,
-          from: { ip: '10.0.0.2', udp: 30303, tcp: 0 },
-          to: { ip: '10.0.0.1', udp: 30303, tcp: 0 },
-          expiration: expirationFrom(clock.now()),
-        },
-        floodKey(0),
-      ).bytes.subarray(97)
-      const digest = keccak256(body)
+      const { body, digest } = floodPingBody(clock.now())
       // more new senders than there are pending slots, none of which answers our Ping back
       for (let i = 0; i < MAX_PENDING_REPLIES + 100; i++) {
         sender.send(sealCheaply(body, digest, floodKey(i + 1)), transport.address)

@@ -78,6 +78,25 @@ export function sealCheaply(
   return out
 }
 
+/**
+ * The bytes after hash and signature of a Ping from 10.0.0.2 to 10.0.0.1 expiring from
+ * `now`, and their keccak256: the part every flood packet shares (only the signer
+ * differs, see {@link sealCheaply}).
+ */
+export function floodPingBody(now: number): { body: Uint8Array; digest: Uint8Array } {
+  const body = encodePacket(
+    {
+      type: 'ping',
+      version: 4,
+      from: { ip: '10.0.0.2', udp: 30303, tcp: 0 },
+      to: { ip: '10.0.0.1', udp: 30303, tcp: 0 },
+      expiration: expirationFrom(now),
+    },
+    floodKey(-1 >>> 0),
+  ).bytes.subarray(97)
+  return { body, digest: keccak256(body) }
+}
+
 export interface PingFloodOptions {
   /** Pings to send, each from key `floodKey(i)`. */
   readonly count: number
@@ -115,17 +134,7 @@ export async function pingFlood(
     for (let sent = 0; sent < options.count; ) {
       const end = Math.min(options.count, sent + batch)
       // one body per batch (only the signer differs): the bytes after the signature
-      const body = encodePacket(
-        {
-          type: 'ping',
-          version: 4,
-          from: { ip: '10.0.0.2', udp: 30303, tcp: 0 },
-          to: { ip: '10.0.0.1', udp: 30303, tcp: 0 },
-          expiration: expirationFrom(clock.now()),
-        },
-        floodKey(-1 >>> 0),
-      ).bytes.subarray(97)
-      const digest = keccak256(body)
+      const { body, digest } = floodPingBody(clock.now())
       for (; sent < end; sent++) {
         sender.send(sealCheaply(body, digest, floodKey(sent)), transport.address)
       }
