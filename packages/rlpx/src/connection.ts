@@ -20,7 +20,7 @@ import { closedLocallyError, RlpxError, withRawMsg } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
 import { FrameWriter, type FrameWriterHost } from './frame-writer.js'
 import { ReadYield } from './read-yield.js'
-import { snappyCompress, snappyDecompress } from './snappy-codec.js'
+import { snappyDecompress } from './snappy-codec.js'
 import { closeStream } from './stream-close.js'
 import type { StreamReader } from './stream-reader.js'
 
@@ -284,7 +284,7 @@ export class RlpxConnection {
       throw new RangeError(`payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`)
     }
     if (!this.writable) return Promise.reject(this.#ended())
-    return this.#writer.write(code, this.#snappy ? snappyCompress(payload) : payload)
+    return this.#writer.write(code, payload, this.#snappy)
   }
 
   /** Records the first fatal error, destroys the stream and returns the kept error. */

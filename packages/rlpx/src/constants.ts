@@ -48,6 +48,11 @@ export const COALESCE_BELOW_BYTES = 4096
  * (snappy-small.ts), where libsnappy's fixed cost per call is larger than the work.
  */
 export const SNAPPY_DECODE_IN_JS_BYTES = 2048
+/**
+ * Payloads of at most this many bytes are snappy-compressed in JavaScript
+ * (snappy-small-encode.ts), where libsnappy's fixed cost per call is larger than the work.
+ */
+export const SNAPPY_ENCODE_IN_JS_BYTES = 1024
 
 /**
  * Slab size of the memory frames are built in: a frame lives only until the stream has

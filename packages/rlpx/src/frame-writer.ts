@@ -3,6 +3,7 @@ import type { Clock } from '@devp2p/common'
 import { COALESCE_BELOW_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
 import type { FrameCodec } from './frame-codec.js'
+import { snappyCompress } from './snappy-codec.js'
 
 const noop = (): void => {}
 
@@ -76,14 +77,16 @@ export class FrameWriter<C> {
   }
 
   /**
-   * Sends one frame after the frames before it. Resolves once the stream took it (after
-   * `'drain'` when it was full); rejects with the connection's error when it failed
-   * (`WRITE_TIMEOUT` when the peer took nothing for the write timeout).
+   * Sends one frame after the frames before it, its payload snappy-compressed when
+   * `compress` is set (right before it is encoded: the compressed bytes are never kept).
+   * Resolves once the stream took it (after `'drain'` when it was full); rejects with the
+   * connection's error when it failed (`WRITE_TIMEOUT` when the peer took nothing for the
+   * write timeout).
    */
-  write(code: number, data: Uint8Array): Promise<void> {
-    if (this.#queued === 0 && !this.#draining) return this.#writeNow(code, data)
+  write(code: number, data: Uint8Array, compress: boolean): Promise<void> {
+    if (this.#queued === 0 && !this.#draining) return this.#writeNow(code, data, compress)
     this.#queued++
-    const next = this.#tail.then(() => this.#writeNow(code, data))
+    const next = this.#tail.then(() => this.#writeNow(code, data, compress))
     const settled = next.finally(() => {
       this.#queued--
     })
@@ -91,7 +94,7 @@ export class FrameWriter<C> {
     return settled
   }
 
-  #writeNow(code: number, data: Uint8Array): Promise<void> {
+  #writeNow(code: number, data: Uint8Array, compress: boolean): Promise<void> {
     const host = this.#host
     const stopped = host.stopped(this.#conn)
     if (stopped !== undefined) return Promise.reject(stopped)
@@ -101,7 +104,7 @@ export class FrameWriter<C> {
         host.fail(this.#conn, new RlpxError('CONNECTION_CLOSED', 'stream is closed')),
       )
     }
-    const frame = this.#codec.encode(code, data)
+    const frame = this.#codec.encode(code, compress ? snappyCompress(data) : data)
     if (writeCoalesced(stream, frame)) return Promise.resolve()
     this.#draining = true
     const drained = new Promise<void>((resolve, reject) => {

@@ -1,8 +1,9 @@
 import { compressSync, uncompressSync } from 'snappy'
-import { SNAPPY_DECODE_IN_JS_BYTES } from './constants.js'
+import { SNAPPY_DECODE_IN_JS_BYTES, SNAPPY_ENCODE_IN_JS_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
 import { receiveMemory } from './frame-memory.js'
 import { snappyDecodeInto } from './snappy-small.js'
+import { snappyEncodeSmall } from './snappy-small-encode.js'
 
 /** Copy the output into a V8 buffer: see {@link snappyCompress}. */
 const UNCOMPRESS_OPTIONS = { asBuffer: true, copyOutputData: true } as const
@@ -67,11 +68,16 @@ export function snappyDecompress(data: Uint8Array, maxBytes: number): Uint8Array
 }
 
 /**
- * Compresses a payload as one raw snappy block (what devp2p v5 uses). The output is
- * copied into a V8 buffer: snappy's default, an external buffer with a finalizer, is
- * 3× slower at 1 KiB and 10× at 1 MiB here, as the finalizers pile up for the GC.
+ * Compresses a payload as one raw snappy block (what devp2p v5 uses): up to 1 KiB in
+ * JavaScript (snappy-small-encode.ts, 1–2 µs faster there), beyond with libsnappy.
+ *
+ * The result is valid only until the next call (a small one is a view of a scratch
+ * buffer): the frame encoder copies it into its frame at once. libsnappy's output is
+ * copied into a V8 buffer: its default, an external buffer with a finalizer, is 3×
+ * slower at 1 KiB and 10× at 1 MiB here, as the finalizers pile up for the GC.
  */
 export function snappyCompress(data: Uint8Array): Uint8Array {
+  if (data.length <= SNAPPY_ENCODE_IN_JS_BYTES) return snappyEncodeSmall(data)
   // a Buffer, but it only goes to the frame encoder, never to a caller
   return compressSync(data, COMPRESS_OPTIONS)
 }
