@@ -9,9 +9,17 @@
  *   about 1 MiB that the receiver acknowledges;
  * - heap per connection with 500 connected peers, after gc.
  *
- * Run: cd packages/p2p && npx pnpm bench   (tsx --conditions=source --expose-gc bench/index.ts)
+ * Run: cd packages/p2p && npx pnpm bench:server   (part of `npx pnpm bench`; builds the
+ * package and its dependencies, then runs `tsx --expose-gc bench/index.ts`: the code
+ * measured is the build, dist/, as it ships, not tsx's transform of the sources, which
+ * wraps every closure in a __name() call that shows in profiles)
  * BENCH_MS sets the time per measuring round (default 300 ms); BENCH_PEERS the peer count
  * of the heap figure (default 500).
+ * `--profile [dir]` / `--heap-profile [dir]` (default dir: <repo>/.bench/profiles/p2p)
+ * profile each of our measured sections (see profile.ts):
+ *   npx pnpm bench:server --profile /tmp/p2p-prof
+ * The figures also go to <repo>/.bench/p2p.json for the summary table of `npx pnpm bench`
+ * (scripts/bench-summary.ts).
  *
  * What had to be configured:
  * - ours: the dialer's redial history (35 s per node, as geth) would refuse to dial the
@@ -28,17 +36,16 @@
  * - go-ethereum: interop/geth/cmd/gethbench (built with `go build` when its sources
  *   changed; skipped with one line when `go` is missing) runs after ours and theirs, in its
  *   own process, the same benchmarks with the same payloads, bursts, warm-ups and medians,
- *   on GOMAXPROCS=1 (ours runs on about one core; BENCH_GETH_ALL_CORES=1 adds a run on
- *   every core). Its dial scheduler will not redial a node within 35 s either, so its
+ *   on GOMAXPROCS=1 (ours runs on about one core), then on every core (the default
+ *   GOMAXPROCS; BENCH_GETH_ALL_CORES=0 leaves that run out). Its dial scheduler will not redial a node within 35 s either, so its
  *   setup bench dials the socket itself and hands it to `Server.SetupConn`; its memory
  *   figure is live heap (after GC) + goroutine stacks.
  */
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { type Clock, systemClock } from '@devp2p/common'
 import { cryptoBackends, generatePrivateKey, randomBytes } from '@devp2p/crypto'
-import { encode } from '@devp2p/rlp'
-import { type GethColumn, type GethMemory, measure, openGethBench } from '@devp2p/testing'
-import { Common, Mainnet } from '@ethereumjs/common'
+// the package as it ships (dist/; the sources when run with --conditions=source)
 import {
   DIAL_HISTORY_MS,
   type MsgReadWriter,
@@ -46,12 +53,23 @@ import {
   type Protocol,
   Server,
   type ServerOptions,
-} from '../src/index.ts'
+} from '@devp2p/p2p'
+import { encode } from '@devp2p/rlp'
+import { type GethColumn, type GethMemory, measure, openGethBench } from '@devp2p/testing'
+import { Common, Mainnet } from '@ethereumjs/common'
+import {
+  type BenchResults,
+  gethFigures,
+  repoRoot,
+  resultsDir,
+  writeBenchResults,
+} from '../../../scripts/bench-results.ts'
 import {
   EthereumjsNode,
   type TheirCapability,
   type TheirSession,
 } from '../test/helpers/ethereumjs-node.ts'
+import { SectionProfiler } from './profile.ts'
 import { BenchTable, OURS, THEIRS } from './table.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc
@@ -350,7 +368,20 @@ async function theirsHeap(n: number): Promise<Heap> {
 // ---------------------------------------------------------------- run
 
 const table = new BenchTable()
-const geth = await openGethBench({ roundMs: ROUND_MS, peers: PEERS, log: console.log })
+/** geth on every core too, unless BENCH_GETH_ALL_CORES=0 (a quicker run). */
+const gethAllCores = process.env.BENCH_GETH_ALL_CORES !== '0'
+const geth = await openGethBench({
+  roundMs: ROUND_MS,
+  peers: PEERS,
+  allCores: gethAllCores,
+  log: console.log,
+})
+const profiler = new SectionProfiler(
+  process.argv.slice(2),
+  join(resultsDir(repoRoot()), 'profiles', 'p2p'),
+)
+/** The summary's rows (scripts/bench-summary.ts), written to .bench/p2p.json at the end. */
+const summary: BenchResults['rows'] = {}
 const gethNotes: string[] = []
 
 /** One labelled figure per gethbench run (none without Go), picked from its p2p report. */
@@ -375,6 +406,14 @@ async function warm(n: number, fn: () => Promise<unknown>): Promise<void> {
 const opts = { roundMs: ROUND_MS, rounds: 5 }
 const started = performance.now()
 const backends = cryptoBackends()
+const measured = import.meta.resolve('@devp2p/p2p')
+console.log(
+  `measuring ${measured}` +
+    (measured.includes('/dist/') ? '' : '  (the sources: `npx pnpm bench:server` measures dist/)'),
+)
+if (profiler.enabled) {
+  console.log('profiling our sections: our figures are taken under the profiler')
+}
 console.log(
   `crypto backends: secp256k1 ${backends.secp256k1}, keccak ${backends.keccak}, aes ${backends.aes}` +
     (gc ? '' : '  (no --expose-gc: heap figures are rough)'),
@@ -383,12 +422,23 @@ console.log(
 {
   const ours = await oursSetup()
   await warm(100, ours.op)
-  const oursRate = await measure({ label: OURS, fn: ours.op, async: true }, opts)
+  let ops = 0
+  const counted = () => {
+    ops++
+    return ours.op()
+  }
+  const oursRate = await profiler.around(
+    'setup',
+    'connection',
+    () => ops,
+    () => measure({ label: OURS, fn: counted, async: true }, opts),
+  )
   await ours.close()
   const theirs = await theirsSetup()
   await warm(20, theirs.op)
   const theirRate = await measure({ label: THEIRS, fn: theirs.op, async: true }, opts)
   await theirs.close()
+  const gethColumns = await geth.run(['setup'])
   table.rate(
     'connection setup + disconnect, sequential',
     'conn/s',
@@ -396,19 +446,32 @@ console.log(
       [OURS, oursRate],
       [THEIRS, theirRate],
     ],
-    figures(await geth.run(['setup']), (p) => p.setupPerSec),
+    figures(gethColumns, (p) => p.setupPerSec),
   )
+  summary['p2p-setup'] = {
+    ours: oursRate,
+    ejs: theirRate,
+    ...gethFigures(gethColumns, (c) => c.report.p2p?.setupPerSec),
+  }
 }
 
 {
   const payload = makePayload(1024)
   const ours = await oursPair()
+  let ops = 0
   const oursRtt = async (): Promise<void> => {
+    ops++
     await ours.rw.writeMsg({ code: ECHO, payload })
     await ours.rw.readMsg()
   }
   await warm(200, oursRtt)
-  const oursRate = await measure({ label: OURS, async: true, fn: oursRtt }, opts)
+  ops = 0
+  const oursRate = await profiler.around(
+    'round-trips',
+    'round trip',
+    () => ops,
+    () => measure({ label: OURS, async: true, fn: oursRtt }, opts),
+  )
   await ours.close()
   const theirRate: number[] = []
   for (const noDelay of [true, false]) {
@@ -421,6 +484,7 @@ console.log(
     theirRate.push(await measure({ label: THEIRS, async: true, fn: theirRtt }, opts))
     await theirs.close()
   }
+  const gethColumns = await geth.run(['rtt'])
   table.rate(
     'round trips, 1 KiB each way',
     'req/s',
@@ -429,22 +493,37 @@ console.log(
       [THEIRS, theirRate[0]!],
       [`${THEIRS} (their socket default: Nagle on)`, theirRate[1]!],
     ],
-    figures(await geth.run(['rtt']), (p) => p.rttPerSec),
+    figures(gethColumns, (p) => p.rttPerSec),
     2 * 1024,
   )
+  summary['p2p-rtt'] = {
+    ours: oursRate,
+    ejs: theirRate[0]!,
+    ...gethFigures(gethColumns, (c) => c.report.p2p?.rttPerSec),
+    note: 'ejs with Nagle off (their best case; their socket default is in the p2p table)',
+  }
 }
 
 for (const size of [1024, 16 * 1024]) {
   const payload = makePayload(size)
   const burst = Math.max(16, Math.round((1024 * 1024) / size)) // about 1 MiB, then SYNC
   const ours = await oursPair()
+  let bursts = 0
   const oursBurst = async (): Promise<void> => {
+    bursts++
     for (let i = 0; i < burst; i++) await ours.rw.writeMsg({ code: DATA, payload })
     await ours.rw.writeMsg({ code: SYNC, payload: EMPTY })
     await ours.rw.readMsg()
   }
   await warm(3, oursBurst)
-  const oursRate = await measure({ label: OURS, async: true, fn: oursBurst }, opts)
+  bursts = 0
+  const section = `throughput-${size / 1024}k`
+  const oursRate = await profiler.around(
+    section,
+    'message',
+    () => bursts * burst,
+    () => measure({ label: OURS, async: true, fn: oursBurst }, opts),
+  )
   await ours.close()
   const theirs = await theirsPair()
   const theirBurst = async (): Promise<void> => {
@@ -458,6 +537,7 @@ for (const size of [1024, 16 * 1024]) {
   await warm(1, theirBurst)
   const theirRate = await measure({ label: THEIRS, async: true, fn: theirBurst }, opts)
   await theirs.close()
+  const gethColumns = await geth.run(['throughput'], [size])
   table.rate(
     `throughput one way, ${size / 1024} KiB messages`,
     'msgs/s',
@@ -465,27 +545,64 @@ for (const size of [1024, 16 * 1024]) {
       [OURS, oursRate * burst],
       [THEIRS, theirRate * burst],
     ],
-    figures(await geth.run(['throughput'], [size]), (p) => p.throughput?.[0]?.msgsPerSec),
+    figures(gethColumns, (p) => p.throughput?.[0]?.msgsPerSec),
     size,
   )
+  // the summary's 1 KiB row is in messages/s, its 16 KiB row in MB/s (10^6 bytes)
+  const unit = size === 1024 ? 1 : size / 1e6
+  const gethRate = (c: GethColumn) => {
+    const msgs = c.report.p2p?.throughput?.[0]?.msgsPerSec
+    return msgs === undefined ? undefined : msgs * unit
+  }
+  summary[size === 1024 ? 'p2p-1k-msgs' : 'p2p-16k-mbs'] = {
+    ours: oursRate * burst * unit,
+    ejs: theirRate * burst * unit,
+    ...gethFigures(gethColumns, gethRate),
+  }
 }
 
 {
   const ours = await oursHeap(PEERS)
   const theirs = await theirsHeap(PEERS)
   const bench = `heap per connection, ${PEERS} peers (both ends; lower is better)`
+  const gethColumns = await geth.run(['peermem'])
   table.heap(
     bench,
     ours,
     theirs,
-    figures(await geth.run(['peermem']), (p) => p.memory),
+    figures(gethColumns, (p) => p.memory),
   )
+  const kib = (n: number) => `${fmt(n / 1024, 1)} KiB`
+  const geth1 = gethColumns.find((c) => c.report.gomaxprocs === 1)?.report.p2p?.memory
+  summary['p2p-peer-memory'] = {
+    ours: ours.heap + ours.external,
+    ejs: theirs.heap + theirs.external,
+    ...gethFigures(gethColumns, (c) => c.report.p2p?.memory?.totalBytes),
+    note:
+      `${PEERS} peers; ours ${kib(ours.heap)} heap + ${kib(ours.external)} external` +
+      (geth1 === undefined
+        ? ''
+        : `; geth (1 core) ${kib(geth1.heapBytes)} heap + ${kib(geth1.stackBytes)} stacks`),
+  }
 }
+profiler.close()
 
 table.print(
   `@devp2p/p2p beside @ethereumjs/devp2p and go-ethereum (${fmt((performance.now() - started) / 1000)} s)`,
 )
 if (gethNotes.length > 0) console.log(`\ngo-ethereum: ${gethNotes.join('; ')}.`)
+const resultsFile = writeBenchResults(
+  'p2p',
+  {
+    BENCH_MS: ROUND_MS,
+    BENCH_PEERS: PEERS,
+    gethAllCores,
+    measured: measured.includes('/dist/') ? 'dist' : 'sources',
+    profiled: profiler.enabled,
+  },
+  summary,
+)
+console.log(`\nfigures for the summary table: ${resultsFile}`)
 console.log(
   '\nBoth ends in one process over loopback TCP, snappy on; rates are medians of 5 rounds of' +
     ` ${ROUND_MS} ms. Ratios are ours ÷ theirs: above 1 is better for rates, below 1 for heap.` +

@@ -9,9 +9,8 @@
  *   measured alone here, and the distance of every figure to them;
  * - go-ethereum's p2p/rlpx, the same cases (interop/geth/cmd/gethbench, built with
  *   `go build` when its sources changed, each case run in its own process right after
- *   ours and theirs, GOMAXPROCS=1;
- *   BENCH_GETH_ALL_CORES=1 adds a run on every core; skipped with one line without `go`),
- *   in ours ÷ geth columns.
+ *   ours and theirs, GOMAXPROCS=1, then on every core (BENCH_GETH_ALL_CORES=0 leaves
+ *   that run out); skipped with one line without `go`), in ours ÷ geth columns.
  *
  * Every figure is measured in a fresh child process (this file, run with
  * RLPX_BENCH_CASE set), after a warm-up, so that neither implementation inherits the
@@ -21,12 +20,31 @@
  * Run: npx pnpm --filter @devp2p/rlpx bench   (builds the package and its dependencies,
  * then runs `tsx --expose-gc bench/index.ts`: the code measured is the build, dist/, as
  * it ships; only this file and cases.ts are run from TypeScript)
- * Optional argument: handshakes per timed run (default 1000; three runs, after a warm-up).
+ * Optional argument: handshakes per timed run (default 1000, 200 quick; three runs, after a
+ * warm-up). `npx pnpm --filter @devp2p/rlpx bench 300 --profile /tmp/rlpx-prof` passes it.
+ *
+ * BENCH_QUICK=1: only what the summary table of `npx pnpm bench` needs, in about a minute
+ * and a half: one process per figure instead of three, 200 handshakes per timed run,
+ * throughput of 1 KiB and 16 KiB messages with snappy on, no memory figure.
+ * `--profile [dir]` (default <repo>/.bench/profiles/rlpx): every child process runs with
+ * node's --cpu-prof and leaves `<case>-<args>.cpuprofile` there (the whole process:
+ * warm-up and floor measurements included).
+ *
+ * The summary's RLPx rows (handshakes; 1 KiB and 16 KiB with snappy on) go to
+ * <repo>/.bench/rlpx.json (scripts/bench-summary.ts).
  */
 import { fork } from 'node:child_process'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cryptoBackends } from '@devp2p/crypto'
 import { type GethColumn, openGethBench } from '@devp2p/testing'
+import {
+  type BenchResults,
+  gethFigures,
+  repoRoot,
+  resultsDir,
+  writeBenchResults,
+} from '../../../scripts/bench-results.js'
 import { benchCases } from './cases.js'
 
 type Cases = typeof benchCases
@@ -34,8 +52,21 @@ type CaseName = keyof Cases
 
 const CASE_ENV = 'RLPX_BENCH_CASE'
 
+/** Only the summary's figures, one process each (BENCH_QUICK=1; see the header). */
+const QUICK = process.env.BENCH_QUICK === '1'
+
 /** Fresh processes per figure of ours that has a floor (see {@link medianOfProcesses}). */
-const PROCESSES = 3
+const PROCESSES = QUICK ? 1 : 3
+
+/** `--profile [dir]`: where each child's --cpu-prof profile goes (undefined: none). */
+const PROFILE_DIR = (() => {
+  const i = process.argv.indexOf('--profile')
+  if (i === -1) return undefined
+  const next = process.argv[i + 1]
+  return next === undefined || next.startsWith('--')
+    ? join(resultsDir(repoRoot()), 'profiles', 'rlpx')
+    : resolve(next)
+})()
 
 /** A distance and the spread over the processes: `1.44× (1.40–1.47)`. */
 const distanceText = (r: { distance: number; spread: [number, number] }): string =>
@@ -57,8 +88,19 @@ function inChild<N extends CaseName>(
   ...args: Parameters<Cases[N]>
 ): Promise<Awaited<ReturnType<Cases[N]>>> {
   return new Promise((resolve, reject) => {
+    const profile =
+      PROFILE_DIR === undefined
+        ? []
+        : [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            PROFILE_DIR,
+            '--cpu-prof-name',
+            `${[name, ...args].join('-')}-${Date.now()}.cpuprofile`,
+          ]
     const child = fork(fileURLToPath(import.meta.url), [], {
       env: { ...process.env, [CASE_ENV]: JSON.stringify({ name, args }) },
+      execArgv: [...process.execArgv, ...profile],
     })
     let result: unknown
     let got = false
@@ -102,7 +144,11 @@ async function main(): Promise<void> {
         ? `${size / 1024} KiB`
         : `${size} B`
 
-  const N = Number(process.argv[2] ?? 1000)
+  const processesText = PROCESSES === 1 ? 'one process' : `the median of ${PROCESSES} processes`
+  const positional = process.argv.slice(2).find((a) => /^\d+$/.test(a))
+  const N = Number(positional ?? (QUICK ? 200 : 1000))
+  if (QUICK) console.log('BENCH_QUICK=1: only the figures of the summary table, one process each')
+  if (PROFILE_DIR !== undefined) console.log(`CPU profiles of every child: ${PROFILE_DIR}`)
   const backends = cryptoBackends()
   console.log(
     `crypto backends: secp256k1 ${backends.secp256k1}, keccak ${backends.keccak}, aes ${backends.aes}`,
@@ -116,7 +162,16 @@ async function main(): Promise<void> {
   }
   const CONNS = 500
   // each case of geth right after ours and theirs, alone: never beside one of our children
-  const geth = await openGethBench({ handshakes: N, conns: CONNS, log: console.log })
+  /** geth on every core too, unless BENCH_GETH_ALL_CORES=0 (a quicker run). */
+  const gethAllCores = process.env.BENCH_GETH_ALL_CORES !== '0'
+  const geth = await openGethBench({
+    handshakes: N,
+    conns: CONNS,
+    allCores: gethAllCores,
+    log: console.log,
+  })
+  /** The summary's rows, written to .bench/rlpx.json at the end. */
+  const summary: BenchResults['rows'] = {}
   const gethTag = (c: GethColumn) =>
     c.report.gomaxprocs === 1 ? 'geth' : `geth ${c.report.gomaxprocs} cores`
 
@@ -126,10 +181,16 @@ async function main(): Promise<void> {
   const { floor, rate: oursHs } = ours
   const hsFloor = 1e6 / floor.total
   const theirHs = await inChild('theirHandshakes', Math.max(10, Math.round(N / 40)))
-  const gethHs = (await geth.run(['handshakes'])).flatMap((c) => {
+  const gethHsColumns = await geth.run(['handshakes'])
+  const gethHs = gethHsColumns.flatMap((c) => {
     const rate = c.report.rlpx?.handshakesPerSec
     return rate === undefined ? [] : [{ c, rate }]
   })
+  summary['rlpx-handshakes'] = {
+    ours: oursHs,
+    ejs: theirHs,
+    ...gethFigures(gethHsColumns, (c) => c.report.rlpx?.handshakesPerSec),
+  }
   for (const { c } of gethHs) console.log(`${c.label}: ${c.report.notes.join('; ')}`)
   console.log('\nPrimitive costs (median µs per operation, measured alone, in steady state)')
   console.table([
@@ -146,8 +207,8 @@ async function main(): Promise<void> {
   console.log(
     '\nHandshake + Hello exchange, both ends in one process, sequential TCP connects, close;' +
       "\nthe floor is measured before each of three timed runs, and a process's distance is" +
-      `\nthe median of its three ratios; the figures are those of the median of ${PROCESSES}` +
-      '\nprocesses, with the lowest and highest distance in brackets\n' +
+      `\nthe median of its three ratios; the figures are those of ${processesText}` +
+      '\n(when more than one, with the lowest and highest distance in brackets)\n' +
       '(floor: 8 ECDH + 3 public keys + 8 random draws + sign + recover + 4 × ECIES symmetric\n' +
       ` + secrets keccak ${fmt(floor.secrets, 1)} µs + frame cipher keys ${fmt(floor.frameKeys, 1)} µs` +
       `\n + 2 Hello frames ${fmt(floor.hellos, 1)} µs` +
@@ -182,11 +243,24 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------ throughput
   const rows = []
-  for (const size of [64, 1024, 16 * 1024, 1024 * 1024]) {
+  const sizes = QUICK ? [1024, 16 * 1024] : [64, 1024, 16 * 1024, 1024 * 1024]
+  for (const size of sizes) {
     const theirs = await inChild('theirThroughput', size)
     const gethFrames = await geth.run(['frames'], [size])
-    for (const snappy of [false, true]) {
+    for (const snappy of QUICK ? [true] : [false, true]) {
       const r = await medianOfProcesses('oursThroughput', size, snappy)
+      if (snappy && (size === 1024 || size === 16 * 1024)) {
+        // the summary's 1 KiB row is in messages/s, its 16 KiB row in MB/s (10^6 bytes)
+        const unit = size === 1024 ? 1 : size / 1e6
+        summary[size === 1024 ? 'rlpx-1k-msgs' : 'rlpx-16k-mbs'] = {
+          ours: r.msgs * unit,
+          ejs: theirs.msgs * unit,
+          ...gethFigures(gethFrames, (c) => {
+            const g = c.report.rlpx?.throughput?.find((t) => t.snappy)
+            return g === undefined ? undefined : g.msgsPerSec * unit
+          }),
+        }
+      }
       const floorMbs = size / r.floorUs
       rows.push({
         size: sizeName(size),
@@ -213,7 +287,7 @@ async function main(): Promise<void> {
   console.log(
     '\nOne TCP connection, writer and reader in one process, messages back to back; the floor' +
       '\nis measured before each of three timed runs, the distance is the median ratio, and the' +
-      `\nfigures are those of the median of ${PROCESSES} processes (distances' range in brackets).` +
+      `\nfigures are those of ${processesText} (distances' range in brackets).` +
       '\nFloor:' +
       '\nevery AES call, keccak absorb and digest the frame needs on both ends, measured alone' +
       '\n(with snappy: of the compressed frame, plus compressing and decompressing). Their' +
@@ -221,6 +295,20 @@ async function main(): Promise<void> {
       '\nthe same cases with p2p/rlpx (a writer and a reader goroutine, snappy off and on).',
   )
   console.table(rows)
+  const resultsFile = writeBenchResults(
+    'rlpx',
+    {
+      handshakes: N,
+      processes: PROCESSES,
+      quick: QUICK,
+      gethAllCores,
+      measured: measured.includes('/dist/') ? 'dist' : 'sources',
+      profiled: PROFILE_DIR !== undefined,
+    },
+    summary,
+  )
+  console.log(`\nfigures for the summary table: ${resultsFile}`)
+  if (QUICK) return
 
   // ------------------------------------------------------------ memory
   const oursMem = await inChild('oursHeap', CONNS)
