@@ -17,7 +17,6 @@ import {
 } from '@devp2p/crypto'
 import { encode } from '@devp2p/rlp'
 import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '@devp2p/rlpx'
-import { unsafe as aes } from '@noble/ciphers/aes.js'
 import { compressSync, uncompressSync } from 'snappy'
 // The floor's snappy decoder and length reader are internals the package does not
 // export: from the sources (plain functions, no closures for tsx to wrap).
@@ -396,9 +395,7 @@ export async function theirHeap(n: number): Promise<Heap> {
 export function frameFloorUs(size: number): number {
   const key = randomBytes(32)
   const ctr = createCipheriv('aes-256-ctr', key, new Uint8Array(16))
-  // the MAC seeds' single blocks: @noble/ciphers, as the codec (frame-codec.ts)
-  const macKey = aes.expandKeyLE(key)
-  const words = new Uint32Array(4)
+  const ecb = createCipheriv('aes-256-ecb', key, null).setAutoPadding(false)
   const padded = (size + 1 + 15) & ~15
   const body = randomBytes(padded)
   const block = Buffer.from(randomBytes(16))
@@ -409,13 +406,7 @@ export function frameFloorUs(size: number): number {
   const absorbBody = cost(() => state.update(body), ms)
   const absorbSeed = cost(() => state.update(block))
   const digest = cost(() => state.digest())
-  const seed = cost(() => {
-    const out = aes.encrypt(macKey, words[0]!, words[1]!, words[2]!, words[3]!)
-    words[0] = out.s0
-    words[1] = out.s1
-    words[2] = out.s2
-    words[3] = out.s3
-  })
+  const seed = cost(() => ecb.update(block))
   const perEnd = aesPerByte * (16 + padded) + absorbBody + 2 * absorbSeed + 3 * digest + 2 * seed
   return 2 * perEnd
 }
@@ -513,7 +504,7 @@ export function handshakeFloor(): HandshakeFloor {
     2 *
     cost(() => {
       createCipheriv('aes-256-ctr', digest, zeroIv)
-      aes.expandKeyLE(digest)
+      createCipheriv('aes-256-ecb', digest, null).setAutoPadding(false)
     })
   // two frames (one each way), each encrypted at one end and decrypted at the other
   const hellos = 2 * frameFloorUs(HELLO_BYTES)

@@ -1,5 +1,5 @@
+import { type Cipher, createCipheriv } from 'node:crypto'
 import type { KeccakState } from '@devp2p/crypto'
-import { unsafe as aes } from '@noble/ciphers/aes.js'
 import { MAC_BYTES, MAX_FRAME_BYTES, TRANSIENT_FRAME_BYTES } from './constants.js'
 import { RlpxError } from './errors.js'
 import { receiveMemory, sendMemory, transientMemory } from './frame-memory.js'
@@ -12,7 +12,6 @@ const INGRESS = 32
 const BODY = 64
 const TAG = 96
 const HEADER_PLAIN = 128
-const SEED = 144
 
 /** rlp([0, 0]): the header-data every current client sends (capability-id, context-id). */
 const HEADER_DATA = [0xc2, 0x80, 0x80] as const
@@ -32,13 +31,7 @@ export interface DecodedFrame {
 export class FrameCodec {
   readonly #egressAes: Keystream
   readonly #ingressAes: Keystream
-  /**
-   * The MAC secret as AES-256 round keys. The MACs encrypt one 16-byte block at a time,
-   * two per frame: in JavaScript (@noble/ciphers' table-based AES) that costs 0.6 µs,
-   * where a node:crypto call costs 1.5 µs (its per-call overhead). See the README's
-   * security notes on table-based AES.
-   */
-  readonly #macKey: Uint32Array
+  readonly #macCipher: Cipher
   readonly #egressMac: KeccakState
   readonly #ingressMac: KeccakState
   /**
@@ -48,12 +41,13 @@ export class FrameCodec {
    * state's digest after the last frame (that frame's frame-mac; its first 16 bytes seed
    * the next header-mac). At BODY: the digest after the body; at TAG: the last header-mac.
    * At HEADER_PLAIN: the decrypted header (a 16-byte array of its own would live on V8's
-   * heap, and its word view would first move it off). At SEED: the last MAC seed.
+   * heap, and its word view would first move it off).
    */
-  readonly #macBytes = new Uint8Array(SEED + 16)
+  readonly #macBytes = new Uint8Array(HEADER_PLAIN + 16)
   readonly #macWords = new BigInt64Array(this.#macBytes.buffer)
-  readonly #macU32 = new Uint32Array(this.#macBytes.buffer)
-  readonly #seed = this.#macBytes.subarray(SEED, SEED + 16)
+  readonly #egressSeedInput = this.#macBytes.subarray(EGRESS, EGRESS + 16)
+  readonly #ingressSeedInput = this.#macBytes.subarray(INGRESS, INGRESS + 16)
+  readonly #bodySeedInput = this.#macBytes.subarray(BODY, BODY + 16)
   /** Size of the frame whose header was decoded last; -1 when a header is due. */
   #pendingSize = -1
 
@@ -61,7 +55,7 @@ export class FrameCodec {
     this.#egressAes = new Keystream(secrets.aes)
     // the same key and IV zero: the same key stream, whose first draw the two share
     this.#ingressAes = this.#egressAes.twin()
-    this.#macKey = aes.expandKeyLE(secrets.mac)
+    this.#macCipher = createCipheriv('aes-256-ecb', secrets.mac, null).setAutoPadding(false)
     this.#egressMac = secrets.egressMac
     this.#ingressMac = secrets.ingressMac
     this.#egressMac.digestInto(this.#macBytes, EGRESS)
@@ -110,7 +104,7 @@ export class FrameCodec {
     words[w] = words[w + 2]!
     words[w + 1] = words[w + 3]!
     const macWords = this.#macWords
-    this.#headerMac(this.#egressMac, EGRESS, bytes, at)
+    this.#headerMac(this.#egressMac, this.#egressSeedInput, bytes, at)
     // each tag as two words (16-aligned on both sides)
     words[w + 2] = macWords[TAG >> 3]!
     words[w + 3] = macWords[(TAG >> 3) + 1]!
@@ -129,7 +123,7 @@ export class FrameCodec {
    *   size exceeds `maxFrameBytes`.
    */
   decodeHeader(header: Uint8Array, maxFrameBytes: number = MAX_FRAME_BYTES): number {
-    this.#headerMac(this.#ingressMac, INGRESS, header, 0)
+    this.#headerMac(this.#ingressMac, this.#ingressSeedInput, header, 0)
     if (!tagMatches(this.#macBytes, TAG, header, 16)) {
       throw new RlpxError('MAC_MISMATCH', 'frame header-mac does not verify')
     }
@@ -184,18 +178,16 @@ export class FrameCodec {
   wipe(): void {
     this.#egressAes.wipe()
     this.#ingressAes.wipe()
-    this.#macKey.fill(0)
   }
 
   /**
    * header-mac: `seed = aes(mac-secret, digest[:16]) ⊕ header-ciphertext`, then the digest
    * of the state updated with it, written at TAG (the tag is its first 16 bytes).
-   * `digestAt` is where the state's digest before the update is (EGRESS or INGRESS);
-   * `header` holds the 16 bytes of
+   * `seedInput` is the state's digest before the update; `header` holds the 16 bytes of
    * header ciphertext at `at`.
    */
-  #headerMac(mac: KeccakState, digestAt: number, header: Uint8Array, at: number): void {
-    const seed = this.#encryptSeed(digestAt)
+  #headerMac(mac: KeccakState, seedInput: Uint8Array, header: Uint8Array, at: number): void {
+    const seed = this.#macCipher.update(seedInput)
     for (let i = 0; i < 16; i++) seed[i]! ^= header[at + i]!
     mac.update(seed).digestInto(this.#macBytes, TAG)
   }
@@ -208,21 +200,9 @@ export class FrameCodec {
   #frameMac(mac: KeccakState, bodyCiphertext: Uint8Array, out: number): void {
     const macBytes = this.#macBytes
     mac.update(bodyCiphertext).digestInto(macBytes, BODY)
-    const seed = this.#encryptSeed(BODY)
+    const seed = this.#macCipher.update(this.#bodySeedInput)
     for (let i = 0; i < 16; i++) seed[i]! ^= macBytes[BODY + i]!
     mac.update(seed).digestInto(macBytes, out)
-  }
-
-  /** AES(mac-secret, the 16 MAC bytes at `from`), written at SEED; returns that view. */
-  #encryptSeed(from: number): Uint8Array {
-    const w = this.#macU32
-    const i = from >> 2
-    const out = aes.encrypt(this.#macKey, w[i]!, w[i + 1]!, w[i + 2]!, w[i + 3]!)
-    w[SEED >> 2] = out.s0
-    w[(SEED >> 2) + 1] = out.s1
-    w[(SEED >> 2) + 2] = out.s2
-    w[(SEED >> 2) + 3] = out.s3
-    return this.#seed
   }
 }
 
