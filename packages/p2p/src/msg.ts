@@ -1,6 +1,7 @@
 import { equalBytes } from '@devp2p/crypto'
 import { decodeAs, encode, type RlpInput, type Schema } from '@devp2p/rlp'
 import { P2pError } from './errors.js'
+import { iterateMsgs, MsgChannel } from './msg-channel.js'
 
 /** A message to send: a code relative to its protocol and the RLP payload. */
 export interface OutMsg {
@@ -132,94 +133,7 @@ export async function expectMsg(
   return msg
 }
 
-interface Reader {
-  resolve(msg: Msg): void
-  reject(err: unknown): void
-}
-
-interface Writer {
-  msg: Msg
-  resolve(): void
-  reject(err: unknown): void
-}
-
-/**
- * @internal An unbuffered channel of messages, as geth's `chan Msg`: a push resolves
- * when a reader took the message, so a slow reader slows the writer down.
- *
- * bounded: the peer's read loop awaits each push before reading the next frame, so at
- * most one remote message waits here per protocol; waiting readers are local calls.
- */
-export class MsgChannel {
-  readonly #readers: Reader[] = []
-  readonly #writers: Writer[] = []
-  #error: Error | undefined
-
-  get closed(): boolean {
-    return this.#error !== undefined
-  }
-
-  /** Hands `msg` to the next reader; resolves once it was taken. */
-  push(msg: Msg): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error)
-    const reader = this.#readers.shift()
-    if (reader) {
-      reader.resolve(msg)
-      return Promise.resolve()
-    }
-    return new Promise<void>((resolve, reject) => this.#writers.push({ msg, resolve, reject }))
-  }
-
-  take(signal?: AbortSignal): Promise<Msg> {
-    const writer = this.#writers.shift()
-    if (writer) {
-      writer.resolve()
-      return Promise.resolve(writer.msg)
-    }
-    if (this.#error) return Promise.reject(this.#error)
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    return new Promise<Msg>((resolve, reject) => {
-      const reader: Reader = { resolve, reject }
-      if (signal) {
-        const onAbort = (): void => {
-          const index = this.#readers.indexOf(reader)
-          if (index >= 0) this.#readers.splice(index, 1)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-        reader.resolve = (msg) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(msg)
-        }
-        reader.reject = (err) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(err)
-        }
-      }
-      this.#readers.push(reader)
-    })
-  }
-
-  /** Fails every waiting and later call with `error` (the first close wins). */
-  close(error: Error): void {
-    if (this.#error) return
-    this.#error = error
-    for (const reader of this.#readers.splice(0)) reader.reject(error)
-    for (const writer of this.#writers.splice(0)) writer.reject(error)
-  }
-}
-
-/** Messages of `rw` until it reports `PEER_CLOSED`; other failures are thrown. */
-export async function* iterateMsgs(rw: MsgReadWriter): AsyncGenerator<Msg, void, undefined> {
-  for (;;) {
-    try {
-      yield await rw.readMsg()
-    } catch (err) {
-      if (err instanceof P2pError && err.code === 'PEER_CLOSED') return
-      throw err
-    }
-  }
-}
+const RESOLVED = Promise.resolve()
 
 /** One end of a {@link msgPipe}. */
 export interface MsgPipeEnd extends MsgReadWriter {
@@ -243,14 +157,14 @@ export interface MsgPipeEnd extends MsgReadWriter {
  */
 export function msgPipe(options: { clock?: { now(): number } } = {}): [MsgPipeEnd, MsgPipeEnd] {
   const now = options.clock ? () => options.clock!.now() : Date.now
-  const aToB = new MsgChannel()
-  const bToA = new MsgChannel()
+  const aToB = new MsgChannel<Msg>()
+  const bToA = new MsgChannel<Msg>()
   const close = (): void => {
     const error = new P2pError('PEER_CLOSED', 'message pipe closed')
     aToB.close(error)
     bToA.close(error)
   }
-  const end = (incoming: MsgChannel, outgoing: MsgChannel): MsgPipeEnd => {
+  const end = (incoming: MsgChannel<Msg>, outgoing: MsgChannel<Msg>): MsgPipeEnd => {
     const rw: MsgPipeEnd = {
       readMsg: (options) => incoming.take(options?.signal),
       writeMsg: (msg) => {
@@ -259,7 +173,7 @@ export function msgPipe(options: { clock?: { now(): number } } = {}): [MsgPipeEn
         if (!(msg.payload instanceof Uint8Array))
           throw new TypeError('payload must be a Uint8Array')
         // the reader owns what it gets, as with a real peer (a copy, also of a Buffer)
-        return outgoing.push(new Msg(msg.code, new Uint8Array(msg.payload), now()))
+        return outgoing.push(new Msg(msg.code, new Uint8Array(msg.payload), now())) ?? RESOLVED
       },
       close,
       [Symbol.asyncIterator]: () => iterateMsgs(rw),

@@ -334,7 +334,9 @@ export class Peer {
           this.#onMsgEvent(this.#msgEvent('msgrecv', protocol.name, msg.code, msg.size))
         }
         // bounded: waits until the protocol takes it, so one message per protocol at most
-        await this.#rws[index]!.channel.push(msg)
+        // (nothing to wait for when the protocol was waiting already)
+        const taken = this.#rws[index]!.channel.push(msg)
+        if (taken !== undefined) await taken
       }
     } catch (err) {
       this.#end(readFailure(err))

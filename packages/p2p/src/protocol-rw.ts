@@ -1,5 +1,6 @@
 import type { MatchedProtocol } from './caps.js'
-import { iterateMsgs, type Msg, MsgChannel, type MsgReadWriter, type OutMsg } from './msg.js'
+import type { Msg, MsgReadWriter, OutMsg } from './msg.js'
+import { iterateMsgs, MsgChannel } from './msg-channel.js'
 
 /**
  * @internal How a protocol's writes reach its peer: one module-level function, called
@@ -22,7 +23,7 @@ export type PeerWrite<P> = (
  */
 export class ProtocolRW<P = unknown> implements MsgReadWriter {
   /** bounded: unbuffered; the peer's reader waits for each message to be taken. */
-  readonly channel = new MsgChannel()
+  readonly channel = new MsgChannel<Msg>()
   readonly #name: string
   readonly #length: number
   readonly #offset: number
