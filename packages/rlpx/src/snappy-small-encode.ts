@@ -21,11 +21,14 @@ const MAX_HASH_BITS = 12
  */
 const table = new Uint16Array(1 << MAX_HASH_BITS)
 /**
- * The longest block: the uvarint (≤ 3 bytes below 64 KiB) and one literal of everything
- * (3 tag bytes). Mixed output is never longer: a literal's tag byte is paid for by the
- * copy after it, which takes 3 bytes for at least 4.
+ * The longest block any input of the limit can give: snappy's own bound,
+ * `MaxCompressedLength(n) = 32 + n + n / 6`. (A literal of more than 60 bytes takes 2
+ * tag bytes and one of more than 256 takes 3, so a literal followed by a 4-byte copy can
+ * take a byte more than the input it covers.)
  */
-const scratch = new Uint8Array(3 + 3 + SNAPPY_ENCODE_IN_JS_BYTES)
+export const SNAPPY_SMALL_MAX_BLOCK_BYTES =
+  32 + SNAPPY_ENCODE_IN_JS_BYTES + Math.ceil(SNAPPY_ENCODE_IN_JS_BYTES / 6)
+const scratch = new Uint8Array(SNAPPY_SMALL_MAX_BLOCK_BYTES)
 
 const load32 = (b: Uint8Array, i: number): number =>
   b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)

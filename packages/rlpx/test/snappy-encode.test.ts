@@ -39,8 +39,8 @@ function roundTrips(input: Uint8Array): void {
   const native = uncompressSync(Buffer.from(block)) as Buffer
   expect(native.equals(Buffer.from(input)), 'libsnappy reads it back').toBe(true)
   expect(Buffer.from(snappyDecompress(block, input.length)).equals(Buffer.from(input))).toBe(true)
-  // uvarint (≤ 2 bytes below 16 KiB) + one literal tag (≤ 3 bytes) + the bytes
-  expect(block.length).toBeLessThanOrEqual(input.length + 5)
+  // snappy's MaxCompressedLength: 32 + n + n / 6
+  expect(block.length).toBeLessThanOrEqual(32 + input.length + Math.ceil(input.length / 6))
 }
 
 describe('snappy encoder of small payloads', () => {
@@ -60,6 +60,24 @@ describe('snappy encoder of small payloads', () => {
       roundTrips(new Uint8Array(n))
       roundTrips(Uint8Array.from({ length: n }, (_, i) => i & 0xff))
       roundTrips(Uint8Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 24))
+    }
+  })
+
+  it('literals over 60 bytes between short copies (the most a block can grow) stay in bounds', () => {
+    // 61–300 bytes that do not repeat, then 4 bytes seen before, over and over: each
+    // literal takes 2–3 tag bytes, each 4-byte copy 3
+    for (const literal of [61, 64, 100, 255, 256, 257, 300]) {
+      let seed = literal
+      const next = () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+        return seed >>> 24
+      }
+      const out: number[] = [1, 2, 3, 4]
+      while (out.length < SNAPPY_ENCODE_IN_JS_BYTES) {
+        for (let i = 0; i < literal; i++) out.push(next())
+        out.push(1, 2, 3, 4)
+      }
+      roundTrips(Uint8Array.from(out.slice(0, SNAPPY_ENCODE_IN_JS_BYTES)))
     }
   })
 
