@@ -1,10 +1,16 @@
 /**
  * The system clock's deadlines (`systemClock.deadline`), on one timer: a wait adds its
  * deadline and removes it when it ends, and the one timer is armed for the earliest
- * deadline while any wait exists. A process with connections waiting all the time keeps one timer
- * instead of making and clearing one per wait (Node's timer lists are made and deleted
- * as they empty, so that churn is the expensive part); with nothing waiting there is no
- * timer at all, so no handle is left behind.
+ * deadline while any wait exists. A process with connections waiting all the time keeps
+ * one timer instead of making and clearing one per wait (Node's timer lists are made and
+ * deleted as they empty, so that churn is the expensive part).
+ *
+ * When the last wait ends the timer stays armed but unref'd: it no longer keeps the
+ * process alive (no handle is left behind), and the next wait, usually a moment later
+ * (a read that waits for each message of a request/response exchange), refs it again
+ * instead of making a new one. Deadlines are added later and later as time passes, so the
+ * armed timer is usually the earliest one: it fires at most once per deadline length,
+ * finds nothing due and re-arms for what waits (or goes when nothing does).
  *
  * bounded: one entry per pending deadline: a connection has at most one read, one write
  * and one handshake deadline at a time, a discovery request one reply deadline.
@@ -97,6 +103,7 @@ function arm(at: number): void {
 
 function expire(): void {
   timer = undefined
+  // (also when nothing waits: the unref'd timer of the last wait ends here)
   armedAt = Number.POSITIVE_INFINITY
   const now = performance.now()
   const due: SystemDeadline[] = []
@@ -115,20 +122,24 @@ export function addDeadline(at: number, fire: () => void): SystemDeadline {
   heap.push(d)
   siftUp(d.index)
   if (at < armedAt) arm(at)
+  else if (heap.length === 1) timer?.ref() // left unref'd when the last wait ended
   return d
 }
 
-/** Forgets `d` (idempotent); the timer goes when nothing waits any more. */
+/** Forgets `d` (idempotent); when nothing waits any more the timer is unref'd. */
 export function cancelDeadline(d: SystemDeadline): void {
   if (d.index < 0) return
   removeAt(d.index)
-  if (heap.length > 0) return
-  if (timer !== undefined) clearTimeout(timer)
-  timer = undefined
-  armedAt = Number.POSITIVE_INFINITY
+  if (heap.length === 0) timer?.unref()
 }
 
 /** For tests: how many deadlines are registered (not exported from the package). */
 export function pendingDeadlines(): number {
   return heap.length
+}
+
+/** For tests: whether the one timer exists, and whether it keeps the process alive. */
+export function deadlineTimer(): 'none' | 'ref' | 'unref' {
+  if (timer === undefined) return 'none'
+  return timer.hasRef() ? 'ref' : 'unref'
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   addDeadline,
   cancelDeadline,
+  deadlineTimer,
   pendingDeadlines,
   type SystemDeadline,
 } from '../src/system-deadlines.js'
@@ -43,7 +44,7 @@ describe('system deadlines', () => {
     expect(fired.sort()).toEqual([0, 1, 2])
   })
 
-  it('a cancelled deadline never fires, and the timer goes with the last one', async () => {
+  it('a cancelled deadline never fires; after the last, the timer no longer keeps the process alive', async () => {
     const fired: string[] = []
     const now = performance.now()
     const a = addDeadline(now + 100, () => fired.push('a'))
@@ -55,9 +56,31 @@ describe('system deadlines', () => {
     cancelDeadline(b)
     cancelDeadline(b) // twice is harmless
     expect(pendingDeadlines()).toBe(0)
-    expect(vi.getTimerCount()).toBe(0)
+    // kept for the next wait, unref'd; it fires once, finds nothing and goes
+    expect(deadlineTimer()).toBe('unref')
     await vi.advanceTimersByTimeAsync(1000)
     expect(fired).toEqual([])
+    expect(deadlineTimer()).toBe('none')
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a wait after the last one ended reuses the timer, refs it, and fires at its own time', async () => {
+    const fired: string[] = []
+    const now = performance.now()
+    cancelDeadline(addDeadline(now + 100, () => fired.push('first')))
+    expect(deadlineTimer()).toBe('unref')
+    await vi.advanceTimersByTimeAsync(10)
+    addDeadline(performance.now() + 100, () => fired.push('second')) // due at now + 110
+    expect(vi.getTimerCount()).toBe(1) // no second timer
+    expect(deadlineTimer()).toBe('ref')
+    await vi.advanceTimersByTimeAsync(90) // the old timer fires at now + 100: nothing due
+    expect(fired).toEqual([])
+    expect(deadlineTimer()).toBe('ref') // re-armed for the wait
+    await vi.advanceTimersByTimeAsync(9)
+    expect(fired).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(fired).toEqual(['second'])
+    expect(deadlineTimer()).toBe('none')
   })
 
   it('a deadline added from a firing callback is kept', async () => {
@@ -123,5 +146,21 @@ describe('system deadlines', () => {
       ),
       { numRuns: 100 },
     )
+  })
+})
+
+// last: it leaves a real (unref'd) timer in the module's state
+describe('system deadlines on real timers', () => {
+  it('with real timers, nothing keeps the process alive once the last wait ended', () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timeouts()
+    const d = addDeadline(performance.now() + 60_000, () => {})
+    expect(timeouts()).toBe(before + 1)
+    cancelDeadline(d)
+    expect(timeouts()).toBe(before)
+    const again = addDeadline(performance.now() + 60_000, () => {})
+    expect(timeouts()).toBe(before + 1)
+    cancelDeadline(again)
+    expect(timeouts()).toBe(before)
   })
 })
