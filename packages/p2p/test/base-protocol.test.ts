@@ -510,3 +510,18 @@ describe('errors', () => {
     )
   })
 })
+
+describe('P2pError stack traces', () => {
+  it('how a connection ended carries no stack; other codes do, and the limit is restored', () => {
+    const limit = Error.stackTraceLimit
+    for (const code of ['REMOTE_DISCONNECT', 'LOCAL_DISCONNECT', 'PEER_CLOSED'] as const) {
+      const err = new P2pError(code, 'ended')
+      expect(err.stack).toBe('P2pError: ended')
+      expect(err.message).toBe('ended')
+    }
+    expect(P2pError.local(DisconnectReason.Requested).stack?.split('\n')).toHaveLength(1)
+    const breach = new P2pError('PROTOCOL_BREACH', 'bad')
+    expect(breach.stack?.split('\n').length).toBeGreaterThan(1)
+    expect(Error.stackTraceLimit).toBe(limit)
+  })
+})
