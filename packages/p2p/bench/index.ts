@@ -55,7 +55,13 @@ import {
   type ServerOptions,
 } from '@devp2p/p2p'
 import { encode } from '@devp2p/rlp'
-import { type GethColumn, type GethMemory, measure, openGethBench } from '@devp2p/testing'
+import {
+  type GethColumn,
+  type GethMemory,
+  gethAllCoresFromEnv,
+  measure,
+  openGethBench,
+} from '@devp2p/testing'
 import { Common, Mainnet } from '@ethereumjs/common'
 import {
   type BenchResults,
@@ -368,12 +374,9 @@ async function theirsHeap(n: number): Promise<Heap> {
 // ---------------------------------------------------------------- run
 
 const table = new BenchTable()
-/** geth on every core too, unless BENCH_GETH_ALL_CORES=0 (a quicker run). */
-const gethAllCores = process.env.BENCH_GETH_ALL_CORES !== '0'
 const geth = await openGethBench({
   roundMs: ROUND_MS,
   peers: PEERS,
-  allCores: gethAllCores,
   log: console.log,
 })
 const profiler = new SectionProfiler(
@@ -596,7 +599,7 @@ const resultsFile = writeBenchResults(
   {
     BENCH_MS: ROUND_MS,
     BENCH_PEERS: PEERS,
-    gethAllCores,
+    gethAllCores: gethAllCoresFromEnv(),
     measured: measured.includes('/dist/') ? 'dist' : 'sources',
     profiled: profiler.enabled,
   },

@@ -37,7 +37,7 @@ import { fork } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cryptoBackends } from '@devp2p/crypto'
-import { type GethColumn, openGethBench } from '@devp2p/testing'
+import { type GethColumn, gethAllCoresFromEnv, openGethBench } from '@devp2p/testing'
 import {
   type BenchResults,
   gethFigures,
@@ -162,12 +162,9 @@ async function main(): Promise<void> {
   }
   const CONNS = 500
   // each case of geth right after ours and theirs, alone: never beside one of our children
-  /** geth on every core too, unless BENCH_GETH_ALL_CORES=0 (a quicker run). */
-  const gethAllCores = process.env.BENCH_GETH_ALL_CORES !== '0'
   const geth = await openGethBench({
     handshakes: N,
     conns: CONNS,
-    allCores: gethAllCores,
     log: console.log,
   })
   /** The summary's rows, written to .bench/rlpx.json at the end. */
@@ -301,7 +298,7 @@ async function main(): Promise<void> {
       handshakes: N,
       processes: PROCESSES,
       quick: QUICK,
-      gethAllCores,
+      gethAllCores: gethAllCoresFromEnv(),
       measured: measured.includes('/dist/') ? 'dist' : 'sources',
       profiled: PROFILE_DIR !== undefined,
     },

@@ -97,9 +97,9 @@ export interface GethBenchOptions {
   /** RLPx handshakes per timed run. */
   readonly handshakes?: number
   /**
-   * Also run geth on every core, as a second column (default: the environment's
-   * BENCH_GETH_ALL_CORES=1). geth always runs with GOMAXPROCS=1 first: ours runs on about
-   * one core.
+   * Also run geth on every core, as a second column (default: {@link gethAllCoresFromEnv},
+   * yes unless BENCH_GETH_ALL_CORES=0). geth always runs with GOMAXPROCS=1 first: ours
+   * runs on about one core.
    */
   readonly allCores?: boolean
   /** Where to start looking for interop/geth (default: the current directory, upwards). */
@@ -109,6 +109,11 @@ export interface GethBenchOptions {
 }
 
 const EXE = process.platform === 'win32' ? 'gethbench.exe' : 'gethbench'
+
+/** Whether benches run geth on every core too: yes unless `BENCH_GETH_ALL_CORES=0`. */
+export function gethAllCoresFromEnv(): boolean {
+  return process.env.BENCH_GETH_ALL_CORES !== '0'
+}
 
 /** The interop/geth module above `from`, if any. */
 export function findGethModule(from: string = process.cwd()): string | undefined {
@@ -194,7 +199,7 @@ export async function openGethBench(options: GethBenchOptions): Promise<GethBenc
   if (options.peers !== undefined) args.push('-peers', String(options.peers))
   if (options.conns !== undefined) args.push('-conns', String(options.conns))
   if (options.handshakes !== undefined) args.push('-handshakes', String(options.handshakes))
-  const allCores = options.allCores ?? process.env.BENCH_GETH_ALL_CORES === '1'
+  const allCores = options.allCores ?? gethAllCoresFromEnv()
   let failed = false
   return {
     async run(cases, sizes) {

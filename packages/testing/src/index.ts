@@ -15,7 +15,7 @@ export type {
   GethMemory,
   GethRate,
 } from './geth-bench.js'
-export { findGethModule, openGethBench } from './geth-bench.js'
+export { findGethModule, gethAllCoresFromEnv, openGethBench } from './geth-bench.js'
 export { activeHandles, extraHandles, settleEventLoop } from './handles.js'
 export { hex, unhex } from './hex.js'
 export { ManualClock } from './manual-clock.js'
