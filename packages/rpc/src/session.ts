@@ -1,0 +1,462 @@
+import { randomBytes } from 'node:crypto'
+import type { Clock, Logger } from '@devp2p/common'
+import { argumentsFor } from './arguments.js'
+import {
+  APPLICATION_ERROR,
+  JSONRPC_VERSION,
+  METHOD_NOT_FOUND,
+  REQUEST_TIMEOUT_ERROR,
+  RESPONSE_TOO_LARGE_ERROR,
+  SUBSCRIPTION_ID_BYTES,
+} from './constants.js'
+import { type CallContext, runInContext, type TransportKind } from './context.js'
+import {
+  internalError,
+  invalidParams,
+  invalidRequest,
+  methodNotFound,
+  parseError,
+  RpcError,
+  toErrorObject,
+} from './errors.js'
+import {
+  failure,
+  isObject,
+  isValidId,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcResponse,
+  stringify,
+  success,
+  toJsonValue,
+} from './json.js'
+import type { Callback, Registry } from './registry.js'
+
+/** What a transport gives the session for one connection. */
+export interface SessionTransport {
+  readonly kind: TransportKind
+  /** `ip:port`, a socket path or `inproc`, for logs and {@link CallContext.remote}. */
+  readonly remote: string
+  /**
+   * Writes one message to the client: JSON text on the wire transports, the value itself
+   * in-process. Returns false when the connection's outgoing queue is full: the session
+   * then closes (a slow consumer is disconnected, not buffered without end). Absent for
+   * HTTP, which answers each request in its response and carries no notifications.
+   */
+  send?(message: string | object): boolean
+  /** Closes the connection; called when the session gives up on a slow consumer. */
+  close?(reason: string): void
+}
+
+/** The server's settings a session reads. */
+export interface SessionConfig {
+  readonly registry: Registry
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly requestTimeoutMs: number
+  readonly maxBatchItems: number
+  readonly maxBatchResponseBytes: number
+  readonly maxSubscriptions: number
+  readonly batchYieldEvery: number
+  onClose(session: RpcSession): void
+}
+
+const ABORTED_BY_CLOSE = 'connection closed'
+
+/** One call's context: the abort controller is made only if the method asks for the signal. */
+class CallState implements CallContext {
+  private controller: AbortController | undefined
+  private abortReason: unknown
+  constructor(
+    readonly transport: TransportKind,
+    readonly remote: string,
+  ) {}
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason)
+    }
+    return this.controller.signal
+  }
+  abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return
+    this.abortReason = reason
+    this.controller?.abort(reason)
+  }
+}
+
+/** A subscription being driven: the service's iterable, read until it ends or is cancelled. */
+interface ActiveSubscription {
+  readonly id: string
+  readonly namespace: string
+  readonly state: CallState
+  readonly iterable: AsyncIterable<unknown>
+  iterator?: AsyncIterator<unknown>
+}
+
+/** Per-message bookkeeping: subscriptions to start once the response is written. */
+interface Exchange {
+  toStart: ActiveSubscription[] | undefined
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
+    'function'
+  )
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * One client connection's view of the server: it parses what the client sent, runs the
+ * calls (and batches, in order), answers, and drives the connection's subscriptions.
+ * Transports make one per connection with `RpcServer.openSession` and call
+ * {@link RpcSession.close} when the connection ends.
+ */
+export class RpcSession {
+  // bounded: config.maxSubscriptions (a subscribe beyond it is an error answer)
+  private readonly subscriptions = new Map<string, ActiveSubscription>()
+  // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION)
+  private readonly running = new Set<CallState>()
+  private readonly wire: boolean
+  private isClosed = false
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly transport: SessionTransport,
+  ) {
+    this.wire = transport.kind !== 'inproc'
+  }
+
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  /** Open subscriptions on this connection. */
+  get subscriptionCount(): number {
+    return this.subscriptions.size
+  }
+
+  /**
+   * Handles one message (a call, a notification or a batch) from a two-way connection
+   * and writes the answer with `transport.send`. Resolves when the answer is written:
+   * the transport counts unresolved ones to bound the calls in flight.
+   */
+  async receive(text: string): Promise<void> {
+    let message: unknown
+    try {
+      message = JSON.parse(text)
+    } catch {
+      this.write(stringify(failure(null, parseError().toJSON())))
+      return
+    }
+    await this.receiveValue(message)
+  }
+
+  /** {@link receive} for an already parsed message (the in-process transport). */
+  async receiveValue(message: unknown): Promise<void> {
+    const exchange: Exchange = { toStart: undefined }
+    const answer = Array.isArray(message)
+      ? await this.batch(message, exchange)
+      : await this.one(message, exchange)
+    if (answer !== undefined && !this.isClosed)
+      this.write(this.wire ? this.serialize(answer) : answer)
+    if (exchange.toStart !== undefined) for (const sub of exchange.toStart) this.start(sub)
+  }
+
+  /** HTTP: one request body in, the response body out (`undefined`: nothing to answer). */
+  async handleText(text: string): Promise<string | undefined> {
+    let message: unknown
+    try {
+      message = JSON.parse(text)
+    } catch {
+      return stringify(failure(null, parseError().toJSON()))
+    }
+    const exchange: Exchange = { toStart: undefined }
+    const answer = Array.isArray(message)
+      ? await this.batch(message, exchange)
+      : await this.one(message, exchange)
+    return answer === undefined ? undefined : this.serialize(answer)
+  }
+
+  /**
+   * Ends the connection's subscriptions, aborts its running calls and closes the
+   * connection (`transport.close`). Idempotent.
+   */
+  close(reason = 'closed'): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    this.transport.close?.(reason)
+    for (const call of this.running) call.abort(ABORTED_BY_CLOSE)
+    this.running.clear()
+    for (const sub of this.subscriptions.values()) this.cancel(sub)
+    this.subscriptions.clear()
+    this.config.onClose(this)
+  }
+
+  private write(message: string | object): void {
+    const send = this.transport.send
+    if (send === undefined) return
+    if (!send.call(this.transport, message)) {
+      this.config.logger.debug(
+        { remote: this.transport.remote },
+        'rpc: client does not read its answers, disconnecting',
+      )
+      this.close('slow consumer')
+    }
+  }
+
+  private serialize(answer: JsonRpcResponse | JsonRpcResponse[] | string): string {
+    if (typeof answer === 'string') return answer
+    try {
+      return stringify(answer)
+    } catch {
+      // a result JSON cannot hold (a cycle): the call's answer becomes an internal error
+      const id = Array.isArray(answer) ? null : answer.id
+      return stringify(failure(id, internalError().toJSON()))
+    }
+  }
+
+  private async batch(
+    items: unknown[],
+    exchange: Exchange,
+  ): Promise<JsonRpcResponse | JsonRpcResponse[] | string | undefined> {
+    const { maxBatchItems, maxBatchResponseBytes, batchYieldEvery } = this.config
+    if (items.length === 0) return failure(null, invalidRequest('empty batch').toJSON())
+    if (items.length > maxBatchItems)
+      return failure(null, invalidRequest('batch too large').toJSON())
+    const values: JsonRpcResponse[] = []
+    const texts: string[] = []
+    let bytes = 0
+    let tooLarge = false
+    for (let i = 0; i < items.length; i++) {
+      // fairness: a batch of cheap calls still lets other connections in
+      if (i > 0 && i % batchYieldEvery === 0) await yieldToEventLoop()
+      if (this.isClosed) return undefined
+      const item = items[i]
+      if (tooLarge) {
+        if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id)) {
+          texts.push(
+            stringify(
+              failure(item.id, { code: RESPONSE_TOO_LARGE_ERROR, message: 'response too large' }),
+            ),
+          )
+        }
+        continue
+      }
+      const answer = await this.one(item, exchange)
+      if (answer === undefined) continue
+      if (!this.wire) {
+        values.push(answer)
+        continue
+      }
+      const text = this.serialize(answer)
+      texts.push(text)
+      bytes += text.length
+      if (bytes > maxBatchResponseBytes) tooLarge = true
+    }
+    if (!this.wire) return values.length === 0 ? undefined : values
+    return texts.length === 0 ? undefined : `[${texts.join(',')}]`
+  }
+
+  /** One call or notification; `undefined` when there is nothing to answer. */
+  private async one(item: unknown, exchange: Exchange): Promise<JsonRpcResponse | undefined> {
+    if (!isObject(item)) return failure(null, invalidRequest().toJSON())
+    const hasId = Object.hasOwn(item, 'id')
+    const id = item.id
+    if (hasId && !isValidId(id)) return failure(null, invalidRequest().toJSON())
+    const replyId: JsonRpcId = hasId ? (id as JsonRpcId) : null
+    if (item.jsonrpc !== JSONRPC_VERSION || typeof item.method !== 'string') {
+      return failure(replyId, invalidRequest().toJSON())
+    }
+    try {
+      let result = this.dispatch(item.method, item.params, hasId, exchange)
+      if (isPromiseLike(result)) result = await result
+      if (!hasId) return undefined
+      return success(
+        replyId,
+        result === undefined ? null : this.wire ? result : toJsonValue(result),
+      )
+    } catch (err) {
+      if (!hasId) {
+        this.config.logger.debug({ method: item.method, err }, 'rpc: notification failed')
+        return undefined
+      }
+      return failure(replyId, toErrorObject(err))
+    }
+  }
+
+  private dispatch(method: string, params: unknown, hasId: boolean, exchange: Exchange): unknown {
+    const cb = this.config.registry.methods.get(method)
+    if (cb !== undefined) return this.invoke(cb, params)
+    const sep = method.indexOf('_')
+    if (sep > 0) {
+      const namespace = method.slice(0, sep)
+      const rest = method.slice(sep + 1)
+      if (rest === 'subscribe') return this.subscribe(namespace, params, hasId, exchange)
+      if (rest === 'unsubscribe') return this.unsubscribe(params)
+    }
+    throw methodNotFound(method)
+  }
+
+  private invoke(cb: Callback, params: unknown): unknown {
+    const args = argumentsFor(cb, params)
+    const state = new CallState(this.transport.kind, this.transport.remote)
+    const out = runInContext(state, () => cb.fn.apply(cb.receiver, args))
+    if (!isPromiseLike(out)) return out
+    return this.await(state, out)
+  }
+
+  /** A call that returned a promise: runs under the time limit, aborted on close. */
+  private await(state: CallState, pending: PromiseLike<unknown>): Promise<unknown> {
+    this.running.add(state)
+    const { requestTimeoutMs, clock } = this.config
+    return new Promise<unknown>((resolve, reject) => {
+      const deadline =
+        requestTimeoutMs > 0
+          ? clock.deadline(requestTimeoutMs, () => {
+              const err = new RpcError(REQUEST_TIMEOUT_ERROR, 'request timed out')
+              state.abort(err)
+              reject(err)
+            })
+          : undefined
+      pending.then(
+        (value) => {
+          deadline?.cancel()
+          this.running.delete(state)
+          resolve(value)
+        },
+        (err: unknown) => {
+          deadline?.cancel()
+          this.running.delete(state)
+          reject(err)
+        },
+      )
+    })
+  }
+
+  private async subscribe(
+    namespace: string,
+    params: unknown,
+    hasId: boolean,
+    exchange: Exchange,
+  ): Promise<string> {
+    if (this.transport.send === undefined)
+      throw new RpcError(METHOD_NOT_FOUND, 'notifications not supported')
+    if (!Array.isArray(params) || typeof params[0] !== 'string') {
+      throw invalidParams('expected subscription name as first argument')
+    }
+    const name = params[0]
+    const cb = this.config.registry.subscriptions.get(namespace)?.get(name)
+    if (cb === undefined)
+      throw new RpcError(
+        METHOD_NOT_FOUND,
+        `no ${JSON.stringify(name)} subscription in ${namespace} namespace`,
+      )
+    if (!hasId) throw invalidRequest('a subscription needs an id')
+    if (this.subscriptions.size >= this.config.maxSubscriptions) {
+      throw new RpcError(
+        APPLICATION_ERROR,
+        `too many subscriptions (at most ${this.config.maxSubscriptions} per connection)`,
+      )
+    }
+    const args = argumentsFor(cb, params.slice(1))
+    const state = new CallState(this.transport.kind, this.transport.remote)
+    let out = runInContext(state, () => cb.fn.apply(cb.receiver, args))
+    if (isPromiseLike(out)) out = await this.await(state, out)
+    if (!isAsyncIterable(out)) {
+      this.config.logger.error(
+        { namespace, name },
+        'rpc: a subscription method did not return an async iterable',
+      )
+      throw internalError()
+    }
+    if (this.isClosed) throw new RpcError(APPLICATION_ERROR, ABORTED_BY_CLOSE)
+    const id = `0x${randomBytes(SUBSCRIPTION_ID_BYTES).toString('hex')}`
+    const sub: ActiveSubscription = { id, namespace, state, iterable: out }
+    this.subscriptions.set(id, sub)
+    if (exchange.toStart === undefined) exchange.toStart = []
+    exchange.toStart.push(sub)
+    return id
+  }
+
+  private unsubscribe(params: unknown): boolean {
+    const id = Array.isArray(params) ? params[0] : undefined
+    if (typeof id !== 'string') throw invalidParams('expected subscription id as first argument')
+    const sub = this.subscriptions.get(id)
+    if (sub === undefined) throw new RpcError(APPLICATION_ERROR, 'subscription not found')
+    this.subscriptions.delete(id)
+    this.cancel(sub)
+    return true
+  }
+
+  private cancel(sub: ActiveSubscription): void {
+    sub.state.abort('unsubscribed')
+    const it = sub.iterator
+    if (it?.return !== undefined) {
+      Promise.resolve(it.return()).catch((err: unknown) => {
+        this.config.logger.debug({ err, subscription: sub.id }, 'rpc: subscription cleanup failed')
+      })
+    }
+  }
+
+  /** Reads the subscription's iterable and sends each value, until it ends or is cancelled. */
+  private start(sub: ActiveSubscription): void {
+    if (!this.subscriptions.has(sub.id)) return
+    runInContext(sub.state, () => {
+      void this.drive(sub)
+    })
+  }
+
+  private async drive(sub: ActiveSubscription): Promise<void> {
+    const method = `${sub.namespace}_subscription`
+    try {
+      const it = sub.iterable[Symbol.asyncIterator]()
+      sub.iterator = it
+      if (!this.subscriptions.has(sub.id)) {
+        this.cancel(sub)
+        return
+      }
+      for (;;) {
+        const next = await it.next()
+        if (next.done || !this.subscriptions.has(sub.id)) return
+        const params: { subscription: string; result: unknown } = {
+          subscription: sub.id,
+          result: next.value === undefined ? null : next.value,
+        }
+        const message: JsonRpcNotification = { jsonrpc: JSONRPC_VERSION, method, params }
+        if (this.wire) {
+          let text: string
+          try {
+            text = stringify(message)
+          } catch (err) {
+            this.config.logger.error(
+              { err, subscription: sub.id },
+              'rpc: a subscription value cannot be written as JSON',
+            )
+            continue
+          }
+          this.write(text)
+        } else {
+          params.result = toJsonValue(params.result)
+          this.write(message)
+        }
+        if (this.isClosed) return
+      }
+    } catch (err) {
+      if (this.subscriptions.has(sub.id)) {
+        this.config.logger.debug(
+          { err, subscription: sub.id },
+          'rpc: subscription ended with an error',
+        )
+      }
+    } finally {
+      this.subscriptions.delete(sub.id)
+    }
+  }
+}
