@@ -23,6 +23,7 @@ type report struct {
 	GetNumber          any    `json:"getNumber"`
 	Add                any    `json:"add"`
 	Echo               any    `json:"echo"`
+	EchoNull           any    `json:"echoNull"`
 	Batch              any    `json:"batch"`
 	Fail               any    `json:"fail"`
 	NoMethod           any    `json:"noMethod"`
@@ -119,6 +120,7 @@ func runCheck(args []string) error {
 	r.GetNumber = s.result("foo_getNumber")
 	r.Add = s.result("foo_add", 2, 3)
 	r.Echo = s.result("foo_echo", echoValue)
+	r.EchoNull = s.result("foo_echo", nil)
 	r.Batch = s.batch()
 	r.Fail = s.error("foo_fail")
 	r.NoMethod = s.error("foo_noSuchMethod")

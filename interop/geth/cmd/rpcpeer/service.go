@@ -33,10 +33,17 @@ func (fooService) GetNumber() int { return 42 }
 func (fooService) Add(a, b int) int { return a + b }
 
 // Echo is foo_echo: any JSON value back as it came (raw, so numbers keep their digits).
-// A pointer, because geth refuses null for a non-pointer argument ("missing value");
-// the price: foo_echo() with no argument answers null, as geth fills a missing
-// trailing pointer argument with nil.
-func (fooService) Echo(x *json.RawMessage) *json.RawMessage { return x }
+// The argument is a pointer because geth refuses null for a non-pointer argument
+// ("missing value"); so foo_echo() with no argument answers null too, as geth fills a
+// missing trailing pointer argument with nil. The result must not be a nil
+// *json.RawMessage: geth v1.17.10 calls a result's MarshalJSON itself, outside its
+// panic recovery, and a nil one takes the whole process down.
+func (fooService) Echo(x *json.RawMessage) json.RawMessage {
+	if x == nil {
+		return json.RawMessage("null")
+	}
+	return *x
+}
 
 // Fail is foo_fail: always the error above.
 func (fooService) Fail() error { return fooError{} }

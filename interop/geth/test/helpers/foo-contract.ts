@@ -35,6 +35,7 @@ export function expectFooContract(report: CheckReport | undefined): void {
   expect(r.getNumber).toBe(42)
   expect(r.add).toBe(5)
   expect(r.echo).toEqual(ECHO_VALUE)
+  expect(r.echoNull).toBeNull()
   expect(r.batch).toMatchObject([
     { result: 42 },
     { result: 2 },

@@ -147,6 +147,8 @@ export interface CheckReport {
   readonly getNumber?: unknown
   readonly add?: unknown
   readonly echo?: unknown
+  /** foo_echo(null): null */
+  readonly echoNull?: unknown
   readonly batch?: readonly ({ result: unknown } | { error: CheckedError })[] | CheckFailure
   readonly fail?: CheckedError | CheckFailure
   readonly noMethod?: CheckedError | CheckFailure
