@@ -40,7 +40,8 @@ export async function killAll(): Promise<void> {
   )
 }
 
-function track(child: ChildProcessWithoutNullStreams): void {
+/** Adds `child` to the processes {@link killAll} kills (and forgets it once it exits). */
+export function track(child: ChildProcessWithoutNullStreams): void {
   running.add(child)
   child.once('exit', () => running.delete(child))
 }
