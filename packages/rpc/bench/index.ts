@@ -46,13 +46,15 @@ import {
   type ServerMemory,
   type ServerReady,
   TRANSPORTS,
+  type Transport,
 } from './messages.ts'
 
 const envNumber = (name: string, fallback: number): number => {
   const v = Number(process.env[name])
   return Number.isFinite(v) && v > 0 ? v : fallback
 }
-const MS = envNumber('BENCH_MS', 3000)
+const MS = envNumber('BENCH_MS', 1000)
+const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 3))
 const WARMUP_MS = envNumber('BENCH_WARMUP_MS', 1000)
 const WS_CONNS = Math.round(envNumber('BENCH_WS_CONNS', 1000))
 const INFLIGHT = 64
@@ -168,78 +170,81 @@ async function measureMemory(label: string, server: Running): Promise<Figures> {
   }
   const heap = out['rpc-ws-conn-heap']
   log(
-    `  ${label} per idle WebSocket connection (${opened.opened}): RSS ${fmt(out['rpc-ws-conn-rss']!)} B` +
+    `  ${label} (${opened.opened}): RSS ${fmt(out['rpc-ws-conn-rss']!)} B` +
       (heap === undefined ? '' : `, heap + external ${fmt(heap)} B`),
   )
   return out
 }
 
-async function measureRates(label: string, server: Running): Promise<Figures> {
-  const out: Figures = {}
-  for (const transport of TRANSPORTS) {
-    const url = server.endpoints[transport]
-    if (url === undefined) continue
-    for (const inflight of [1, INFLIGHT]) {
-      const reply = await order({
-        type: 'rate',
-        transport,
-        url,
-        inflight,
-        warmupMs: WARMUP_MS,
-        ms: MS,
-      })
-      const what = `${transport} ${inflight === 1 ? 'sequential' : `${inflight} in flight`}`
-      if (reply.type !== 'rate' || reply.errors > 0) {
-        const why = reply.type === 'rate' ? `${reply.errors} errors, ${reply.firstError}` : ''
-        log(`  ${label} ${what}: failed (${reply.type === 'failed' ? reply.error : why})`)
-        continue
-      }
-      const key = `rpc-${transport}-${inflight === 1 ? 'seq' : '64'}` as RowKey
-      out[key] = reply.callsPerSec
-      if (reply.loadCpu >= SATURATED_CPU) saturated.set(key, [...(saturated.get(key) ?? []), label])
-      const cpu = Math.round(reply.loadCpu * 100)
-      log(`  ${label} ${what}: ${fmt(reply.callsPerSec)} calls/s (load generator at ${cpu}% CPU)`)
-    }
-  }
-  return out
+/** A server of the run, started (or missing, with the reason). */
+interface Contender {
+  readonly column: Column
+  readonly label: string
+  readonly server: Running | string
+  readonly figures: Figures
 }
 
-async function measure(label: string, start: () => Promise<Running | string>) {
-  log(`${label}:`)
+/** One rate figure of one server, into its figures. */
+async function measureRate(
+  c: Contender & { server: Running },
+  transport: Transport,
+  inflight: number,
+) {
+  const url = c.server.endpoints[transport]
+  if (url === undefined) return
+  const reply = await order({
+    type: 'rate',
+    transport,
+    url,
+    inflight,
+    warmupMs: WARMUP_MS,
+    ms: MS,
+    rounds: ROUNDS,
+  })
+  if (reply.type !== 'rate' || reply.errors > 0) {
+    const why = reply.type === 'rate' ? `${reply.errors} errors, ${reply.firstError}` : ''
+    log(`  ${c.label}: failed (${reply.type === 'failed' ? reply.error : why})`)
+    return
+  }
+  const key = `rpc-${transport}-${inflight === 1 ? 'seq' : '64'}` as RowKey
+  c.figures[key] = reply.callsPerSec
+  if (reply.loadCpu >= SATURATED_CPU) saturated.set(key, [...(saturated.get(key) ?? []), c.label])
+  const cpu = Math.round(reply.loadCpu * 100)
+  const rounds = reply.rounds.map(fmt).join(', ')
+  log(
+    `  ${c.label}: ${fmt(reply.callsPerSec)} calls/s (rounds ${rounds}; load generator at ${cpu}% CPU)`,
+  )
+}
+
+async function startContender(
+  column: Column,
+  label: string,
+  start: () => Promise<Running | string>,
+): Promise<Contender> {
   let server: Running | string
   try {
     server = await start()
   } catch (e) {
     server = (e as Error).message
   }
-  if (typeof server === 'string') {
-    log(`  missing: ${server}`)
-    return { missing: server }
-  }
-  try {
-    const memory = await measureMemory(label, server)
-    return { figures: { ...memory, ...(await measureRates(label, server)) } }
-  } finally {
-    await server.stop()
-  }
+  if (typeof server === 'string') log(`${label}: missing (${server})`)
+  return { column, label, server, figures: {} }
 }
 
 // ---------------------------------------------------------------- the run
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rpc-bench-'))
-  const columns: Partial<Record<Column, Figures>> = {}
-  const missing: string[] = []
-  const note = (column: string, r: { figures?: Figures; missing?: string }) => {
-    if (r.missing !== undefined) missing.push(`${column}: ${r.missing}`)
-    return r.figures
-  }
   const gethAll = gethAllCoresFromEnv()
   const gethProcs = availableParallelism()
+  const contenders: Contender[] = []
+  log(
+    `rpc bench: the median of ${ROUNDS} rounds of ${MS} ms per figure after ${WARMUP_MS} ms of warm-up, ` +
+      `${INFLIGHT} in flight, ${WS_CONNS} idle WebSocket connections\n`,
+  )
   try {
-    log(
-      `rpc bench: ${MS} ms per figure after ${WARMUP_MS} ms of warm-up, ${INFLIGHT} in flight, ${WS_CONNS} idle WebSocket connections\n`,
-    )
+    // every server starts first and idles while the others are measured, so each figure
+    // is taken of every server within seconds (the machine's speed drifts within minutes)
     const nodes = [
       ['ours', 'ours'],
       ['jayson', 'jayson'],
@@ -248,12 +253,12 @@ async function main(): Promise<void> {
     for (const [kind, column] of nodes) {
       if (!SERVERS.includes(kind)) continue
       const ipc = join(dir, `${kind}.ipc`)
-      columns[column] = note(kind, await measure(kind, () => startNode(kind, ipc)))
+      contenders.push(await startContender(column, kind, () => startNode(kind, ipc)))
     }
     if (SERVERS.includes('geth')) {
       const found = await findRpcpeer()
       for (const procs of gethAll ? [1, 0] : [1]) {
-        const label = `geth rpc.Server GOMAXPROCS=${procs || gethProcs}`
+        const label = `geth GOMAXPROCS=${procs || gethProcs}`
         const start = async (): Promise<Running | string> => {
           if ('missing' in found) return found.missing
           const geth = await startGeth(found.binary, join(dir, `geth-${procs}.ipc`), procs)
@@ -263,17 +268,29 @@ async function main(): Promise<void> {
           }
           return { endpoints: geth.endpoints, memory, stop: geth.stop }
         }
-        columns[procs === 1 ? 'geth1' : 'gethAll'] = note(label, await measure(label, start))
+        contenders.push(await startContender(procs === 1 ? 'geth1' : 'gethAll', label, start))
+      }
+    }
+    const running = contenders.filter(
+      (c): c is Contender & { server: Running } => typeof c.server !== 'string',
+    )
+    log('\nmemory per idle WebSocket connection (each server fresh):')
+    for (const c of running) Object.assign(c.figures, await measureMemory(c.label, c.server))
+    for (const transport of TRANSPORTS) {
+      for (const inflight of [1, INFLIGHT]) {
+        log(`\n${transport}, ${inflight === 1 ? 'sequential' : `${inflight} in flight`}:`)
+        for (const c of running) await measureRate(c, transport, inflight)
       }
     }
   } finally {
     if (load !== undefined) await endChild(load)
+    for (const c of contenders) if (typeof c.server !== 'string') await c.server.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 
   const rows: Partial<Record<RowKey, RowFigures>> = {}
-  for (const [column, figures] of Object.entries(columns) as [Column, Figures | undefined][]) {
-    for (const [key, value] of Object.entries(figures ?? {}) as [RowKey, number][]) {
+  for (const { column, figures } of contenders) {
+    for (const [key, value] of Object.entries(figures) as [RowKey, number][]) {
       if (!Number.isFinite(value)) continue
       const row = rows[key] ?? {}
       rows[key] = row
@@ -287,12 +304,16 @@ async function main(): Promise<void> {
   }
   const settings: Record<string, string | number | boolean> = {
     ms: MS,
+    rounds: ROUNDS,
     warmupMs: WARMUP_MS,
     inflight: INFLIGHT,
     wsConns: WS_CONNS,
     node: process.version,
     gethAllCores: gethAll,
   }
+  const missing = contenders.flatMap((c) =>
+    typeof c.server === 'string' ? [`${c.label}: ${c.server}`] : [],
+  )
   if (missing.length > 0) settings.missing = missing.join('; ')
   const file = writeBenchResults('rpc', settings, rows)
   console.log(`\n${rpcTableLines(readBenchResults(repoRoot()).get('rpc')).join('\n')}`)

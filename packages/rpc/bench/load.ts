@@ -9,7 +9,8 @@
  *
  * Orders arrive as {@link LoadOrder}s on the IPC channel; each gets one {@link LoadReply}.
  * - `rate`: keeps `inflight` calls of `foo_getNumber` outstanding (1: sequential) for
- *   `warmupMs`, then counts the answers of the next `ms`. HTTP with more than one in
+ *   `warmupMs`, then counts the answers of `rounds` rounds of `ms` each and reports the
+ *   median round. HTTP with more than one in
  *   flight uses that many keep-alive connections (HTTP/1.1 has one request per
  *   connection at a time); WebSocket and IPC send every call on one connection.
  *   Every answer must be `{"result":42}` with the id sent; any other counts as an error.
@@ -334,14 +335,19 @@ async function rate(order: Extract<LoadOrder, { type: 'rate' }>): Promise<LoadRe
   }
   for (let i = 0; i < order.inflight; i++) issue()
   await sleep(order.warmupMs)
-  const c0 = answered
-  const t0 = performance.now()
+  const rates: number[] = []
+  let calls = 0
   const cpu0 = process.cpuUsage()
-  await sleep(order.ms)
-  const calls = answered - c0
-  const elapsed = performance.now() - t0
+  const start = performance.now()
+  for (let r = 0; r < order.rounds; r++) {
+    const c0 = answered
+    const t0 = performance.now()
+    await sleep(order.ms)
+    calls += answered - c0
+    rates.push(((answered - c0) * 1000) / (performance.now() - t0))
+  }
   const cpu = process.cpuUsage(cpu0)
-  const loadCpu = (cpu.user + cpu.system) / 1000 / elapsed
+  const loadCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - start)
   stopping = true
   if (outstanding > 0) {
     await Promise.race([
@@ -352,8 +358,9 @@ async function rate(order: Extract<LoadOrder, { type: 'rate' }>): Promise<LoadRe
     ])
   }
   caller.close()
-  const callsPerSec = (calls * 1000) / elapsed
-  return { type: 'rate', callsPerSec, calls, errors, firstError, loadCpu }
+  rates.sort((a, b) => a - b)
+  const callsPerSec = rates[Math.floor(rates.length / 2)] ?? 0
+  return { type: 'rate', callsPerSec, rounds: rates, calls, errors, firstError, loadCpu }
 }
 
 // ---------------------------------------------------------------- idle connections

@@ -31,7 +31,9 @@ export type LoadOrder =
       /** Calls kept in flight: 1 is sequential. */
       inflight: number
       warmupMs: number
+      /** Milliseconds per round; the median round is reported. */
       ms: number
+      rounds: number
     }
   /** Opens `count` WebSocket connections, each makes one call, then stays idle. */
   | { type: 'idle'; url: string; count: number }
@@ -40,7 +42,10 @@ export type LoadOrder =
 export type LoadReply =
   | {
       type: 'rate'
+      /** The median round's rate. */
       callsPerSec: number
+      /** Every round's rate, ascending. */
+      rounds: number[]
       calls: number
       errors: number
       firstError?: string
