@@ -5,19 +5,23 @@
  * `IpcRpcServer`) beside jayson, json-rpc-2.0 and go-ethereum's rpc.Server, in one run.
  *
  * Every server runs in a process of its own (bench/server.ts for the Node ones,
- * interop/geth's `rpcpeer serve` for geth), one at a time, and the load comes from one more
- * process (bench/load.ts), the same code for every server and none of ours: raw node:http
- * keep-alive POSTs, the `ws` package, node:net. Per server: memory first, on the fresh
+ * interop/geth's `rpcpeer serve` for geth), and the load comes from one more
+ * process (bench/load.ts), the same code for every server and none of ours: HTTP/1.1
+ * keep-alive POSTs on node:net sockets, the `ws` package, node:net. Per server: memory first, on the fresh
  * process (16 connections opened and closed to warm up, then RSS, and for Node the JS heap
  * + external after gc, before and after opening BENCH_WS_CONNS connections that each make
  * one call and stay idle, divided by their count; geth: VmRSS from /proc), then for each
- * transport the sequential and the 64-in-flight rate (a warm-up of BENCH_WARMUP_MS, then
- * answers counted for BENCH_MS). With 64 in flight, HTTP uses 64 keep-alive connections;
- * WebSocket and IPC carry all 64 on one connection.
+ * transport the sequential and the 64-in-flight rate of every server in turn (all servers
+ * are started first and idle between turns, so the figures of one row are taken within
+ * seconds of each other): a warm-up, then the median of the rounds' rates. With 64 in
+ * flight, HTTP uses 64 keep-alive connections; WebSocket and IPC carry all 64 on one
+ * connection.
  *
  * Run: cd packages/rpc && npx pnpm bench   (part of `npx pnpm bench` at the root; builds
  * the package first: ours is measured as it ships, from dist/)
- * BENCH_MS (default 3000), BENCH_WARMUP_MS (default 1000), BENCH_WS_CONNS (default 1000),
+ * BENCH_MS: time per round (default 1000 ms), BENCH_ROUNDS: rounds per figure, the median
+ * reported (default 3; 1 with BENCH_QUICK=1), BENCH_WARMUP_MS (default 1000 ms) before a
+ * figure's rounds, BENCH_WS_CONNS (default 1000),
  * BENCH_RPC_SERVERS (a comma list of ours, jayson, json-rpc-2.0, geth; default all),
  * BENCH_GETH_ALL_CORES=0 (no geth column on every core), BENCH_RPCPEER=<path> (that
  * rpcpeer binary instead of building interop/geth's).
@@ -54,7 +58,7 @@ const envNumber = (name: string, fallback: number): number => {
   return Number.isFinite(v) && v > 0 ? v : fallback
 }
 const MS = envNumber('BENCH_MS', 1000)
-const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', 3))
+const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', process.env.BENCH_QUICK === '1' ? 1 : 3))
 const WARMUP_MS = envNumber('BENCH_WARMUP_MS', 1000)
 const WS_CONNS = Math.round(envNumber('BENCH_WS_CONNS', 1000))
 const INFLIGHT = 64
