@@ -17,7 +17,7 @@
  * - `idle`: opens `count` WebSocket connections (100 at a time), each makes one call and
  *   then stays open, idle; `close-idle` closes them.
  */
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { WebSocket } from 'ws'
 import {
   EXPECTED_RESULT,
@@ -28,6 +28,34 @@ import {
 } from './messages.ts'
 
 type Done = (error?: string) => void
+
+/** Longest wait for a connection to open, or for an idle connection's one answer. */
+const OPEN_TIMEOUT_MS = 10_000
+
+/** `promise`, or a rejection once `ms` passed (so a server that never answers cannot hang the bench). */
+function within<T>(promise: Promise<T>, what: string, ms = OPEN_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Resolves when `socket` connects; destroys it if it does not in time. */
+async function connected(socket: Socket, what: string): Promise<void> {
+  try {
+    await within(
+      new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve)
+        socket.once('error', reject)
+      }),
+      what,
+    )
+  } catch (e) {
+    socket.destroy()
+    throw e
+  }
+}
 
 /** Sends calls on one transport; `broken` is set once it can send no more. */
 interface Caller {
@@ -165,10 +193,7 @@ async function httpCaller(url: string, inflight: number): Promise<Caller> {
   const { hostname, port, pathname, host } = new URL(url)
   const open = async () => {
     const socket = connect({ host: hostname, port: Number(port), noDelay: true })
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve)
-      socket.once('error', reject)
-    })
+    await connected(socket, `connect to ${url}`)
     let buffer: Buffer = Buffer.alloc(0)
     let current: { done: Done; id: number } | undefined
     const conn = {
@@ -248,12 +273,21 @@ async function httpCaller(url: string, inflight: number): Promise<Caller> {
   return caller
 }
 
-function openWs(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
-    ws.once('open', () => resolve(ws))
-    ws.once('error', reject)
-  })
+async function openWs(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false })
+  try {
+    await within(
+      new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve())
+        ws.once('error', reject)
+      }),
+      `WebSocket to ${url}`,
+    )
+  } catch (e) {
+    ws.terminate()
+    throw e
+  }
+  return ws
 }
 
 async function wsCaller(url: string): Promise<Caller> {
@@ -277,10 +311,7 @@ async function wsCaller(url: string): Promise<Caller> {
 
 async function ipcCaller(path: string): Promise<Caller> {
   const socket = connect(path)
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('error', reject)
-  })
+  await connected(socket, `connect to ${path}`)
   const pending = new Pending()
   const splitter = new JsonSplitter()
   const emit = (text: string) => pending.answer(text)
@@ -378,7 +409,7 @@ async function openIdle(order: Extract<LoadOrder, { type: 'idle' }>): Promise<Lo
       const ws = await openWs(order.url)
       idle.push(ws)
       ws.on('error', () => {})
-      const error = await new Promise<string | undefined>((resolve) => {
+      const answered = new Promise<string | undefined>((resolve) => {
         ws.once('message', (data) => {
           const text = String(data)
           resolve(check(parse(text), text, 1))
@@ -386,6 +417,7 @@ async function openIdle(order: Extract<LoadOrder, { type: 'idle' }>): Promise<Lo
         ws.once('close', () => resolve('connection closed'))
         ws.send(body(1))
       })
+      const error = await within(answered, 'the first call')
       if (error !== undefined) throw new Error(error)
     } catch (e) {
       errors++
