@@ -6,7 +6,7 @@
  *
  * Every server runs in a process of its own (bench/server.ts for the Node ones,
  * interop/geth's `rpcpeer serve` for geth), and the load comes from one more
- * process (bench/load.ts), the same code for every server and none of ours: HTTP/1.1
+ * process (bench/load.ts, calling through bench/callers.ts), the same code for every server and none of ours: HTTP/1.1
  * keep-alive POSTs on node:net sockets, the `ws` package, node:net. Per server: memory first, on the fresh
  * process (16 connections opened and closed to warm up, then RSS, and for Node the JS heap
  * + external after gc, before and after opening BENCH_WS_CONNS connections that each make
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   const gethProcs = availableParallelism()
   const contenders: Contender[] = []
   log(
-    `rpc bench: the median of ${ROUNDS} rounds of ${MS} ms per figure after ${WARMUP_MS} ms of warm-up, ` +
+    `rpc bench: the median of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${MS} ms per figure after ${WARMUP_MS} ms of warm-up, ` +
       `${INFLIGHT} in flight, ${WS_CONNS} idle WebSocket connections\n`,
   )
   try {
