@@ -4,17 +4,22 @@
  * (gitignored) with the time, the git commit and its settings; the summary reads every
  * file and prints one Markdown table. A row no bench wrote prints as missing.
  *
- * Imported by packages/p2p/bench and packages/rlpx/bench (relative path: bench code is
+ * Imported by packages/p2p/bench, packages/rlpx/bench and packages/rpc/bench (relative path: bench code is
  * never published) and by the summary.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 
-/** One figure of one row: ours, @ethereumjs/devp2p, go-ethereum on 1 core and on all. */
+/** One figure of one row: ours, the other implementations, go-ethereum on 1 core and on all. */
 export interface RowFigures {
   ours?: number
+  /** @ethereumjs/devp2p (the p2p and rlpx benches). */
   ejs?: number
+  /** jayson (the rpc bench). */
+  jayson?: number
+  /** json-rpc-2.0 (the rpc bench). */
+  jsonRpc2?: number
   /** go-ethereum with GOMAXPROCS=1. */
   geth1?: number
   /** go-ethereum with the default GOMAXPROCS (every core). */
@@ -72,11 +77,36 @@ export const SUMMARY_ROWS = [
   },
 ] as const
 
-export type RowKey = (typeof SUMMARY_ROWS)[number]['key']
+/**
+ * The rows of the rpc bench's table (issue #17), printed as a second table: its other
+ * implementations are jayson and json-rpc-2.0, not @ethereumjs/devp2p.
+ */
+export const RPC_SUMMARY_ROWS = [
+  { key: 'rpc-http-seq', label: 'HTTP keep-alive calls/s, sequential', unit: '/s', bench: 'rpc' },
+  { key: 'rpc-http-64', label: 'HTTP keep-alive calls/s, 64 in flight', unit: '/s', bench: 'rpc' },
+  { key: 'rpc-ws-seq', label: 'WebSocket calls/s, sequential', unit: '/s', bench: 'rpc' },
+  { key: 'rpc-ws-64', label: 'WebSocket calls/s, 64 in flight', unit: '/s', bench: 'rpc' },
+  { key: 'rpc-ipc-seq', label: 'IPC calls/s, sequential', unit: '/s', bench: 'rpc' },
+  { key: 'rpc-ipc-64', label: 'IPC calls/s, 64 in flight', unit: '/s', bench: 'rpc' },
+  {
+    key: 'rpc-ws-conn-rss',
+    label: 'RSS per idle WebSocket connection (lower is better)',
+    unit: 'bytes',
+    bench: 'rpc',
+  },
+  {
+    key: 'rpc-ws-conn-heap',
+    label: 'JS heap + external per idle WebSocket connection (lower is better)',
+    unit: 'bytes',
+    bench: 'rpc',
+  },
+] as const
+
+export type RowKey = (typeof SUMMARY_ROWS)[number]['key'] | (typeof RPC_SUMMARY_ROWS)[number]['key']
 
 /** What one bench writes. */
 export interface BenchResults {
-  /** The bench: `p2p`, `rlpx`. */
+  /** The bench: `p2p`, `rlpx`, `rpc`. */
   bench: string
   /** ISO time the figures were written. */
   timestamp: string

@@ -1,7 +1,9 @@
 /**
- * Prints the summary table of `npx pnpm bench`: every row of issue #21's table, ours
+ * Prints the summary tables of `npx pnpm bench`: every row of issue #21's table, ours
  * beside @ethereumjs/devp2p and go-ethereum (GOMAXPROCS=1 and the default, every core),
- * from the `.bench/*.json` files the p2p and rlpx benches write (see bench-results.ts).
+ * then the rpc bench's (issue #17: ours beside jayson, json-rpc-2.0 and geth's
+ * rpc.Server), from the `.bench/*.json` files the p2p, rlpx and rpc benches write (see
+ * bench-results.ts).
  *
  * Run: npx pnpm bench:summary   (tsx scripts/bench-summary.ts [--since <epoch ms>])
  * `--since` (scripts/bench.ts passes the time its run started) marks the figures of a
@@ -12,6 +14,7 @@ import { pathToFileURL } from 'node:url'
 import {
   type BenchResults,
   type RowFigures,
+  RPC_SUMMARY_ROWS,
   readBenchResults,
   repoRoot,
   SUMMARY_ROWS,
@@ -21,6 +24,51 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 const num = (n: number) => (n >= 100 ? fmt(n) : n >= 10 ? fmt(n, 1) : fmt(n, 2))
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? '—' : `${(a / b).toFixed(2)}×`
+
+const cellOf =
+  (memory: boolean) =>
+  (v: number | undefined, absent = 'missing') =>
+    v === undefined ? absent : memory ? `${fmt(v / 1024, 1)} KiB` : num(v)
+
+/** The rpc bench's table (also printed by packages/rpc/bench), from its results file. */
+export function rpcTableLines(r: BenchResults | undefined): string[] {
+  const procs = Object.values(r?.rows ?? {}).find((f) => f?.gethAllProcs)?.gethAllProcs
+  const all = `GOMAXPROCS=${procs ?? 'default'}`
+  const lines = [
+    "## @devp2p/rpc beside jayson, json-rpc-2.0 and go-ethereum's rpc.Server (issue #17)",
+    '',
+    `| figure | ours | jayson | json-rpc-2.0 | geth GOMAXPROCS=1 | geth ${all} | ours ÷ jayson | ours ÷ json-rpc-2.0 | ours ÷ geth (1 core) | ours ÷ geth (default) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  const notes: string[] = []
+  for (const row of RPC_SUMMARY_ROWS) {
+    const f = r?.rows[row.key]
+    if (f?.note !== undefined) notes.push(`${row.label}: ${f.note}`)
+    if (f === undefined) {
+      const why = r === undefined ? 'rpc bench did not run' : 'not measured'
+      lines.push(`| ${row.label} | missing (${why}) | | | | | | | | |`)
+      continue
+    }
+    const cell = cellOf(row.unit === 'bytes')
+    const geth = row.key === 'rpc-ws-conn-heap' ? 'n/a' : undefined // Go has no JS heap
+    const gethAllAbsent = r?.settings.gethAllCores === false ? 'off' : 'missing'
+    lines.push(
+      `| ${row.label} | ${cell(f.ours)} | ${cell(f.jayson)} | ${cell(f.jsonRpc2)}` +
+        ` | ${geth ?? cell(f.geth1)} | ${geth ?? cell(f.gethAll, gethAllAbsent)}` +
+        ` | ${ratio(f.ours, f.jayson)} | ${ratio(f.ours, f.jsonRpc2)}` +
+        ` | ${ratio(f.ours, f.geth1)} | ${ratio(f.ours, f.gethAll)} |`,
+    )
+  }
+  lines.push('')
+  lines.push(
+    'Calls of `foo_getNumber` (→ 42) from a load generator in another process; each server' +
+      ' in its own process. Rates: above 1× means ours is faster; memory: below 1× means' +
+      ' ours is smaller.',
+  )
+  for (const note of notes) lines.push(`- ${note}`)
+  if (r?.settings.missing) lines.push(`- missing: ${r.settings.missing}`)
+  return lines
+}
 
 /** The summary as lines of Markdown. */
 export function summaryLines(results: Map<string, BenchResults>, since?: number): string[] {
@@ -44,9 +92,7 @@ export function summaryLines(results: Map<string, BenchResults>, since?: number)
       lines.push(`| ${row.label} | missing (${why}) | | | | | | |`)
       continue
     }
-    const memory = row.unit === 'bytes'
-    const cell = (v: number | undefined, absent = 'missing') =>
-      v === undefined ? absent : memory ? `${fmt(v / 1024, 1)} KiB` : num(v)
+    const cell = cellOf(row.unit === 'bytes')
     const gethAllAbsent = r?.settings.gethAllCores === false ? 'off' : 'missing'
     lines.push(
       `| ${row.label} | ${cell(f.ours)} | ${cell(f.ejs)} | ${cell(f.geth1)} | ${cell(f.gethAll, gethAllAbsent)}` +
@@ -61,7 +107,7 @@ export function summaryLines(results: Map<string, BenchResults>, since?: number)
       ' not run (no Go: no geth columns).',
   )
   for (const note of notes) lines.push(`- ${note}`)
-  lines.push('')
+  lines.push('', ...rpcTableLines(results.get('rpc')), '')
   const commits = new Set<string>()
   for (const r of results.values()) {
     commits.add(r.commit)

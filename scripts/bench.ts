@@ -1,6 +1,6 @@
 /**
- * `npx pnpm bench`: every package's bench (turbo, one at a time), then the summary table
- * of the p2p and rlpx figures (bench-summary.ts). Arguments go to turbo (e.g.
+ * `npx pnpm bench`: every package's bench (turbo, one at a time), then the summary tables
+ * of the p2p and rlpx figures and of the rpc figures (bench-summary.ts). Arguments go to turbo (e.g.
  * `npx pnpm bench --filter=@devp2p/p2p --filter=@devp2p/rlpx`). The summary prints even
  * when a bench failed (its rows as missing or from an earlier run); the exit code is
  * turbo's.
