@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
 import {
   DEFAULT_HTTP_PORT,
   DEFAULT_RPC_HOST,
   DEFAULT_VHOSTS,
   MAX_HTTP_BODY_BYTES,
+  MAX_INFLIGHT_PER_CONNECTION,
 } from './constants.js'
 import { type Allowlist, allowlist, applyCors, hostAllowed } from './http-guards.js'
 import {
@@ -47,6 +49,15 @@ export interface HttpRpcServerOptions {
   clock?: Clock
 }
 
+/** The requests of one keep-alive connection being answered, and those waiting their turn. */
+interface ConnectionState {
+  running: number
+  /** Whether we paused the socket (node pauses it too, for its own reasons). */
+  paused: boolean
+  // bounded: only requests node already parsed from data read before the socket was paused
+  readonly waiting: Array<() => void>
+}
+
 /** Media types geth accepts as a JSON-RPC body (`rpc/http.go`). */
 const ACCEPTED_CONTENT_TYPES = new Set([
   'application/json',
@@ -83,8 +94,10 @@ export class HttpRpcServer {
   private readonly logger: Logger
   private readonly clock: Clock
   private readonly ws: WsEndpoint | undefined
-  // bounded: one per request being answered, and node reads one request at a time per connection
+  // bounded: MAX_INFLIGHT_PER_CONNECTION per connection (see admit)
   private readonly sessions = new Set<RpcSession>()
+  // bounded: one entry per open connection; it leaves when the socket closes
+  private readonly connections = new Map<Socket, ConnectionState>()
   private http: Server | undefined
   private boundPort: number | undefined
   private stopping: Promise<void> | undefined
@@ -170,8 +183,12 @@ export class HttpRpcServer {
     return this.stopping
   }
 
-  /** The order of geth's handler stack: path, JWT, virtual hosts, CORS, then the RPC checks. */
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.admit(req.socket, res, () => this.route(req, res))
+  }
+
+  /** The order of geth's handler stack: path, JWT, virtual hosts, CORS, then the RPC checks. */
+  private route(req: IncomingMessage, res: ServerResponse): void {
     if (pathOf(req.url) !== '/') {
       res.writeHead(404, { 'Content-Length': 0 })
       res.end()
@@ -190,6 +207,50 @@ export class HttpRpcServer {
     }
     if (this.cors !== undefined && applyCors(req, res, this.cors) === 'answered') return
     this.serveRpc(req, res)
+  }
+
+  /**
+   * Starts a request now, or later when one of its connection's is answered: node parses
+   * every pipelined request of a chunk without waiting for earlier answers, so past
+   * MAX_INFLIGHT_PER_CONNECTION the rest wait and the socket is paused, as the WebSocket
+   * server does.
+   */
+  private admit(socket: Socket, res: ServerResponse, start: () => void): void {
+    let state = this.connections.get(socket)
+    if (state === undefined) {
+      const fresh: ConnectionState = { running: 0, paused: false, waiting: [] }
+      this.connections.set(socket, fresh)
+      socket.once('close', () => {
+        fresh.waiting.length = 0
+        this.connections.delete(socket)
+      })
+      state = fresh
+    }
+    const conn = state
+    const run = (): void => {
+      conn.running++
+      let done = false
+      const finished = (): void => {
+        if (done) return
+        done = true
+        conn.running--
+        const next = conn.waiting.shift()
+        if (next !== undefined) next()
+        else if (conn.paused) {
+          conn.paused = false
+          if (!socket.destroyed) socket.resume()
+        }
+      }
+      res.once('finish', finished)
+      res.once('close', finished)
+      start()
+    }
+    if (conn.running < MAX_INFLIGHT_PER_CONNECTION) run()
+    else {
+      conn.waiting.push(run)
+      conn.paused = true
+      socket.pause()
+    }
   }
 
   /** geth's `rpc.Server.ServeHTTP`: method, size and media type checks, then one call or batch. */

@@ -131,7 +131,15 @@ export class WsEndpoint {
         ws.terminate()
         return
       }
-      const conn = new WsConnection(ws, this.server, remote, this.config)
+      let conn: WsConnection
+      try {
+        conn = new WsConnection(ws, this.server, remote, this.config)
+      } catch (err) {
+        // the RpcServer was stopped before this transport
+        this.config.logger.debug({ err }, 'rpc ws: cannot open a session')
+        ws.terminate()
+        return
+      }
       this.connections.add(conn)
       void conn.done.then(() => this.connections.delete(conn))
     })

@@ -1,10 +1,12 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { activeHandles, extraHandles, ManualClock, settleEventLoop } from '@devp2p/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   HttpRpcServer,
   type HttpRpcServerOptions,
   httpTransport,
+  MAX_INFLIGHT_PER_CONNECTION,
   RpcClient,
   RpcClientError,
   RpcServer,
@@ -218,6 +220,47 @@ describe('HTTP server: what geth answers at the edges', () => {
       id: 7,
       error: { code: -32601, message: 'notifications not supported' },
     })
+  })
+})
+
+describe('HTTP server: pipelining', () => {
+  it(`answers at most ${MAX_INFLIGHT_PER_CONNECTION} pipelined requests of one connection at once, and all of them in order`, async () => {
+    const rpc = new RpcServer()
+    let running = 0
+    let most = 0
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    rpc.registerName('gate', {
+      async wait(i: number) {
+        running++
+        most = Math.max(most, running)
+        await gate
+        running--
+        return i
+      },
+    })
+    const http = new HttpRpcServer(rpc, { host: '127.0.0.1', port: 0 })
+    await http.start()
+    servers.push(http)
+    const socket = connect(http.port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (d: Buffer) => (received += d.toString()))
+    const total = MAX_INFLIGHT_PER_CONNECTION * 3
+    for (let i = 0; i < total; i++) {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: i, method: 'gate_wait', params: [i] })
+      socket.write(
+        `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      )
+    }
+    await vi.waitFor(() => expect(running).toBe(MAX_INFLIGHT_PER_CONNECTION))
+    await settleEventLoop(50)
+    expect(running).toBe(MAX_INFLIGHT_PER_CONNECTION)
+    release()
+    await vi.waitFor(() => expect(received.split('HTTP/1.1 200').length - 1).toBe(total))
+    expect(most).toBe(MAX_INFLIGHT_PER_CONNECTION)
+    const ids = [...received.matchAll(/"id":(\d+)/g)].map((m) => Number(m[1]))
+    expect(ids).toEqual(Array.from({ length: total }, (_, i) => i))
+    socket.destroy()
   })
 })
 

@@ -245,6 +245,15 @@ describe('WebSocket server: keepalive (geth: ping every 30 s, pong within 30 s)'
 })
 
 describe('WebSocket server lifecycle', () => {
+  it('drops a connection (no crash) when the RpcServer was stopped before the transport', async () => {
+    const { ws, rpc } = await serve()
+    rpc.stop()
+    const transport = await webSocketTransport(ws.url)
+    const client = new RpcClient(transport)
+    clients.push(client)
+    await expect(client.call('foo_getNumber')).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+
   it('stop() closes every connection (the client sees CLOSED), is idempotent and leaves no handle', async () => {
     const before = activeHandles()
     const rpc = fooServer()
