@@ -126,7 +126,7 @@ export class HttpRpcServer {
       const wsOptions: WsOptions = options.ws === true ? {} : options.ws
       this.ws = new WsEndpoint(
         server,
-        { jwtSecret: this.jwtSecret, ...wsOptions },
+        { ...wsOptions, jwtSecret: wsOptions.jwtSecret ?? this.jwtSecret },
         this.logger,
         this.clock,
       )
@@ -321,6 +321,12 @@ export class HttpRpcServer {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    if (body.trim() === '') {
+      // nothing to read (geth: io.EOF, no answer): an OPTIONS without CORS, an empty POST
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 0 })
+      res.end()
+      return
+    }
     let session: RpcSession
     try {
       session = this.server.openSession({ kind: 'http', remote: remoteOf(req.socket) })

@@ -44,11 +44,18 @@ describe('HTTP server: what geth answers at the edges', () => {
     expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', id: 1, result: 42 })
   })
 
-  it('answers a notification 200 with an empty body, and non-JSON with a -32700 answer', async () => {
+  it('answers a notification, an empty body and an OPTIONS 200 with an empty body, and non-JSON with a -32700 answer', async () => {
     const http = await serve()
     const res = await postJson(http.url, '{"jsonrpc":"2.0","method":"foo_getNumber"}')
     expect(res.status).toBe(200)
     expect(res.body).toBe('')
+    const empty = await postJson(http.url, '')
+    expect(empty).toMatchObject({ status: 200, body: '' })
+    const options = await rawRequest(http.url, {
+      method: 'OPTIONS',
+      headers: { Host: 'localhost' },
+    })
+    expect(options).toMatchObject({ status: 200, body: '' })
     const bad = await postJson(http.url, '{not json')
     expect(bad.status).toBe(200)
     expect(JSON.parse(bad.body)).toMatchObject({ id: null, error: { code: -32700 } })
