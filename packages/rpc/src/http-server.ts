@@ -162,10 +162,6 @@ export class HttpRpcServer {
       if (this.ws !== undefined) this.ws.handleUpgrade(req, socket, head)
       else refuseUpgrade(socket, 404, 'not found')
     })
-    http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-      socket.destroy()
-    })
     this.http = http
     this.boundPort = await listen(http, this.host, this.requestedPort)
   }

@@ -230,6 +230,19 @@ describe('HTTP server: what geth answers at the edges', () => {
   })
 })
 
+describe('HTTP server: malformed HTTP', () => {
+  it('answers a request that is not HTTP with 400 and goes on serving', async () => {
+    const http = await serve()
+    const socket = connect(http.port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (d: Buffer) => (received += d.toString()))
+    socket.write('NOT HTTP AT ALL\r\n\r\n')
+    await new Promise((r) => socket.once('close', r))
+    expect(received).toMatch(/^HTTP\/1\.1 400/)
+    expect((await postJson(http.url, CALL)).status).toBe(200)
+  })
+})
+
 describe('HTTP server: pipelining', () => {
   it(`answers at most ${MAX_INFLIGHT_PER_CONNECTION} pipelined requests of one connection at once, and all of them in order`, async () => {
     const rpc = new RpcServer()
