@@ -9,6 +9,9 @@ import {
   webSocketTransport,
 } from '../src/index.js'
 
+/** Generous: these wait for real socket I/O on a loaded machine; a pass is usually immediate. */
+const WAIT = { timeout: 10_000 }
+
 let wss: WebSocketServer | undefined
 afterEach(async () => {
   if (wss !== undefined) {
@@ -64,7 +67,7 @@ describe('webSocketTransport', () => {
       ws.pause()
     })
     const client = new RpcClient(await webSocketTransport(url))
-    await vi.waitFor(() => expect(server).toBeDefined())
+    await vi.waitFor(() => expect(server).toBeDefined(), WAIT)
     const big = 'n'.repeat(1024 * 1024)
     const count = Math.ceil((MAX_OUTGOING_QUEUE_BYTES * 3) / big.length)
     let written = 0

@@ -13,6 +13,9 @@ import {
 } from '../src/index.js'
 import { Foo } from './support/foo-service.js'
 
+/** Generous: these wait for real socket I/O on a loaded machine; a pass is usually immediate. */
+const WAIT = { timeout: 10_000 }
+
 let servers: Array<{ stop(): Promise<void> }> = []
 let clients: RpcClient[] = []
 let sockets: WebSocket[] = []
@@ -141,7 +144,7 @@ describe('WebSocket server: limits', () => {
     expect(await client.call('foo_echo', 'small')).toBe('small')
     const err = await client.call('foo_echo', 'x'.repeat(2000)).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RpcClientError)
-    await vi.waitFor(() => expect(rpc.sessionCount).toBe(0))
+    await vi.waitFor(() => expect(rpc.sessionCount).toBe(0), WAIT)
   })
 
   it('client: an answer over its maxMessageBytes ends the connection with TOO_LARGE', async () => {
@@ -173,11 +176,11 @@ describe('WebSocket server: limits', () => {
     const total = MAX_INFLIGHT_PER_CONNECTION * 3
     for (let i = 0; i < total; i++)
       raw.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'gate_wait' }))
-    await vi.waitFor(() => expect(running).toBe(MAX_INFLIGHT_PER_CONNECTION))
+    await vi.waitFor(() => expect(running).toBe(MAX_INFLIGHT_PER_CONNECTION), WAIT)
     await settleEventLoop(50)
     expect(running).toBe(MAX_INFLIGHT_PER_CONNECTION)
     release()
-    await vi.waitFor(() => expect(answers).toHaveLength(total))
+    await vi.waitFor(() => expect(answers).toHaveLength(total), WAIT)
     expect(most).toBe(MAX_INFLIGHT_PER_CONNECTION)
   })
 
@@ -205,7 +208,7 @@ describe('WebSocket server: limits', () => {
       JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'flood_subscribe', params: ['values'] }),
     )
     raw.pause() // reads nothing more: the server's queue for it grows
-    await vi.waitFor(() => expect(rpc.sessionCount).toBe(0))
+    await vi.waitFor(() => expect(rpc.sessionCount).toBe(0), WAIT)
     expect(ended).toBe(true)
     // bounded: the queue limit plus what the kernel's socket buffers took, not without end
     expect(produced * value.length).toBeLessThan(limit + 16 * 1024 * 1024)
@@ -217,7 +220,7 @@ describe('WebSocket server: keepalive (geth: ping every 30 s, pong within 30 s)'
     const clock = new ManualClock()
     const { ws, rpc } = await serve({ clock })
     const raw = await rawSocket(ws.url)
-    await vi.waitFor(() => expect(rpc.sessionCount).toBe(1))
+    await vi.waitFor(() => expect(rpc.sessionCount).toBe(1), WAIT)
     raw.pause() // a dead peer: it reads no ping, so it sends no pong
     clock.advance(30_000) // ping
     await settleEventLoop()
@@ -226,18 +229,18 @@ describe('WebSocket server: keepalive (geth: ping every 30 s, pong within 30 s)'
     await settleEventLoop()
     expect(rpc.sessionCount).toBe(1)
     clock.advance(1_000) // no pong within 30 s
-    await vi.waitFor(() => expect(rpc.sessionCount).toBe(0))
+    await vi.waitFor(() => expect(rpc.sessionCount).toBe(0), WAIT)
   })
 
   it('keeps a peer that answers pings', async () => {
     const clock = new ManualClock()
     const { ws, rpc } = await serve({ clock })
     const client = await connect(ws.url)
-    await vi.waitFor(() => expect(rpc.sessionCount).toBe(1))
+    await vi.waitFor(() => expect(rpc.sessionCount).toBe(1), WAIT)
     for (let round = 0; round < 3; round++) {
       clock.advance(30_000) // a ping, and its pong deadline
       expect(clock.pending).toBe(2)
-      await vi.waitFor(() => expect(clock.pending).toBe(1)) // the pong came: only the next ping is left
+      await vi.waitFor(() => expect(clock.pending).toBe(1), WAIT) // the pong came: only the next ping is left
     }
     expect(rpc.sessionCount).toBe(1)
     expect(await client.call('foo_getNumber')).toBe(42)
