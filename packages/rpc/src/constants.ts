@@ -50,3 +50,32 @@ export const DIAL_TIMEOUT_MS = 10_000
 export const SUBSCRIBE_TIMEOUT_MS = 10_000
 /** Bytes of random subscription id (geth: 16, as 0x-hex). */
 export const SUBSCRIPTION_ID_BYTES = 16
+
+/** Default listen host of the HTTP and WebSocket servers (geth's `DefaultHTTPHost`): loopback by name. */
+export const DEFAULT_RPC_HOST = 'localhost'
+/** Default HTTP port (geth's `DefaultHTTPPort`). */
+export const DEFAULT_HTTP_PORT = 8545
+/** Default WebSocket port when served on its own (geth's `DefaultWSPort`). */
+export const DEFAULT_WS_PORT = 8546
+/** Virtual hosts the HTTP server answers by default (geth's `HTTPVirtualHosts`); an IP-literal Host is always allowed, as geth. */
+export const DEFAULT_VHOSTS: readonly string[] = ['localhost']
+/** Time to read one HTTP request, body included (geth's `ReadTimeout`); node's `requestTimeout`. */
+export const HTTP_READ_TIMEOUT_MS = 30_000
+/** Time to read one HTTP request's headers (geth's `ReadHeaderTimeout`); node's `headersTimeout`. */
+export const HTTP_READ_HEADER_TIMEOUT_MS = 30_000
+/** How long an idle keep-alive HTTP connection stays open (geth's `IdleTimeout`); node's `keepAliveTimeout`. */
+export const HTTP_IDLE_TIMEOUT_MS = 120_000
+/** `Access-Control-Max-Age` of a CORS preflight answer, in seconds (geth's 600). */
+export const CORS_MAX_AGE_SECONDS = 600
+/** Largest HTTP answer the client reads (as {@link MAX_MESSAGE_BYTES}); larger fails with `TOO_LARGE`. */
+export const MAX_HTTP_RESPONSE_BYTES = 32 * 1024 * 1024
+/** Characters of a non-200 HTTP answer's body kept in the client's `HTTP_STATUS` error message. */
+export const HTTP_ERROR_EXCERPT_CHARS = 200
+/** The WebSocket server pings a connection that has not been written to for this long (geth's `wsPingInterval`). */
+export const WS_PING_INTERVAL_MS = 30_000
+/** A WebSocket peer that does not answer a ping within this long is disconnected (geth's `wsPongTimeout`). */
+export const WS_PONG_TIMEOUT_MS = 30_000
+/** Size of the JWT secret of the authenticated endpoint, in bytes (geth's `jwtsecret` file: 32 bytes as hex). */
+export const JWT_SECRET_BYTES = 32
+/** A JWT's `iat` may differ from the server's clock by at most this much, either way (geth's `jwtExpiryTimeout`). */
+export const JWT_IAT_TOLERANCE_MS = 60_000

@@ -34,14 +34,24 @@ export { ClientSubscription } from './client-subscription.js'
 export {
   APPLICATION_ERROR,
   CLIENT_REQUEST_TIMEOUT_MS,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_RPC_HOST,
+  DEFAULT_VHOSTS,
+  DEFAULT_WS_PORT,
   DIAL_TIMEOUT_MS,
+  HTTP_IDLE_TIMEOUT_MS,
+  HTTP_READ_HEADER_TIMEOUT_MS,
+  HTTP_READ_TIMEOUT_MS,
   INTERNAL_ERROR,
   INVALID_PARAMS,
   INVALID_REQUEST,
+  JWT_IAT_TOLERANCE_MS,
+  JWT_SECRET_BYTES,
   MAX_BATCH_ITEMS,
   MAX_BATCH_RESPONSE_BYTES,
   MAX_CLIENT_SUBSCRIPTION_BUFFER,
   MAX_HTTP_BODY_BYTES,
+  MAX_HTTP_RESPONSE_BYTES,
   MAX_INFLIGHT_PER_CONNECTION,
   MAX_MESSAGE_BYTES,
   MAX_OUTGOING_QUEUE_BYTES,
@@ -52,11 +62,17 @@ export {
   REQUEST_TIMEOUT_MS,
   RESPONSE_TOO_LARGE_ERROR,
   SUBSCRIBE_TIMEOUT_MS,
+  WS_PING_INTERVAL_MS,
+  WS_PONG_TIMEOUT_MS,
 } from './constants.js'
 export type { CallContext, TransportKind } from './context.js'
 export { callContext } from './context.js'
 export type { JsonRpcErrorObject, RpcClientErrorCode } from './errors.js'
 export { invalidParams, RpcClientError, RpcError } from './errors.js'
+export type { HttpTransportOptions } from './http-client.js'
+export { httpTransport } from './http-client.js'
+export type { HttpRpcServerOptions } from './http-server.js'
+export { HttpRpcServer } from './http-server.js'
 export { inProcessTransport } from './inproc.js'
 export type {
   JsonRpcFailure,
@@ -66,6 +82,8 @@ export type {
   JsonRpcResponse,
   JsonRpcSuccess,
 } from './json.js'
+export type { JwtCheck } from './jwt.js'
+export { signJwt, verifyJwt } from './jwt.js'
 export type { OpenRpcDocument, OpenRpcMethod } from './openrpc.js'
 export type { JsonSchema, MethodSpec, ParamSpec, ServiceSpec } from './registry.js'
 export type { RpcServerOptions } from './server.js'
@@ -74,3 +92,7 @@ export type { RpcSession, SessionTransport } from './session.js'
 export type { SubscriptionOptions } from './subscription.js'
 export { subscription } from './subscription.js'
 export type { Jsonified, MethodNames, RemoteApi, SubscriptionNames } from './typed.js'
+export type { WebSocketTransportOptions } from './ws-client.js'
+export { webSocketTransport } from './ws-client.js'
+export type { WsOptions, WsRpcServerOptions } from './ws-server.js'
+export { WsRpcServer } from './ws-server.js'
