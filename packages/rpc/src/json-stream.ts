@@ -1,0 +1,262 @@
+import { INVALID_REQUEST, PARSE_ERROR } from './constants.js'
+import { RpcError } from './errors.js'
+
+// Scanner modes. Between values; inside an object or array (depth > 0); inside a string
+// (at any depth); right after a backslash in a string; in a bare top-level number or
+// literal (`42`, `true`), which only a following byte can end.
+const TOP = 0
+const NESTED = 1
+const STRING = 2
+const ESCAPE = 3
+const TOKEN = 4
+
+const SPACE = 0x20
+const TAB = 0x09
+const LF = 0x0a
+const CR = 0x0d
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+/** Bytes that may continue a bare number or literal: digits, letters, `+ - .`. */
+function isTokenByte(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) || // 0-9
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    c === 0x2d || // -
+    c === 0x2b || // +
+    c === 0x2e // .
+  )
+}
+
+/** Bytes that may start a bare number or literal: a digit, `-`, `t`, `f`, `n`. */
+function startsToken(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x74 || c === 0x66 || c === 0x6e
+}
+
+/** A byte as Go's encoding/json quotes it in an error message. */
+function quoteByte(c: number): string {
+  if (c === 0x27) return `'\\''`
+  if (c === QUOTE) return `'"'`
+  if (c >= 0x20 && c < 0x7f) return `'${String.fromCharCode(c)}'`
+  return `'\\x${c.toString(16).padStart(2, '0')}'`
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * Splits a byte stream into its top-level JSON values, as geth's IPC codec reads with a
+ * streaming `json.Decoder`: values may be split across chunks or share one, with or
+ * without whitespace between them. It tracks only what decides where a value ends
+ * (nesting depth, strings and their escapes), once per byte, keeping its state between
+ * chunks; `JSON.parse` of each value checks the rest. A value inside one chunk is
+ * decoded from that chunk; only a value that spans chunks is copied, into a buffer that
+ * never grows past the size limit.
+ *
+ * Pull-based, so that a transport can stop taking values when it has enough work in
+ * flight: {@link push} a chunk, then call {@link next} until it returns `undefined`.
+ */
+export class JsonStreamReader {
+  private mode = TOP
+  private depth = 0
+  /** The chunk being scanned, and where scanning stands in it. */
+  private chunk: Buffer = EMPTY
+  private pos = 0
+  // bounded: maxBytes (a value longer than that fails with TOO_LARGE before it is copied)
+  private partial: Buffer = EMPTY
+  private partialLength = 0
+  private inValue = false
+  /** Whether the current value has a byte ≥ 0x80 (so far): pure ASCII decodes faster as latin1. */
+  private nonAscii = 0
+  private failure: RpcError | undefined
+
+  /** @param maxBytes the longest value accepted, in bytes (its text, leading whitespace excluded). */
+  constructor(private readonly maxBytes: number) {
+    if (!Number.isInteger(maxBytes) || maxBytes < 1)
+      throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`)
+  }
+
+  /** Bytes held for a value not yet complete (for tests and metrics). */
+  get bufferedBytes(): number {
+    return this.partialLength
+  }
+
+  /**
+   * Adds bytes from the stream. The reader keeps a reference to `bytes` (no copy) until
+   * {@link next} has scanned them, so the caller must not reuse the buffer.
+   */
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return
+    const chunk = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    if (this.pos >= this.chunk.length) {
+      this.chunk = chunk
+      this.pos = 0
+      return
+    }
+    // rare: more bytes before the last chunk was read to its end (the caller paused).
+    // `next` always stops between values, so the unread rest starts at `pos`.
+    this.chunk = Buffer.concat([this.chunk.subarray(this.pos), chunk])
+    this.pos = 0
+  }
+
+  /**
+   * The text of the next complete value, or `undefined` until more bytes are pushed.
+   *
+   * @throws {RpcError} `PARSE_ERROR` (-32700) when a byte cannot start a JSON value (as
+   *   geth's "invalid character 'x' looking for beginning of value"); `INVALID_REQUEST`
+   *   (-32600) when a value is longer than `maxBytes`. The reader is then done: every later
+   *   call throws the same error, and the connection should close.
+   */
+  next(): string | undefined {
+    if (this.failure !== undefined) throw this.failure
+    const chunk = this.chunk
+    const end = chunk.length
+    let pos = this.pos
+    let mode = this.mode
+    let depth = this.depth
+    // where the current value starts in this chunk; -1 if it began in an earlier one
+    let start = -1
+    let high = this.nonAscii
+    scan: while (pos < end) {
+      const c = chunk[pos] as number
+      switch (mode) {
+        case TOP:
+          if (c === SPACE || c === LF || c === CR || c === TAB) {
+            pos++
+            continue
+          }
+          start = pos
+          this.inValue = true
+          if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+            mode = NESTED
+            depth = 1
+          } else if (c === QUOTE) {
+            mode = STRING
+            depth = 0
+          } else if (startsToken(c)) {
+            mode = TOKEN
+          } else {
+            this.pos = pos
+            return this.fail(
+              new RpcError(
+                PARSE_ERROR,
+                `invalid character ${quoteByte(c)} looking for beginning of value`,
+              ),
+            )
+          }
+          pos++
+          continue
+        case NESTED:
+          // the hot loop: most bytes of a message are neither quotes nor brackets
+          while (pos < end) {
+            const b = chunk[pos++] as number
+            if (b === QUOTE) {
+              mode = STRING
+              continue scan
+            }
+            if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++
+            else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+              if (--depth === 0) {
+                mode = TOP
+                break scan
+              }
+            }
+          }
+          continue
+        case STRING:
+          while (pos < end) {
+            const b = chunk[pos++] as number
+            high |= b
+            if (b === BACKSLASH) {
+              mode = ESCAPE
+              continue scan
+            }
+            if (b === QUOTE) {
+              mode = depth === 0 ? TOP : NESTED
+              if (depth === 0) break scan
+              continue scan
+            }
+          }
+          continue
+        case ESCAPE:
+          pos++
+          mode = STRING
+          continue
+        default: // TOKEN
+          if (isTokenByte(c)) {
+            pos++
+            continue
+          }
+          mode = TOP
+          break scan
+      }
+    }
+    this.mode = mode
+    this.depth = depth
+    this.pos = pos
+    this.nonAscii = high & 0x80
+    if (mode !== TOP || !this.inValue) {
+      // the chunk ended inside a value (or between values): keep what the value has so far
+      if (this.inValue) this.keep(chunk, Math.max(start, 0), end)
+      this.chunk = EMPTY
+      this.pos = 0
+      return undefined
+    }
+    // a value ended at `pos`
+    this.inValue = false
+    this.nonAscii = 0
+    // bytes ≥ 0x80 outside strings make the value invalid JSON in either decoding
+    const encoding = high & 0x80 ? 'utf8' : 'latin1'
+    const from = Math.max(start, 0)
+    if (this.partialLength === 0) {
+      if (pos - from > this.maxBytes) return this.tooLarge()
+      return chunk.toString(encoding, from, pos)
+    }
+    this.keep(chunk, from, pos)
+    const text = this.partial.toString(encoding, 0, this.partialLength)
+    this.releasePartial()
+    return text
+  }
+
+  /** Appends `chunk[from, to)` to the value held from earlier chunks, within the limit. */
+  private keep(chunk: Buffer, from: number, to: number): void {
+    const length = this.partialLength + (to - from)
+    if (length > this.maxBytes) {
+      this.tooLarge()
+      return
+    }
+    if (length > this.partial.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(this.maxBytes, Math.max(length, this.partial.length * 2, 1024)),
+      )
+      this.partial.copy(grown, 0, 0, this.partialLength)
+      this.partial = grown
+    }
+    chunk.copy(this.partial, this.partialLength, from, to)
+    this.partialLength = length
+  }
+
+  private releasePartial(): void {
+    this.partialLength = 0
+    // a large buffer is not kept for the connection's lifetime after one large value
+    if (this.partial.length > 64 * 1024) this.partial = EMPTY
+  }
+
+  private tooLarge(): never {
+    return this.fail(new RpcError(INVALID_REQUEST, `message larger than ${this.maxBytes} bytes`))
+  }
+
+  private fail(err: RpcError): never {
+    this.failure = err
+    this.chunk = EMPTY
+    this.partial = EMPTY
+    this.partialLength = 0
+    throw err
+  }
+}
