@@ -50,3 +50,10 @@ export const DIAL_TIMEOUT_MS = 10_000
 export const SUBSCRIBE_TIMEOUT_MS = 10_000
 /** Bytes of random subscription id (geth: 16, as 0x-hex). */
 export const SUBSCRIPTION_ID_BYTES = 16
+
+/** Mode of the IPC socket file: only its owner may connect (geth's `os.Chmod(endpoint, 0600)`). */
+export const IPC_SOCKET_MODE = 0o600
+/** Mode of a directory the IPC server creates for its socket (geth's `os.MkdirAll(dir, 0751)`). */
+export const IPC_DIR_MODE = 0o751
+/** Most open IPC connections per server; more are refused (geth has no cap, but only the socket's owner can connect). */
+export const MAX_IPC_CONNECTIONS = 1_000

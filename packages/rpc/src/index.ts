@@ -38,11 +38,14 @@ export {
   INTERNAL_ERROR,
   INVALID_PARAMS,
   INVALID_REQUEST,
+  IPC_DIR_MODE,
+  IPC_SOCKET_MODE,
   MAX_BATCH_ITEMS,
   MAX_BATCH_RESPONSE_BYTES,
   MAX_CLIENT_SUBSCRIPTION_BUFFER,
   MAX_HTTP_BODY_BYTES,
   MAX_INFLIGHT_PER_CONNECTION,
+  MAX_IPC_CONNECTIONS,
   MAX_MESSAGE_BYTES,
   MAX_OUTGOING_QUEUE_BYTES,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -58,6 +61,10 @@ export { callContext } from './context.js'
 export type { JsonRpcErrorObject, RpcClientErrorCode } from './errors.js'
 export { invalidParams, RpcClientError, RpcError } from './errors.js'
 export { inProcessTransport } from './inproc.js'
+export type { IpcTransportOptions } from './ipc-client.js'
+export { ipcTransport } from './ipc-client.js'
+export type { IpcRpcServerOptions } from './ipc-server.js'
+export { IpcRpcServer } from './ipc-server.js'
 export type {
   JsonRpcFailure,
   JsonRpcId,
