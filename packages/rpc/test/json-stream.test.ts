@@ -155,7 +155,9 @@ describe('JsonStreamReader', () => {
             reader.push(bytes.slice(from, to))
             from = to
             for (let t = reader.next(); t !== undefined; t = reader.next()) {
-              expect(Buffer.byteLength(t)).toBeLessThanOrEqual(max)
+              // UTF-16 units: never more than the value's bytes (re-encoding may grow
+              // it, as each invalid byte becomes U+FFFD, but memory is what is bounded)
+              expect(t.length).toBeLessThanOrEqual(max)
             }
             expect(reader.bufferedBytes).toBeLessThanOrEqual(max)
           }
