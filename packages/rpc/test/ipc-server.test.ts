@@ -221,7 +221,13 @@ describe('IpcRpcServer: the socket file and the lifecycle', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600)
     const client = new RpcClient(await ipcTransport(path))
     expect(await client.call('foo_getNumber')).toBe(42)
+    const raw = createConnection({ path })
+    await once(raw, 'connect')
+    const rawClosed = once(raw, 'close')
+    raw.resume()
     await Promise.all([ipc.stop(), ipc.stop()])
+    await rawClosed
+    expect(server.sessionCount).toBe(0)
     await ipc.stop()
     await expect(client.call('foo_getNumber')).rejects.toMatchObject({ code: 'CLOSED' })
     expect(() => statSync(path)).toThrow(/ENOENT/)
@@ -243,6 +249,19 @@ describe('IpcRpcServer: the socket file and the lifecycle', () => {
     const client = new RpcClient(await ipcTransport(path))
     expect(await client.call('foo_getNumber')).toBe(42)
     await client.close()
+  })
+
+  it('refuses connections beyond maxConnections', async () => {
+    const ipc = new IpcRpcServer(server, { path, maxConnections: 1 })
+    started.push(ipc)
+    await ipc.start()
+    const first = new RpcClient(await ipcTransport(path))
+    expect(await first.call('foo_getNumber')).toBe(42)
+    const second = new RpcClient(await ipcTransport(path))
+    await expect(second.call('foo_getNumber')).rejects.toMatchObject({ code: 'CLOSED' })
+    expect(ipc.connectionCount).toBe(1)
+    expect(await first.call('foo_getNumber')).toBe(42)
+    await first.close()
   })
 
   it('refuses to start on a live socket, and on a path that is not a socket', async () => {
