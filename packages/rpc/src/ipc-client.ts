@@ -85,6 +85,12 @@ export async function ipcTransport(
     options.signal,
   )
   let closedByUs = false
+  // messages sent in the same tick leave in one writev, not one syscall each
+  let corked = false
+  const uncork = (): void => {
+    corked = false
+    socket.uncork()
+  }
   let failure: RpcClientError | undefined
 
   const transport: ClientTransport = {
@@ -106,6 +112,11 @@ export async function ipcTransport(
         return Promise.reject(
           new RpcClientError('TOO_LARGE', `message larger than ${maxMessageBytes} bytes`),
         )
+      }
+      if (!corked) {
+        corked = true
+        socket.cork()
+        process.nextTick(uncork)
       }
       return new Promise((resolve, reject) => {
         socket.write(`${text}\n`, (err) => {
