@@ -156,11 +156,6 @@ export class IpcRpcServer {
     }
     socket.on('error', (err) => this.logger.debug({ err }, 'rpc ipc: connection error'))
     let ending = false
-    let corked = false
-    const uncork = (): void => {
-      corked = false
-      socket.uncork()
-    }
     let session: RpcSession
     try {
       session = this.server.openSession({
@@ -169,12 +164,6 @@ export class IpcRpcServer {
         send(message) {
           if (socket.destroyed || ending) return true
           const text = typeof message === 'string' ? message : stringify(message)
-          // answers written in the same tick leave in one writev, not one syscall each
-          if (!corked) {
-            corked = true
-            socket.cork()
-            process.nextTick(uncork)
-          }
           socket.write(`${text}\n`)
           return socket.writableLength <= MAX_OUTGOING_QUEUE_BYTES
         },
