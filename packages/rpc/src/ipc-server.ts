@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { type Logger, silentLogger } from '@devp2p/common'
 import {
   IPC_DIR_MODE,
+  IPC_PORTABLE_PATH_BYTES,
   IPC_SOCKET_MODE,
   MAX_INFLIGHT_PER_CONNECTION,
   MAX_IPC_CONNECTIONS,
@@ -26,9 +27,6 @@ export interface IpcRpcServerOptions {
   maxConnections?: number
   logger?: Logger
 }
-
-/** Linux allows 107 bytes of socket path, macOS 103; a longer one fails to listen there. */
-const PORTABLE_SOCKET_PATH_BYTES = 103
 
 /** Is something accepting connections on the socket at `path`? */
 function isLive(path: string): Promise<boolean> {
@@ -113,7 +111,7 @@ export class IpcRpcServer {
 
   private async listen(): Promise<void> {
     const path = this.path
-    if (Buffer.byteLength(path) > PORTABLE_SOCKET_PATH_BYTES)
+    if (Buffer.byteLength(path) > IPC_PORTABLE_PATH_BYTES)
       this.logger.warn({ path }, 'rpc ipc: socket path longer than some systems allow')
     await mkdir(dirname(path), { recursive: true, mode: IPC_DIR_MODE })
     await this.removeStale(path)

@@ -1,4 +1,4 @@
-import { INVALID_REQUEST, PARSE_ERROR } from './constants.js'
+import { INVALID_REQUEST, PARSE_ERROR, STREAM_BUFFER_KEEP_BYTES } from './constants.js'
 import { RpcError } from './errors.js'
 
 // Scanner modes. Between values; inside an object or array (depth > 0); inside a string
@@ -245,7 +245,7 @@ export class JsonStreamReader {
   private releasePartial(): void {
     this.partialLength = 0
     // a large buffer is not kept for the connection's lifetime after one large value
-    if (this.partial.length > 64 * 1024) this.partial = EMPTY
+    if (this.partial.length > STREAM_BUFFER_KEEP_BYTES) this.partial = EMPTY
   }
 
   private tooLarge(): never {
