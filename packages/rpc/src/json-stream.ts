@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer'
 import { INVALID_REQUEST, PARSE_ERROR, STREAM_BUFFER_KEEP_BYTES } from './constants.js'
 import { RpcError } from './errors.js'
 
@@ -48,6 +49,16 @@ function quoteByte(c: number): string {
 
 const EMPTY = Buffer.alloc(0)
 
+/** Bytes of a string scanned byte by byte before the rest is searched natively. */
+const SHORT_STRING_BYTES = 16
+
+/** UTF-8 text of `buf[from, to)`; pure ASCII (most JSON-RPC) decodes faster as latin1. */
+function decode(buf: Buffer, from: number, to: number): string {
+  return isAscii(buf.subarray(from, to))
+    ? buf.toString('latin1', from, to)
+    : buf.toString('utf8', from, to)
+}
+
 /**
  * Splits a byte stream into its top-level JSON values, as geth's IPC codec reads with a
  * streaming `json.Decoder`: values may be split across chunks or share one, with or
@@ -70,8 +81,8 @@ export class JsonStreamReader {
   private partial: Buffer = EMPTY
   private partialLength = 0
   private inValue = false
-  /** Whether the current value has a byte ≥ 0x80 (so far): pure ASCII decodes faster as latin1. */
-  private nonAscii = 0
+  /** Where the next backslash in `chunk` is (`chunk.length` if none), once searched; -1 before. */
+  private backslashAt = -1
   private failure: RpcError | undefined
 
   /** @param maxBytes the longest value accepted, in bytes (its text, leading whitespace excluded). */
@@ -97,12 +108,14 @@ export class JsonStreamReader {
     if (this.pos >= this.chunk.length) {
       this.chunk = chunk
       this.pos = 0
+      this.backslashAt = -1
       return
     }
     // rare: more bytes before the last chunk was read to its end (the caller paused).
     // `next` always stops between values, so the unread rest starts at `pos`.
     this.chunk = Buffer.concat([this.chunk.subarray(this.pos), chunk])
     this.pos = 0
+    this.backslashAt = -1
   }
 
   /**
@@ -122,7 +135,6 @@ export class JsonStreamReader {
     let depth = this.depth
     // where the current value starts in this chunk; -1 if it began in an earlier one
     let start = -1
-    let high = this.nonAscii
     scan: while (pos < end) {
       const c = chunk[pos] as number
       switch (mode) {
@@ -169,10 +181,11 @@ export class JsonStreamReader {
             }
           }
           continue
-        case STRING:
-          while (pos < end) {
+        case STRING: {
+          // short strings (keys) end within a few bytes: a plain loop
+          const stop = Math.min(pos + SHORT_STRING_BYTES, end)
+          while (pos < stop) {
             const b = chunk[pos++] as number
-            high |= b
             if (b === BACKSLASH) {
               mode = ESCAPE
               continue scan
@@ -183,7 +196,30 @@ export class JsonStreamReader {
               continue scan
             }
           }
+          if (pos >= end) continue
+          // a long string (hex data): find its closing quote natively, stepping over
+          // escapes; the next backslash is searched once per chunk, not once per string
+          let backslash = this.backslashAt
+          if (backslash < pos) {
+            backslash = chunk.indexOf(BACKSLASH, pos)
+            if (backslash < 0) backslash = end
+            this.backslashAt = backslash
+          }
+          const quote = chunk.indexOf(QUOTE, pos)
+          if (backslash < (quote < 0 ? end : quote)) {
+            pos = backslash + 1
+            mode = ESCAPE
+            continue
+          }
+          if (quote < 0) {
+            pos = end
+            continue
+          }
+          pos = quote + 1
+          mode = depth === 0 ? TOP : NESTED
+          if (depth === 0) break scan
           continue
+        }
         case ESCAPE:
           pos++
           mode = STRING
@@ -200,26 +236,23 @@ export class JsonStreamReader {
     this.mode = mode
     this.depth = depth
     this.pos = pos
-    this.nonAscii = high & 0x80
     if (mode !== TOP || !this.inValue) {
       // the chunk ended inside a value (or between values): keep what the value has so far
       if (this.inValue) this.keep(chunk, Math.max(start, 0), end)
       this.chunk = EMPTY
       this.pos = 0
+      this.backslashAt = -1
       return undefined
     }
     // a value ended at `pos`
     this.inValue = false
-    this.nonAscii = 0
-    // bytes ≥ 0x80 outside strings make the value invalid JSON in either decoding
-    const encoding = high & 0x80 ? 'utf8' : 'latin1'
     const from = Math.max(start, 0)
     if (this.partialLength === 0) {
       if (pos - from > this.maxBytes) return this.tooLarge()
-      return chunk.toString(encoding, from, pos)
+      return decode(chunk, from, pos)
     }
     this.keep(chunk, from, pos)
-    const text = this.partial.toString(encoding, 0, this.partialLength)
+    const text = decode(this.partial, 0, this.partialLength)
     this.releasePartial()
     return text
   }

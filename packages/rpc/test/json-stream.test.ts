@@ -59,6 +59,29 @@ describe('JsonStreamReader', () => {
     )
   })
 
+  it('finds the end of long strings full of escapes, quotes and brackets, however cut', () => {
+    const char = fc.constantFrom('a', '0', '"', '\\', '{', '}', '[', ']', 'ü', '𝄞', '\n', ' ')
+    const longString = fc.string({ unit: char, maxLength: 300, size: 'max' })
+    const item = fc.oneof(
+      longString,
+      fc.array(longString, { maxLength: 3 }),
+      fc.dictionary(longString, longString, { maxKeys: 3 }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (items, cuts) => {
+          const texts = items.map((v) => JSON.stringify(v))
+          const { values, error } = readAll(enc.encode(texts.join('')), cuts)
+          expect(error).toBeUndefined()
+          expect(values).toEqual(texts)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('gives every byte of a multi-byte character split across chunks', () => {
     const text = '{"a":"ü€𝄞 \\" {[ \\\\"}["}"]'
     const bytes = enc.encode(text)
