@@ -4,12 +4,12 @@ import { RpcError } from './errors.js'
 
 // Scanner modes. Between values; inside an object or array (depth > 0); inside a string
 // (at any depth); right after a backslash in a string; in a bare top-level number or
-// literal (`42`, `true`), which only a following byte can end.
+// literal (`42`, `true`).
 const TOP = 0
 const NESTED = 1
 const STRING = 2
 const ESCAPE = 3
-const TOKEN = 4
+const SCALAR = 4
 
 const SPACE = 0x20
 const TAB = 0x09
@@ -22,21 +22,37 @@ const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 
-/** Bytes that may continue a bare number or literal: digits, letters, `+ - .`. */
-function isTokenByte(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) || // 0-9
-    (c >= 0x61 && c <= 0x7a) || // a-z
-    (c >= 0x41 && c <= 0x5a) || // A-Z
-    c === 0x2d || // -
-    c === 0x2b || // +
-    c === 0x2e // .
-  )
-}
+// A top-level number, as Go's scanner reads it: after `-`, after a leading `0`, in the
+// integer digits, after `.`, in the fraction, after `e`, after the exponent's sign, in the
+// exponent. A number ends at the first byte that cannot continue it (`42-1` is 42, then -1).
+const NUM_MINUS = 1
+const NUM_ZERO = 2
+const NUM_INT = 3
+const NUM_DOT = 4
+const NUM_FRAC = 5
+const NUM_E = 6
+const NUM_E_SIGN = 7
+const NUM_EXP = 8
+/** A top-level literal (`true`, `false`, `null`), complete at its last letter. */
+const LITERAL = 9
+/** What a scalar's next byte did: it continues the value, ends it (not part of it), or is its last. */
+const CONTINUES = 0
+const ENDS_BEFORE = 1
+const ENDS_WITH = 2
 
-/** Bytes that may start a bare number or literal: a digit, `-`, `t`, `f`, `n`. */
-function startsToken(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x74 || c === 0x66 || c === 0x6e
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
+const isExponent = (c: number): boolean => c === 0x65 || c === 0x45 // e E
+const DOT = 0x2e
+const MINUS = 0x2d
+const PLUS = 0x2b
+
+/** The scalar state a byte starts, or 0 if it starts none. */
+function scalarStart(c: number): number {
+  if (c === MINUS) return NUM_MINUS
+  if (c === 0x30) return NUM_ZERO
+  if (isDigit(c)) return NUM_INT
+  if (c === 0x74 || c === 0x66 || c === 0x6e) return LITERAL // t f n
+  return 0
 }
 
 /** A byte as Go's encoding/json quotes it in an error message. */
@@ -84,6 +100,10 @@ export class JsonStreamReader {
   /** Where the next backslash in `chunk` is (`chunk.length` if none), once searched; -1 before. */
   private backslashAt = -1
   private failure: RpcError | undefined
+  /** In SCALAR mode: the number state, or LITERAL with the literal and how much of it was read. */
+  private scalar = 0
+  private literal = ''
+  private literalAt = 0
 
   /** @param maxBytes the longest value accepted, in bytes (its text, leading whitespace excluded). */
   constructor(private readonly maxBytes: number) {
@@ -151,8 +171,13 @@ export class JsonStreamReader {
           } else if (c === QUOTE) {
             mode = STRING
             depth = 0
-          } else if (startsToken(c)) {
-            mode = TOKEN
+          } else if (scalarStart(c) !== 0) {
+            mode = SCALAR
+            this.scalar = scalarStart(c)
+            if (this.scalar === LITERAL) {
+              this.literal = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null'
+              this.literalAt = 1
+            }
           } else {
             this.pos = pos
             return this.fail(
@@ -224,13 +249,18 @@ export class JsonStreamReader {
           pos++
           mode = STRING
           continue
-        default: // TOKEN
-          if (isTokenByte(c)) {
+        default: {
+          // SCALAR: top-level numbers and literals are rare (geth answers them -32600)
+          this.pos = pos
+          const step = this.stepScalar(c)
+          if (step === CONTINUES) {
             pos++
             continue
           }
+          if (step === ENDS_WITH) pos++
           mode = TOP
           break scan
+        }
       }
     }
     this.mode = mode
@@ -255,6 +285,55 @@ export class JsonStreamReader {
     const text = decode(this.partial, 0, this.partialLength)
     this.releasePartial()
     return text
+  }
+
+  /** One byte of a top-level number or literal, by Go's grammar and with its error messages. */
+  private stepScalar(c: number): number {
+    const syntax = (context: string): never =>
+      this.fail(new RpcError(PARSE_ERROR, `invalid character ${quoteByte(c)} ${context}`))
+    switch (this.scalar) {
+      case LITERAL: {
+        const want = this.literal.charCodeAt(this.literalAt)
+        if (c !== want) syntax(`in literal ${this.literal} (expecting ${quoteByte(want)})`)
+        return ++this.literalAt === this.literal.length ? ENDS_WITH : CONTINUES
+      }
+      case NUM_MINUS:
+        if (!isDigit(c)) syntax('in numeric literal')
+        this.scalar = c === 0x30 ? NUM_ZERO : NUM_INT
+        return CONTINUES
+      case NUM_DOT:
+        if (!isDigit(c)) syntax('after decimal point in numeric literal')
+        this.scalar = NUM_FRAC
+        return CONTINUES
+      case NUM_E:
+        if (c === PLUS || c === MINUS) {
+          this.scalar = NUM_E_SIGN
+          return CONTINUES
+        }
+        if (!isDigit(c)) syntax('in exponent of numeric literal')
+        this.scalar = NUM_EXP
+        return CONTINUES
+      case NUM_E_SIGN:
+        if (!isDigit(c)) syntax('in exponent of numeric literal')
+        this.scalar = NUM_EXP
+        return CONTINUES
+      case NUM_EXP:
+        return isDigit(c) ? CONTINUES : ENDS_BEFORE
+      default: {
+        // NUM_ZERO, NUM_INT, NUM_FRAC
+        if (this.scalar === NUM_INT && isDigit(c)) return CONTINUES
+        if (this.scalar === NUM_FRAC && isDigit(c)) return CONTINUES
+        if (c === DOT && this.scalar !== NUM_FRAC) {
+          this.scalar = NUM_DOT
+          return CONTINUES
+        }
+        if (isExponent(c)) {
+          this.scalar = NUM_E
+          return CONTINUES
+        }
+        return ENDS_BEFORE
+      }
+    }
   }
 
   /** Appends `chunk[from, to)` to the value held from earlier chunks, within the limit. */

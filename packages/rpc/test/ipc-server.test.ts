@@ -80,14 +80,14 @@ describe('IpcRpcServer: the stream', () => {
   it('answers a top-level scalar with -32600 and keeps the connection, as geth', async () => {
     await serve()
     const { socket, lines } = await rawClient()
-    socket.write('42 "x"\n{"jsonrpc":"2.0","id":7,"method":"foo_getNumber"}')
+    // `42-1` is two numbers to geth's decoder
+    socket.write('42-1 "x"\n{"jsonrpc":"2.0","id":7,"method":"foo_getNumber"}')
     const invalid = {
       jsonrpc: '2.0',
       id: null,
       error: { code: INVALID_REQUEST, message: 'invalid request' },
     }
-    expect(await nextJson(lines)).toEqual(invalid)
-    expect(await nextJson(lines)).toEqual(invalid)
+    for (let i = 0; i < 3; i++) expect(await nextJson(lines)).toEqual(invalid)
     expect(await nextJson(lines)).toEqual({ jsonrpc: '2.0', id: 7, result: 42 })
   })
 

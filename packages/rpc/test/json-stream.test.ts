@@ -108,6 +108,34 @@ describe('JsonStreamReader', () => {
     expect(reader.next()).toBe('423')
   })
 
+  it("splits and rejects top-level numbers and literals by Go's grammar, with its messages", () => {
+    // geth's decoder: a literal ends at its last letter, a number at the first byte that
+    // cannot continue it
+    expect(readAll(enc.encode('42-1 truefalse 01 -0.5E+3null'), []).values).toEqual([
+      '42',
+      '-1',
+      'true',
+      'false',
+      '0',
+      '1',
+      '-0.5E+3',
+      'null',
+    ])
+    for (const [text, values, message] of [
+      ['truex', ['true'], "invalid character 'x' looking for beginning of value"],
+      ['trux', [], "invalid character 'x' in literal true (expecting 'e')"],
+      ['nul ', [], "invalid character ' ' in literal null (expecting 'l')"],
+      ['-x', [], "invalid character 'x' in numeric literal"],
+      ['1.e', [], "invalid character 'e' after decimal point in numeric literal"],
+      ['1e+ ', [], "invalid character ' ' in exponent of numeric literal"],
+      ['2Ex', [], "invalid character 'x' in exponent of numeric literal"],
+    ] as const) {
+      const { values: got, error } = readAll(enc.encode(text), [2])
+      expect(got).toEqual(values)
+      expect(error).toMatchObject({ code: PARSE_ERROR, message })
+    }
+  })
+
   it('a byte that cannot start a value is a parse error like geth, and the reader stays failed', () => {
     const reader = new JsonStreamReader(100)
     reader.push(enc.encode('{"a":1} x'))
