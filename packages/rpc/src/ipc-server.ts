@@ -43,6 +43,9 @@ function isLive(path: string): Promise<boolean> {
   })
 }
 
+/** Ends a trailing top-level number when the client ends its side (JSON whitespace). */
+const END_OF_STREAM = Buffer.from(' ')
+
 function errnoError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code })
 }
@@ -115,7 +118,9 @@ export class IpcRpcServer {
       this.logger.warn({ path }, 'rpc ipc: socket path longer than some systems allow')
     await mkdir(dirname(path), { recursive: true, mode: IPC_DIR_MODE })
     await this.removeStale(path)
-    const listener = createServer((socket) => this.accept(socket))
+    // half-open: a client may send its last request and shut its side (as `nc -U` does);
+    // the answers still go out before we close
+    const listener = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket))
     listener.maxConnections = this.maxConnections
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject)
@@ -180,11 +185,14 @@ export class IpcRpcServer {
     let paused = false
 
     // geth answers a syntax error with -32700 (we also answer a message over the limit,
-    // with -32600), reads no more, lets the calls already running answer, then closes
+    // with -32600), reads no more, lets the calls already running answer, then closes.
+    // It does the same when the client half-closes after its last request.
     let failed = false
+    let ended = false
     const finish = (): void => {
+      if (session.closed || inflight > 0 || !(failed || ended)) return
       ending = true
-      session.close('bad input')
+      session.close(failed ? 'bad input' : 'client finished')
       socket.end(() => socket.destroy())
     }
     const refuse = (err: RpcError): void => {
@@ -192,13 +200,12 @@ export class IpcRpcServer {
       failed = true
       socket.pause()
       socket.write(`${stringify(failure(null, err.toJSON()))}\n`)
-      if (inflight === 0) finish()
+      finish()
     }
     const settle = (): void => {
       inflight--
-      if (failed) {
-        if (inflight === 0 && !session.closed) finish()
-      } else if (!session.closed) pump()
+      if (!failed && !session.closed) pump()
+      finish()
     }
     const pump = (): void => {
       while (!session.closed) {
@@ -241,6 +248,14 @@ export class IpcRpcServer {
       if (failed || session.closed) return
       reader.push(chunk)
       pump()
+    })
+    socket.on('end', () => {
+      if (failed || session.closed) return
+      // a number at the very end is complete at EOF, as for geth's decoder
+      reader.push(END_OF_STREAM)
+      ended = true
+      pump()
+      finish()
     })
     socket.on('close', () => {
       this.connections.delete(socket)

@@ -137,6 +137,44 @@ describe('IpcRpcServer: the stream', () => {
   })
 })
 
+describe('IpcRpcServer: a client that half-closes', () => {
+  it('still gets the answers of its last calls, then the connection closes, as geth', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let running!: () => void
+    const started = new Promise<void>((resolve) => {
+      running = resolve
+    })
+    server.registerName('slow', {
+      async value(): Promise<number> {
+        running()
+        await gate
+        return 7
+      },
+    })
+    await serve()
+    const { socket, lines } = await rawClient()
+    const closed = once(socket, 'close')
+    // the last value is a bare number, complete only at the end of the stream
+    socket.end('{"jsonrpc":"2.0","id":1,"method":"slow_value"} 12')
+    await started
+    // let the server see the end of the stream while the call still runs
+    await settleEventLoop(20)
+    release()
+    const answers = [await nextJson(lines), await nextJson(lines)]
+    expect(answers).toContainEqual({ jsonrpc: '2.0', id: 1, result: 7 })
+    expect(answers).toContainEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: INVALID_REQUEST, message: 'invalid request' },
+    })
+    await closed
+    expect(server.sessionCount).toBe(0)
+  })
+})
+
 describe('IpcRpcServer: backpressure', () => {
   it(`runs at most ${MAX_INFLIGHT_PER_CONNECTION} calls of one connection at once`, async () => {
     let running = 0
