@@ -28,17 +28,20 @@ export interface IpcRpcServerOptions {
   logger?: Logger
 }
 
-/** Is something accepting connections on the socket at `path`? */
-function isLive(path: string): Promise<boolean> {
+/**
+ * Is something accepting connections on the socket at `path`? Only a refused connection
+ * means no: a server whose backlog is full (EAGAIN) is alive.
+ */
+function probe(path: string): Promise<'live' | 'stale' | NodeJS.ErrnoException> {
   return new Promise((resolve) => {
-    const probe = createConnection({ path })
-    probe.once('connect', () => {
-      probe.destroy()
-      resolve(true)
+    const socket = createConnection({ path })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve('live')
     })
-    probe.once('error', () => {
-      probe.destroy()
-      resolve(false)
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      socket.destroy()
+      resolve(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? 'stale' : err)
     })
   })
 }
@@ -145,7 +148,9 @@ export class IpcRpcServer {
       throw err
     }
     if (!isSocket) throw errnoError(`${path} exists and is not a socket`, 'EEXIST')
-    if (await isLive(path)) throw errnoError(`another server is listening on ${path}`, 'EADDRINUSE')
+    const state = await probe(path)
+    if (state === 'live') throw errnoError(`another server is listening on ${path}`, 'EADDRINUSE')
+    if (state !== 'stale') throw state
     this.logger.debug({ path }, 'rpc ipc: removing a stale socket file')
     await unlink(path).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err
