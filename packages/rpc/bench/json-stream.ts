@@ -9,7 +9,7 @@
 import { JsonStreamReader } from '../src/json-stream.js'
 
 const TOTAL_BYTES = 10 * 1024 * 1024
-const ROUNDS = 5
+const ROUNDS = 9
 
 const HEX = `0x${'0123456789abcdef'.repeat(256)}`
 
