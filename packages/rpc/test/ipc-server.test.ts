@@ -350,6 +350,22 @@ describe('ipcTransport', () => {
     await client.close()
   })
 
+  it('fails calls with BAD_RESPONSE and closes when the server sends what is not JSON', async () => {
+    const fake = createServer((socket) => {
+      socket.once('data', () => socket.write('{"jsonrpc":"2.0","id":1,"result":1}\n#'))
+    })
+    await new Promise<void>((resolve) => fake.listen({ path }, resolve))
+    try {
+      const client = new RpcClient(await ipcTransport(path))
+      const [first, second] = await Promise.allSettled([client.call('x'), client.call('y')])
+      expect(first).toEqual({ status: 'fulfilled', value: 1 })
+      expect(second).toMatchObject({ status: 'rejected', reason: { code: 'BAD_RESPONSE' } })
+      await expect(client.call('z')).rejects.toMatchObject({ code: 'CLOSED' })
+    } finally {
+      await new Promise<void>((resolve) => fake.close(() => resolve()))
+    }
+  })
+
   it('reads answers the server writes without delimiters, and ends calls with CLOSED when it goes', async () => {
     // a server of our own that answers two calls in one write, with no "\n", then hangs up
     const fake = createServer((socket) => {
