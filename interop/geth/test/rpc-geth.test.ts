@@ -69,7 +69,11 @@ describe("our client calls geth's rpc server", () => {
   let geth: RpcpeerServer
 
   beforeAll(async () => {
-    geth = await startRpcpeer({ http: '127.0.0.1:0', ws: '127.0.0.1:0', ipc: join(dir, 'geth.ipc') })
+    geth = await startRpcpeer({
+      http: '127.0.0.1:0',
+      ws: '127.0.0.1:0',
+      ipc: join(dir, 'geth.ipc'),
+    })
   })
 
   afterAll(async () => {

@@ -38,7 +38,14 @@ export async function connect(target: string, options: ConnectOptions = {}): Pro
   if (scheme === 'http' || scheme === 'https') {
     transport = httpTransport(target, { headers, jwtSecret, logger, clock })
   } else if (scheme === 'ws' || scheme === 'wss') {
-    transport = await webSocketTransport(target, { headers, jwtSecret, origin, signal, logger, clock })
+    transport = await webSocketTransport(target, {
+      headers,
+      jwtSecret,
+      origin,
+      signal,
+      logger,
+      clock,
+    })
   } else {
     transport = await ipcTransport(target, { signal, logger, clock })
   }

@@ -79,3 +79,16 @@ export const WS_PONG_TIMEOUT_MS = 30_000
 export const JWT_SECRET_BYTES = 32
 /** A JWT's `iat` may differ from the server's clock by at most this much, either way (geth's `jwtExpiryTimeout`). */
 export const JWT_IAT_TOLERANCE_MS = 60_000
+/** Mode of the IPC socket file: only its owner may connect (geth's `os.Chmod(endpoint, 0600)`). */
+export const IPC_SOCKET_MODE = 0o600
+/** Mode of a directory the IPC server creates for its socket (geth's `os.MkdirAll(dir, 0751)`). */
+export const IPC_DIR_MODE = 0o751
+/** Most open IPC connections per server; more are refused (geth has no cap, but only the socket's owner can connect). */
+export const MAX_IPC_CONNECTIONS = 1_000
+/** Longest IPC socket path every Unix takes (macOS 103 bytes, Linux 107); a longer one is logged as a warning. */
+export const IPC_PORTABLE_PATH_BYTES = 103
+/**
+ * The IPC stream reader keeps its buffer for a value that spans reads between values up
+ * to this size; a larger one (after one large message) is let go.
+ */
+export const STREAM_BUFFER_KEEP_BYTES = 64 * 1024

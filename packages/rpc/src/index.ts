@@ -31,6 +31,8 @@ export type {
 } from './client.js'
 export { RpcClient } from './client.js'
 export { ClientSubscription } from './client-subscription.js'
+export type { ConnectOptions } from './connect.js'
+export { connect } from './connect.js'
 export {
   APPLICATION_ERROR,
   CLIENT_REQUEST_TIMEOUT_MS,
@@ -45,6 +47,8 @@ export {
   INTERNAL_ERROR,
   INVALID_PARAMS,
   INVALID_REQUEST,
+  IPC_DIR_MODE,
+  IPC_SOCKET_MODE,
   JWT_IAT_TOLERANCE_MS,
   JWT_SECRET_BYTES,
   MAX_BATCH_ITEMS,
@@ -53,6 +57,7 @@ export {
   MAX_HTTP_BODY_BYTES,
   MAX_HTTP_RESPONSE_BYTES,
   MAX_INFLIGHT_PER_CONNECTION,
+  MAX_IPC_CONNECTIONS,
   MAX_MESSAGE_BYTES,
   MAX_OUTGOING_QUEUE_BYTES,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -74,6 +79,10 @@ export { httpTransport } from './http-client.js'
 export type { HttpRpcServerOptions } from './http-server.js'
 export { HttpRpcServer } from './http-server.js'
 export { inProcessTransport } from './inproc.js'
+export type { IpcTransportOptions } from './ipc-client.js'
+export { ipcTransport } from './ipc-client.js'
+export type { IpcRpcServerOptions } from './ipc-server.js'
+export { IpcRpcServer } from './ipc-server.js'
 export type {
   JsonRpcFailure,
   JsonRpcId,

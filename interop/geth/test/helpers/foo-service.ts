@@ -38,7 +38,12 @@ const integer = { type: 'integer' }
 /** Declared params: the server checks them, so `add("x", 1)` is -32602 as in Go. */
 export const fooSpec: ServiceSpec = {
   methods: {
-    add: { params: [{ name: 'a', schema: integer }, { name: 'b', schema: integer }] },
+    add: {
+      params: [
+        { name: 'a', schema: integer },
+        { name: 'b', schema: integer },
+      ],
+    },
     echo: { params: [{ name: 'x', required: false }] },
     sleep: { params: [{ name: 'ms', schema: integer }] },
     ticks: { params: [{ name: 'n', schema: integer }] },
