@@ -4,6 +4,7 @@ import { argumentsFor } from './arguments.js'
 import {
   APPLICATION_ERROR,
   JSONRPC_VERSION,
+  MAX_METHOD_NAME_LENGTH,
   METHOD_NOT_FOUND,
   REQUEST_TIMEOUT_ERROR,
   RESPONSE_TOO_LARGE_ERROR,
@@ -21,6 +22,7 @@ import {
 } from './errors.js'
 import {
   failure,
+  isCall,
   isObject,
   isValidId,
   type JsonRpcId,
@@ -228,8 +230,14 @@ export class RpcSession {
   ): Promise<JsonRpcResponse | JsonRpcResponse[] | string | undefined> {
     const { maxBatchItems, maxBatchResponseBytes, batchYieldEvery } = this.config
     if (items.length === 0) return failure(null, invalidRequest('empty batch').toJSON())
-    if (items.length > maxBatchItems)
-      return failure(null, invalidRequest('batch too large').toJSON())
+    if (items.length > maxBatchItems) {
+      // as geth: a one-element batch answer carrying the first call's id, so a client can
+      // tell which of its batches was refused (the protocol has no error for a whole batch)
+      const first = items.find(isCall)
+      const id = first === undefined ? null : first.id
+      const refused = failure(id, invalidRequest('batch too large').toJSON())
+      return this.wire ? `[${stringify(refused)}]` : [refused]
+    }
     const values: JsonRpcResponse[] = []
     const texts: string[] = []
     let bytes = 0
@@ -257,7 +265,7 @@ export class RpcSession {
       }
       const text = this.serialize(answer)
       texts.push(text)
-      bytes += text.length
+      bytes += Buffer.byteLength(text)
       if (bytes > maxBatchResponseBytes) tooLarge = true
     }
     if (!this.wire) return values.length === 0 ? undefined : values
@@ -271,8 +279,13 @@ export class RpcSession {
     const id = item.id
     if (hasId && !isValidId(id)) return failure(null, invalidRequest().toJSON())
     const replyId: JsonRpcId = hasId ? (id as JsonRpcId) : null
-    if (item.jsonrpc !== JSONRPC_VERSION || typeof item.method !== 'string') {
+    if (item.jsonrpc !== JSONRPC_VERSION || typeof item.method !== 'string' || item.method === '') {
       return failure(replyId, invalidRequest().toJSON())
+    }
+    if (item.method.length > MAX_METHOD_NAME_LENGTH) {
+      if (!hasId) return undefined
+      const message = `method name too long: ${item.method.length} > ${MAX_METHOD_NAME_LENGTH}`
+      return failure(replyId, invalidRequest(message).toJSON())
     }
     try {
       let result = this.dispatch(item.method, item.params, hasId, exchange)
