@@ -287,20 +287,25 @@ export class RpcSession {
       const message = `method name too long: ${item.method.length} > ${MAX_METHOD_NAME_LENGTH}`
       return failure(replyId, invalidRequest(message).toJSON())
     }
+    let result: unknown
     try {
-      let result = this.dispatch(item.method, item.params, hasId, exchange)
+      result = this.dispatch(item.method, item.params, hasId, exchange)
       if (isPromiseLike(result)) result = await result
       if (!hasId) return undefined
-      return success(
-        replyId,
-        result === undefined ? null : this.wire ? result : toJsonValue(result),
-      )
     } catch (err) {
       if (!hasId) {
         this.config.logger.debug({ method: item.method, err }, 'rpc: notification failed')
         return undefined
       }
       return failure(replyId, toErrorObject(err))
+    }
+    if (result === undefined) return success(replyId, null)
+    if (this.wire) return success(replyId, result)
+    try {
+      return success(replyId, toJsonValue(result))
+    } catch {
+      // a result JSON cannot hold (a cycle): -32603, as serialize() answers on the wire
+      return failure(replyId, internalError().toJSON())
     }
   }
 
