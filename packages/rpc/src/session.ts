@@ -123,7 +123,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export class RpcSession {
   // bounded: config.maxSubscriptions (a subscribe beyond it is an error answer)
   private readonly subscriptions = new Map<string, ActiveSubscription>()
-  // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION)
+  // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION);
+  // a call leaves at its answer or its time limit, whichever comes first
   private readonly running = new Set<CallState>()
   private readonly wire: boolean
   private isClosed = false
@@ -139,6 +140,11 @@ export class RpcSession {
     return this.isClosed
   }
 
+  /** Calls that returned a promise and are still within their time limit. */
+  get runningCalls(): number {
+    return this.running.size
+  }
+
   /** Open subscriptions on this connection. */
   get subscriptionCount(): number {
     return this.subscriptions.size
@@ -150,6 +156,7 @@ export class RpcSession {
    * the transport counts unresolved ones to bound the calls in flight.
    */
   async receive(text: string): Promise<void> {
+    if (this.isClosed) return
     let message: unknown
     try {
       message = JSON.parse(text)
@@ -162,6 +169,7 @@ export class RpcSession {
 
   /** {@link receive} for an already parsed message (the in-process transport). */
   async receiveValue(message: unknown): Promise<void> {
+    if (this.isClosed) return
     const exchange: Exchange = { toStart: undefined }
     const answer = Array.isArray(message)
       ? await this.batch(message, exchange)
@@ -339,6 +347,8 @@ export class RpcSession {
         requestTimeoutMs > 0
           ? clock.deadline(requestTimeoutMs, () => {
               const err = new RpcError(REQUEST_TIMEOUT_ERROR, 'request timed out')
+              // answered now: a method that never settles must not stay in `running`
+              this.running.delete(state)
               state.abort(err)
               reject(err)
             })
