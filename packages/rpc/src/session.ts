@@ -204,7 +204,7 @@ export class RpcSession {
     this.transport.close?.(reason)
     for (const call of this.running) call.abort(ABORTED_BY_CLOSE)
     this.running.clear()
-    for (const sub of this.subscriptions.values()) this.cancel(sub)
+    for (const sub of this.subscriptions.values()) this.cancel(sub, ABORTED_BY_CLOSE)
     this.subscriptions.clear()
     this.config.onClose(this)
   }
@@ -419,12 +419,13 @@ export class RpcSession {
     const sub = this.subscriptions.get(id)
     if (sub === undefined) throw new RpcError(APPLICATION_ERROR, 'subscription not found')
     this.subscriptions.delete(id)
-    this.cancel(sub)
+    this.cancel(sub, 'unsubscribed')
     return true
   }
 
-  private cancel(sub: ActiveSubscription): void {
-    sub.state.abort('unsubscribed')
+  /** `reason`: the signal's abort reason, `unsubscribed` or `connection closed`. */
+  private cancel(sub: ActiveSubscription, reason: string): void {
+    sub.state.abort(reason)
     const it = sub.iterator
     if (it?.return !== undefined) {
       Promise.resolve(it.return()).catch((err: unknown) => {
@@ -447,7 +448,7 @@ export class RpcSession {
       const it = sub.iterable[Symbol.asyncIterator]()
       sub.iterator = it
       if (!this.subscriptions.has(sub.id)) {
-        this.cancel(sub)
+        this.cancel(sub, 'unsubscribed')
         return
       }
       for (;;) {
