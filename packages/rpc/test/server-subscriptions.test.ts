@@ -200,6 +200,7 @@ describe('server subscriptions', () => {
     server.registerName('s', {
       async *t() {
         called = true
+        yield 1
       },
     })
     const { session } = fakeSession(server, 'http', { noSend: true })
