@@ -15,6 +15,7 @@ import {
   internalError,
   invalidParams,
   invalidRequest,
+  type JsonRpcErrorObject,
   methodNotFound,
   parseError,
   RpcError,
@@ -110,6 +111,16 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
     typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
     'function'
   )
+}
+
+const TIMED_OUT: unique symbol = Symbol('timed out')
+const TIMEOUT_ERROR: JsonRpcErrorObject = {
+  code: REQUEST_TIMEOUT_ERROR,
+  message: 'request timed out',
+}
+const TOO_LARGE_ERROR: JsonRpcErrorObject = {
+  code: RESPONSE_TOO_LARGE_ERROR,
+  message: 'response too large',
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -232,13 +243,18 @@ export class RpcSession {
     }
   }
 
+  /**
+   * A batch, as geth runs one: its calls in order, under one time limit for the whole
+   * batch; the calls after the response limit or the time limit are not run and are
+   * answered -32003 or -32002. A limit of 0 is none (geth's `SetBatchLimits`).
+   */
   private async batch(
     items: unknown[],
     exchange: Exchange,
   ): Promise<JsonRpcResponse | JsonRpcResponse[] | string | undefined> {
     const { maxBatchItems, maxBatchResponseBytes, batchYieldEvery } = this.config
     if (items.length === 0) return failure(null, invalidRequest('empty batch').toJSON())
-    if (items.length > maxBatchItems) {
+    if (maxBatchItems > 0 && items.length > maxBatchItems) {
       // as geth: a one-element batch answer carrying the first call's id, so a client can
       // tell which of its batches was refused (the protocol has no error for a whole batch)
       const first = items.find(isCall)
@@ -246,38 +262,74 @@ export class RpcSession {
       const refused = failure(id, invalidRequest('batch too large').toJSON())
       return this.wire ? `[${stringify(refused)}]` : [refused]
     }
-    const values: JsonRpcResponse[] = []
-    const texts: string[] = []
+    const answers: (JsonRpcResponse | string)[] = []
     let bytes = 0
-    let tooLarge = false
-    for (let i = 0; i < items.length; i++) {
-      // fairness: a batch of cheap calls still lets other connections in
-      if (i > 0 && i % batchYieldEvery === 0) await yieldToEventLoop()
-      if (this.isClosed) return undefined
-      const item = items[i]
-      if (tooLarge) {
-        if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id)) {
-          texts.push(
-            stringify(
-              failure(item.id, { code: RESPONSE_TOO_LARGE_ERROR, message: 'response too large' }),
-            ),
-          )
+    let cutOff: { code: number; message: string } | undefined
+    const timer = this.batchTimer()
+    try {
+      for (let i = 0; i < items.length; i++) {
+        // fairness: a batch of cheap calls still lets other connections in
+        if (i > 0 && i % batchYieldEvery === 0) await yieldToEventLoop()
+        if (this.isClosed) return undefined
+        const item = items[i]
+        cutOff ??= timer.expired
+        if (cutOff !== undefined) {
+          if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id))
+            answers.push(failure(item.id, cutOff))
+          continue
         }
-        continue
+        const answer = await timer.race(this.one(item, exchange))
+        if (answer === TIMED_OUT) {
+          // the call still runs until its own time limit aborts it; its answer is this
+          cutOff = timer.expired
+          if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id))
+            answers.push(failure(item.id, TIMEOUT_ERROR))
+          continue
+        }
+        if (answer === undefined) continue
+        if (!this.wire) {
+          answers.push(answer)
+          continue
+        }
+        const text = this.serialize(answer)
+        answers.push(text)
+        bytes += Buffer.byteLength(text)
+        if (maxBatchResponseBytes > 0 && bytes > maxBatchResponseBytes) cutOff = TOO_LARGE_ERROR
       }
-      const answer = await this.one(item, exchange)
-      if (answer === undefined) continue
-      if (!this.wire) {
-        values.push(answer)
-        continue
-      }
-      const text = this.serialize(answer)
-      texts.push(text)
-      bytes += Buffer.byteLength(text)
-      if (bytes > maxBatchResponseBytes) tooLarge = true
+    } finally {
+      timer.cancel()
     }
-    if (!this.wire) return values.length === 0 ? undefined : values
-    return texts.length === 0 ? undefined : `[${texts.join(',')}]`
+    if (answers.length === 0) return undefined
+    if (!this.wire) return answers as JsonRpcResponse[]
+    return `[${answers.map((a) => (typeof a === 'string' ? a : stringify(a))).join(',')}]`
+  }
+
+  /** The time limit of one batch: `race` ends a call's wait when it passes. */
+  private batchTimer(): {
+    readonly expired: JsonRpcErrorObject | undefined
+    race<T>(pending: Promise<T>): Promise<T | typeof TIMED_OUT>
+    cancel(): void
+  } {
+    const { requestTimeoutMs, clock } = this.config
+    let expired = false
+    let wake: (() => void) | undefined
+    const deadline =
+      requestTimeoutMs > 0
+        ? clock.deadline(requestTimeoutMs, () => {
+            expired = true
+            wake?.()
+          })
+        : undefined
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      wake = () => resolve(TIMED_OUT)
+    })
+    return {
+      get expired() {
+        return expired ? TIMEOUT_ERROR : undefined
+      },
+      race: (pending) => (deadline === undefined ? pending : Promise.race([pending, timeout])),
+      cancel: () => deadline?.cancel(),
+    }
   }
 
   /** One call or notification; `undefined` when there is nothing to answer. */
@@ -346,7 +398,7 @@ export class RpcSession {
       const deadline =
         requestTimeoutMs > 0
           ? clock.deadline(requestTimeoutMs, () => {
-              const err = new RpcError(REQUEST_TIMEOUT_ERROR, 'request timed out')
+              const err = new RpcError(TIMEOUT_ERROR.code, TIMEOUT_ERROR.message)
               // answered now: a method that never settles must not stay in `running`
               this.running.delete(state)
               state.abort(err)

@@ -62,6 +62,59 @@ describe('callContext()', () => {
     expect(clock.pending).toBe(0)
   })
 
+  it('bounds a whole batch by the time limit, as geth: the calls not yet answered get -32002', async () => {
+    const clock = new ManualClock()
+    const { service, contexts, releases } = waiting()
+    const server = new RpcServer({ clock, requestTimeoutMs: 1000 })
+    server.registerName('w', service)
+    const { session, transport } = fakeSession(server)
+    const batch = `[${call(1, 'w_where')},${call(2, 'w_wait')},${call(3, 'w_where')},{"jsonrpc":"2.0","method":"w_where"},${call(4, 'w_wait')}]`
+    const answered = session.receive(batch)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(contexts).toHaveLength(2) // w_where, then w_wait is running
+    clock.advance(600)
+    releases[0]?.('second') // w_wait answers in time
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(contexts).toHaveLength(5) // w_where, the notification, the second w_wait
+    clock.advance(400) // the batch's limit passes while the second w_wait runs
+    await answered
+    const timedOut = { code: -32002, message: 'request timed out' }
+    expect(transport.messages).toEqual([
+      [
+        { jsonrpc: '2.0', id: 1, result: { transport: 'ipc', remote: 'test' } },
+        { jsonrpc: '2.0', id: 2, result: 'second' },
+        { jsonrpc: '2.0', id: 3, result: { transport: 'ipc', remote: 'test' } },
+        { jsonrpc: '2.0', id: 4, error: timedOut },
+      ],
+    ])
+    // the call cut off by the batch limit is aborted by its own limit, 600 ms later
+    expect(contexts[4]?.signal.aborted).toBe(false)
+    clock.advance(600)
+    expect(contexts[4]?.signal.aborted).toBe(true)
+    expect(session.runningCalls).toBe(0)
+    expect(clock.pending).toBe(0)
+  })
+
+  it('answers the calls after a batch’s time limit -32002 without running them', async () => {
+    const clock = new ManualClock()
+    const { service, contexts } = waiting()
+    const server = new RpcServer({ clock, requestTimeoutMs: 1000 })
+    server.registerName('w', service)
+    const { session, transport } = fakeSession(server)
+    const answered = session.receive(`[${call(1, 'w_wait')},${call(2, 'w_where')}]`)
+    await Promise.resolve()
+    clock.advance(1000)
+    await answered
+    const timedOut = { code: -32002, message: 'request timed out' }
+    expect(transport.messages).toEqual([
+      [
+        { jsonrpc: '2.0', id: 1, error: timedOut },
+        { jsonrpc: '2.0', id: 2, error: timedOut },
+      ],
+    ])
+    expect(contexts).toHaveLength(1)
+  })
+
   it('cancels the time limit when the call answers in time', async () => {
     const clock = new ManualClock()
     const { service, releases } = waiting()

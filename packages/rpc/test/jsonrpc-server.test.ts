@@ -252,6 +252,14 @@ describe('JSON-RPC 2.0 server: batches', () => {
     expect(calls).toEqual([])
   })
 
+  it('has no batch limits when they are 0, as geth', async () => {
+    const { server } = newServer({ maxBatchItems: 0, maxBatchResponseBytes: 0 })
+    const items = Array.from({ length: 1500 }, (_, i) => call(i, 't_big', [100]))
+    const [answers] = (await exchange(server, `[${items.join(',')}]`)) as [{ result: string }[]]
+    expect(answers).toHaveLength(1500)
+    expect(answers.every((a) => a.result === 'x'.repeat(100))).toBe(true)
+  })
+
   it('counts the response limit in bytes, not characters', async () => {
     // 30 three-byte characters: 90 bytes, 30 UTF-16 units
     const { server } = newServer({ maxBatchResponseBytes: 100 })
