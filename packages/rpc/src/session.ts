@@ -1,19 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import type { Clock, Logger } from '@devp2p/common'
 import { argumentsFor } from './arguments.js'
 import {
-  APPLICATION_ERROR,
   JSONRPC_VERSION,
   MAX_METHOD_NAME_LENGTH,
-  METHOD_NOT_FOUND,
   REQUEST_TIMEOUT_ERROR,
   RESPONSE_TOO_LARGE_ERROR,
-  SUBSCRIPTION_ID_BYTES,
 } from './constants.js'
-import { type CallContext, runInContext, type TransportKind } from './context.js'
+import { ABORTED_BY_CLOSE, CallState, runInContext, type TransportKind } from './context.js'
 import {
   internalError,
-  invalidParams,
   invalidRequest,
   type JsonRpcErrorObject,
   methodNotFound,
@@ -27,13 +22,13 @@ import {
   isObject,
   isValidId,
   type JsonRpcId,
-  type JsonRpcNotification,
   type JsonRpcResponse,
   stringify,
   success,
   toJsonValue,
 } from './json.js'
 import type { Callback, Registry } from './registry.js'
+import { type ActiveSubscription, SessionSubscriptions } from './session-subscriptions.js'
 
 /** What a transport gives the session for one connection. */
 export interface SessionTransport {
@@ -64,39 +59,6 @@ export interface SessionConfig {
   onClose(session: RpcSession): void
 }
 
-const ABORTED_BY_CLOSE = 'connection closed'
-
-/** One call's context: the abort controller is made only if the method asks for the signal. */
-class CallState implements CallContext {
-  private controller: AbortController | undefined
-  private abortReason: unknown
-  constructor(
-    readonly transport: TransportKind,
-    readonly remote: string,
-  ) {}
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController()
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason)
-    }
-    return this.controller.signal
-  }
-  abort(reason: unknown): void {
-    if (this.abortReason !== undefined) return
-    this.abortReason = reason
-    this.controller?.abort(reason)
-  }
-}
-
-/** A subscription being driven: the service's iterable, read until it ends or is cancelled. */
-interface ActiveSubscription {
-  readonly id: string
-  readonly namespace: string
-  readonly state: CallState
-  readonly iterable: AsyncIterable<unknown>
-  iterator?: AsyncIterator<unknown>
-}
-
 /** Per-message bookkeeping: subscriptions to start once the response is written. */
 interface Exchange {
   toStart: ActiveSubscription[] | undefined
@@ -106,7 +68,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+function _isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return (
     typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
     'function'
@@ -132,8 +94,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * {@link RpcSession.close} when the connection ends.
  */
 export class RpcSession {
-  // bounded: config.maxSubscriptions (a subscribe beyond it is an error answer)
-  private readonly subscriptions = new Map<string, ActiveSubscription>()
+  private readonly subscriptions: SessionSubscriptions
   // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION);
   // a call leaves at its answer or its time limit, whichever comes first
   private readonly running = new Set<CallState>()
@@ -145,6 +106,19 @@ export class RpcSession {
     private readonly transport: SessionTransport,
   ) {
     this.wire = transport.kind !== 'inproc'
+    this.subscriptions = new SessionSubscriptions({
+      registry: config.registry,
+      logger: config.logger,
+      maxSubscriptions: config.maxSubscriptions,
+      kind: transport.kind,
+      remote: transport.remote,
+      canNotify: transport.send !== undefined,
+      wire: this.wire,
+      isClosed: () => this.isClosed,
+      write: (message) => this.write(message),
+      settle: (state, value) =>
+        isPromiseLike(value) ? this.await(state, value) : Promise.resolve(value),
+    })
   }
 
   get closed(): boolean {
@@ -187,7 +161,8 @@ export class RpcSession {
       : await this.one(message, exchange)
     if (answer !== undefined && !this.isClosed)
       this.write(this.wire ? this.serialize(answer) : answer)
-    if (exchange.toStart !== undefined) for (const sub of exchange.toStart) this.start(sub)
+    if (exchange.toStart !== undefined)
+      for (const sub of exchange.toStart) this.subscriptions.start(sub)
   }
 
   /** HTTP: one request body in, the response body out (`undefined`: nothing to answer). */
@@ -215,8 +190,7 @@ export class RpcSession {
     this.transport.close?.(reason)
     for (const call of this.running) call.abort(ABORTED_BY_CLOSE)
     this.running.clear()
-    for (const sub of this.subscriptions.values()) this.cancel(sub, ABORTED_BY_CLOSE)
-    this.subscriptions.clear()
+    this.subscriptions.cancelAll()
     this.config.onClose(this)
   }
 
@@ -377,7 +351,7 @@ export class RpcSession {
       const namespace = method.slice(0, sep)
       const rest = method.slice(sep + 1)
       if (rest === 'subscribe') return this.subscribe(namespace, params, hasId, exchange)
-      if (rest === 'unsubscribe') return this.unsubscribe(params)
+      if (rest === 'unsubscribe') return this.subscriptions.unsubscribe(params)
     }
     throw methodNotFound(method)
   }
@@ -420,124 +394,16 @@ export class RpcSession {
     })
   }
 
+  /** Opens a subscription, to be started once the answer carrying its id is written. */
   private async subscribe(
     namespace: string,
     params: unknown,
     hasId: boolean,
     exchange: Exchange,
   ): Promise<string> {
-    if (this.transport.send === undefined)
-      throw new RpcError(METHOD_NOT_FOUND, 'notifications not supported')
-    if (!Array.isArray(params) || typeof params[0] !== 'string') {
-      throw invalidParams('expected subscription name as first argument')
-    }
-    const name = params[0]
-    const cb = this.config.registry.subscriptions.get(namespace)?.get(name)
-    if (cb === undefined)
-      throw new RpcError(
-        METHOD_NOT_FOUND,
-        `no ${JSON.stringify(name)} subscription in ${namespace} namespace`,
-      )
-    if (!hasId) throw invalidRequest('a subscription needs an id')
-    if (this.subscriptions.size >= this.config.maxSubscriptions) {
-      throw new RpcError(
-        APPLICATION_ERROR,
-        `too many subscriptions (at most ${this.config.maxSubscriptions} per connection)`,
-      )
-    }
-    const args = argumentsFor(cb, params.slice(1))
-    const state = new CallState(this.transport.kind, this.transport.remote)
-    let out = runInContext(state, () => cb.fn.apply(cb.receiver, args))
-    if (isPromiseLike(out)) out = await this.await(state, out)
-    if (!isAsyncIterable(out)) {
-      this.config.logger.error(
-        { namespace, name },
-        'rpc: a subscription method did not return an async iterable',
-      )
-      throw internalError()
-    }
-    if (this.isClosed) throw new RpcError(APPLICATION_ERROR, ABORTED_BY_CLOSE)
-    const id = `0x${randomBytes(SUBSCRIPTION_ID_BYTES).toString('hex')}`
-    const sub: ActiveSubscription = { id, namespace, state, iterable: out }
-    this.subscriptions.set(id, sub)
+    const sub = await this.subscriptions.open(namespace, params, hasId)
     if (exchange.toStart === undefined) exchange.toStart = []
     exchange.toStart.push(sub)
-    return id
-  }
-
-  private unsubscribe(params: unknown): boolean {
-    const id = Array.isArray(params) ? params[0] : undefined
-    if (typeof id !== 'string') throw invalidParams('expected subscription id as first argument')
-    const sub = this.subscriptions.get(id)
-    if (sub === undefined) throw new RpcError(APPLICATION_ERROR, 'subscription not found')
-    this.subscriptions.delete(id)
-    this.cancel(sub, 'unsubscribed')
-    return true
-  }
-
-  /** `reason`: the signal's abort reason, `unsubscribed` or `connection closed`. */
-  private cancel(sub: ActiveSubscription, reason: string): void {
-    sub.state.abort(reason)
-    const it = sub.iterator
-    if (it?.return !== undefined) {
-      Promise.resolve(it.return()).catch((err: unknown) => {
-        this.config.logger.debug({ err, subscription: sub.id }, 'rpc: subscription cleanup failed')
-      })
-    }
-  }
-
-  /** Reads the subscription's iterable and sends each value, until it ends or is cancelled. */
-  private start(sub: ActiveSubscription): void {
-    if (!this.subscriptions.has(sub.id)) return
-    runInContext(sub.state, () => {
-      void this.drive(sub)
-    })
-  }
-
-  private async drive(sub: ActiveSubscription): Promise<void> {
-    const method = `${sub.namespace}_subscription`
-    try {
-      const it = sub.iterable[Symbol.asyncIterator]()
-      sub.iterator = it
-      if (!this.subscriptions.has(sub.id)) {
-        this.cancel(sub, 'unsubscribed')
-        return
-      }
-      for (;;) {
-        const next = await it.next()
-        if (next.done || !this.subscriptions.has(sub.id)) return
-        const params: { subscription: string; result: unknown } = {
-          subscription: sub.id,
-          result: next.value === undefined ? null : next.value,
-        }
-        const message: JsonRpcNotification = { jsonrpc: JSONRPC_VERSION, method, params }
-        if (this.wire) {
-          let text: string
-          try {
-            text = stringify(message)
-          } catch (err) {
-            this.config.logger.error(
-              { err, subscription: sub.id },
-              'rpc: a subscription value cannot be written as JSON',
-            )
-            continue
-          }
-          this.write(text)
-        } else {
-          params.result = toJsonValue(params.result)
-          this.write(message)
-        }
-        if (this.isClosed) return
-      }
-    } catch (err) {
-      if (this.subscriptions.has(sub.id)) {
-        this.config.logger.debug(
-          { err, subscription: sub.id },
-          'rpc: subscription ended with an error',
-        )
-      }
-    } finally {
-      this.subscriptions.delete(sub.id)
-    }
+    return sub.id
   }
 }

@@ -172,27 +172,30 @@ describe('server subscriptions', () => {
     expect(session.closed).toBe(false)
   })
 
-  it('skips a value JSON cannot hold and goes on', async () => {
-    const server = new RpcServer()
-    const cyclic: Record<string, unknown> = {}
-    cyclic.self = cyclic
-    server.registerName(
-      's',
-      { values: () => eager([cyclic, 'after']) },
-      {
-        methods: { values: { subscription: true } },
-      },
-    )
-    const { session, transport } = fakeSession(server)
-    await session.receive(sub(1, 's', ['values']))
-    const messages = await transport.waitFor(2)
-    const id = (messages[0] as { result: string }).result
-    expect(messages[1]).toEqual({
-      jsonrpc: '2.0',
-      method: 's_subscription',
-      params: { subscription: id, result: 'after' },
-    })
-  })
+  it.each(['ipc', 'inproc'] as const)(
+    'skips a value JSON cannot hold and goes on (%s)',
+    async (kind) => {
+      const server = new RpcServer()
+      const cyclic: Record<string, unknown> = {}
+      cyclic.self = cyclic
+      server.registerName(
+        's',
+        { values: () => eager([cyclic, 'after']) },
+        {
+          methods: { values: { subscription: true } },
+        },
+      )
+      const { session, transport } = fakeSession(server, kind)
+      await session.receive(sub(1, 's', ['values']))
+      const messages = await transport.waitFor(2)
+      const id = (messages[0] as { result: string }).result
+      expect(messages[1]).toEqual({
+        jsonrpc: '2.0',
+        method: 's_subscription',
+        params: { subscription: id, result: 'after' },
+      })
+    },
+  )
 
   it('refuses subscribe over a transport without send (HTTP) with -32601', async () => {
     const server = new RpcServer()
