@@ -204,39 +204,57 @@ export class RpcClient implements SubscriptionOwner {
       this.subscriptions.set(subId, sub)
       return sub
     }
-    const sub = (await this.exchange(
-      id,
-      message,
-      opts.signal,
-      SUBSCRIBE_TIMEOUT_MS,
-      onResult,
-    )) as ClientSubscription<T>
     const signal = opts.signal
-    if (signal !== undefined) {
-      const onAbort = (): void => void sub.unsubscribe().catch(() => {})
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-    }
-    return sub
+    if (signal?.aborted) throw new RpcClientError('ABORTED', 'aborted', { cause: signal.reason })
+    // the signal does not cut the exchange short: an answer that comes after it aborted
+    // still opens a subscription on the server, which is then closed at once
+    const answer = this.exchange(id, message, undefined, SUBSCRIBE_TIMEOUT_MS, onResult) as Promise<
+      ClientSubscription<T>
+    >
+    if (signal === undefined) return answer
+    return new Promise<ClientSubscription<T>>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(new RpcClientError('ABORTED', 'aborted', { cause: signal.reason }))
+        answer.then(
+          (sub) => sub.unsubscribe(),
+          () => {},
+        )
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      answer.then(
+        (sub) => {
+          signal.removeEventListener('abort', onAbort)
+          signal.addEventListener('abort', () => void sub.unsubscribe(), { once: true })
+          resolve(sub)
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(err)
+        },
+      )
+    })
   }
 
-  /** @internal `ClientSubscription.unsubscribe` lands here */
+  /**
+   * @internal `ClientSubscription.unsubscribe` lands here. Never throws: the subscription
+   * is over here whatever the server answers (it may have ended it already, as geth's
+   * `Unsubscribe` has no error either).
+   */
   async unsubscribe(sub: ClientSubscription<unknown>): Promise<void> {
     if (this.subscriptions.get(sub.id) !== sub) return
     this.subscriptions.delete(sub.id)
     sub.end(undefined)
     if (this.isClosed) return
-    await this.exchange(
-      this.nextId++,
-      {
-        jsonrpc: JSONRPC_VERSION,
-        id: this.nextId - 1,
-        method: `${sub.namespace}_unsubscribe`,
-        params: [sub.id],
-      },
-      undefined,
-      SUBSCRIBE_TIMEOUT_MS,
-    )
+    const id = this.nextId++
+    const message = {
+      jsonrpc: JSONRPC_VERSION,
+      id,
+      method: `${sub.namespace}_unsubscribe`,
+      params: [sub.id],
+    }
+    await this.exchange(id, message, undefined, SUBSCRIBE_TIMEOUT_MS).catch((err: unknown) => {
+      this.logger.debug({ err, subscription: sub.id }, 'rpc client: unsubscribe failed')
+    })
   }
 
   /**

@@ -331,6 +331,39 @@ describe('RpcClient: subscriptions', () => {
     expect(transport.sent[1]?.method).toBe('s_unsubscribe')
   })
 
+  it('a signal that aborts before the answer fails the subscribe at once and closes the late subscription', async () => {
+    const { transport, client } = setup()
+    const controller = new AbortController()
+    const pending = client.subscribe({ namespace: 's', name: 'ticks', signal: controller.signal })
+    controller.abort('enough')
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED', cause: 'enough' })
+    transport.answer({ jsonrpc: '2.0', id: transport.idOf(0), result: '0xlate' })
+    await Promise.resolve()
+    expect(transport.sent[1]).toEqual({
+      jsonrpc: '2.0',
+      id: transport.idOf(1),
+      method: 's_unsubscribe',
+      params: ['0xlate'],
+    })
+    transport.answer(note('0xlate', 1)) // ignored
+    await expect(
+      client.subscribe({ namespace: 's', name: 'ticks', signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'ABORTED' })
+    expect(transport.sent).toHaveLength(2)
+  })
+
+  it('unsubscribe() resolves even when the server no longer knows the subscription', async () => {
+    const { transport, client } = setup()
+    const sub = await subscribed(client, transport)
+    const done = sub.unsubscribe()
+    transport.answer({
+      jsonrpc: '2.0',
+      id: transport.idOf(1),
+      error: { code: -32000, message: 'subscription not found' },
+    })
+    await expect(done).resolves.toBeUndefined()
+  })
+
   it('close() ends subscriptions quietly', async () => {
     const { transport, client } = setup()
     const sub = await subscribed(client, transport)
