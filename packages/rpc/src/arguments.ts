@@ -51,7 +51,7 @@ export function argumentsFor(cb: Callback, params: unknown): unknown[] {
     for (const key of Object.keys(params)) {
       if (!names.has(key)) throw invalidParams(`unknown parameter ${JSON.stringify(key)}`)
     }
-    args = declared.map((p) => params[p.name])
+    args = declared.map((p) => (Object.hasOwn(params, p.name) ? params[p.name] : undefined))
     while (args.length > 0 && args[args.length - 1] === undefined) args.pop()
   } else {
     throw invalidParams('non-array args')

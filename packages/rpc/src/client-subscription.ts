@@ -35,7 +35,10 @@ export class ClientSubscription<T> implements AsyncIterable<T> {
     return this.ended
   }
 
-  /** Ends the subscription, tells the server (`ns_unsubscribe`), and ends the iteration. Idempotent. */
+  /**
+   * Ends the subscription, tells the server (`ns_unsubscribe`), and ends the iteration.
+   * Idempotent, and never throws: the subscription is over whatever the server answers.
+   */
   async unsubscribe(): Promise<void> {
     if (this.ended) return
     this.end(undefined)

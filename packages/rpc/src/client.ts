@@ -1,4 +1,4 @@
-import { type Clock, type Deadline, type Logger, silentLogger, systemClock } from '@devp2p/common'
+import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
 import { ClientSubscription, type SubscriptionOwner } from './client-subscription.js'
 import {
   CLIENT_REQUEST_TIMEOUT_MS,
@@ -9,6 +9,7 @@ import {
 import type { TransportKind } from './context.js'
 import { RpcClientError, RpcError } from './errors.js'
 import { isObject, type JsonRpcRequest } from './json.js'
+import { PendingCalls, toRpcError } from './pending-calls.js'
 import { type RemoteApi, remoteApi } from './typed.js'
 
 /**
@@ -60,21 +61,6 @@ export interface SubscribeOptions {
   signal?: AbortSignal
 }
 
-interface Pending {
-  resolve(value: unknown): void
-  reject(err: Error): void
-  deadline: Deadline | undefined
-  /** Runs synchronously with the answer, before any later message is read (subscriptions). */
-  onResult?: (value: unknown) => unknown
-}
-
-function toRpcError(error: unknown): RpcError {
-  if (isObject(error) && Number.isInteger(error.code) && typeof error.message === 'string') {
-    return new RpcError(error.code as number, error.message, { data: error.data })
-  }
-  return new RpcError(-32603, 'malformed error object in answer')
-}
-
 /**
  * A JSON-RPC client over any {@link ClientTransport} (see `connect`, `httpTransport`,
  * `webSocketTransport`, `ipcTransport`, `inProcessTransport`). It does not reconnect: when
@@ -82,8 +68,7 @@ function toRpcError(error: unknown): RpcError {
  * client if you want to go on (reconnecting is the caller's choice, as with geth's).
  */
 export class RpcClient implements SubscriptionOwner {
-  // bounded: by the caller's own calls in flight (a server cannot add entries)
-  private readonly pending = new Map<number, Pending>()
+  private readonly pending: PendingCalls
   // bounded: by the caller's own subscribe calls
   private readonly subscriptions = new Map<string, ClientSubscription<unknown>>()
   private nextId = 1
@@ -101,6 +86,7 @@ export class RpcClient implements SubscriptionOwner {
     this.logger = options.logger ?? silentLogger
     this.timeoutMs = options.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS
     this.maxSubscriptionBuffer = options.maxSubscriptionBuffer ?? MAX_CLIENT_SUBSCRIPTION_BUFFER
+    this.pending = new PendingCalls(this.clock, this.logger)
     transport.onMessage = (message) => this.dispatch(message)
     transport.onClose = (err) =>
       this.closed(err ?? new RpcClientError('CLOSED', 'connection closed'))
@@ -169,7 +155,8 @@ export class RpcClient implements SubscriptionOwner {
         },
       ),
     )
-    this.write(message, options.signal, ids)
+    this.pending.groupBatch(ids)
+    if (this.pending.has(ids[0] as number)) this.write(message, options.signal, ids)
     return Promise.all(settled)
   }
 
@@ -217,39 +204,57 @@ export class RpcClient implements SubscriptionOwner {
       this.subscriptions.set(subId, sub)
       return sub
     }
-    const sub = (await this.exchange(
-      id,
-      message,
-      opts.signal,
-      SUBSCRIBE_TIMEOUT_MS,
-      onResult,
-    )) as ClientSubscription<T>
     const signal = opts.signal
-    if (signal !== undefined) {
-      const onAbort = (): void => void sub.unsubscribe().catch(() => {})
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-    }
-    return sub
+    if (signal?.aborted) throw new RpcClientError('ABORTED', 'aborted', { cause: signal.reason })
+    // the signal does not cut the exchange short: an answer that comes after it aborted
+    // still opens a subscription on the server, which is then closed at once
+    const answer = this.exchange(id, message, undefined, SUBSCRIBE_TIMEOUT_MS, onResult) as Promise<
+      ClientSubscription<T>
+    >
+    if (signal === undefined) return answer
+    return new Promise<ClientSubscription<T>>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(new RpcClientError('ABORTED', 'aborted', { cause: signal.reason }))
+        answer.then(
+          (sub) => sub.unsubscribe(),
+          () => {},
+        )
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      answer.then(
+        (sub) => {
+          signal.removeEventListener('abort', onAbort)
+          signal.addEventListener('abort', () => void sub.unsubscribe(), { once: true })
+          resolve(sub)
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(err)
+        },
+      )
+    })
   }
 
-  /** @internal `ClientSubscription.unsubscribe` lands here */
+  /**
+   * @internal `ClientSubscription.unsubscribe` lands here. Never throws: the subscription
+   * is over here whatever the server answers (it may have ended it already, as geth's
+   * `Unsubscribe` has no error either).
+   */
   async unsubscribe(sub: ClientSubscription<unknown>): Promise<void> {
     if (this.subscriptions.get(sub.id) !== sub) return
     this.subscriptions.delete(sub.id)
     sub.end(undefined)
     if (this.isClosed) return
-    await this.exchange(
-      this.nextId++,
-      {
-        jsonrpc: JSONRPC_VERSION,
-        id: this.nextId - 1,
-        method: `${sub.namespace}_unsubscribe`,
-        params: [sub.id],
-      },
-      undefined,
-      SUBSCRIBE_TIMEOUT_MS,
-    )
+    const id = this.nextId++
+    const message = {
+      jsonrpc: JSONRPC_VERSION,
+      id,
+      method: `${sub.namespace}_unsubscribe`,
+      params: [sub.id],
+    }
+    await this.exchange(id, message, undefined, SUBSCRIBE_TIMEOUT_MS).catch((err: unknown) => {
+      this.logger.debug({ err, subscription: sub.id }, 'rpc client: unsubscribe failed')
+    })
   }
 
   /**
@@ -280,7 +285,8 @@ export class RpcClient implements SubscriptionOwner {
     onResult?: (value: unknown) => unknown,
   ): Promise<unknown> {
     const answer = this.register(id, signal, timeoutMs, onResult)
-    this.write(message, signal, [id])
+    // closed or already aborted: the call failed at once, and nothing goes out
+    if (this.pending.has(id)) this.write(message, signal, [id])
     return answer
   }
 
@@ -291,70 +297,35 @@ export class RpcClient implements SubscriptionOwner {
     onResult?: (value: unknown) => unknown,
   ): Promise<unknown> {
     if (this.isClosed) return Promise.reject(new RpcClientError('CLOSED', 'client closed'))
-    if (signal?.aborted)
-      return Promise.reject(new RpcClientError('ABORTED', 'aborted', { cause: signal.reason }))
-    return new Promise<unknown>((resolve, reject) => {
-      const finish = (): void => {
-        this.pending.delete(id)
-        entry.deadline?.cancel()
-        signal?.removeEventListener('abort', onAbort)
-      }
-      const onAbort = (): void => {
-        finish()
-        reject(new RpcClientError('ABORTED', 'aborted', { cause: signal?.reason }))
-      }
-      const entry: Pending = {
-        resolve: (v) => {
-          finish()
-          resolve(v)
-        },
-        reject: (e) => {
-          finish()
-          reject(e)
-        },
-        deadline:
-          signal === undefined && timeoutMs > 0
-            ? this.clock.deadline(timeoutMs, () => {
-                finish()
-                reject(new RpcClientError('TIMEOUT', `no answer within ${timeoutMs} ms`))
-              })
-            : undefined,
-        onResult,
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.pending.set(id, entry)
-    })
+    return this.pending.register(id, signal, timeoutMs, onResult)
   }
 
   private write(message: object, signal: AbortSignal | undefined, ids: readonly number[]): void {
     this.transport.send(message, signal).then(
       (answer) => {
         if (answer === undefined) return
-        // a request/response transport: the whole batch may have been refused at once
-        if (
-          Array.isArray(message) &&
-          !Array.isArray(answer) &&
-          isObject(answer) &&
-          answer.error !== undefined
-        ) {
-          const err = new RpcClientError('BAD_RESPONSE', 'the server refused the batch', {
-            cause: toRpcError(answer.error),
-          })
-          for (const id of ids) this.pending.get(id)?.reject(err)
+        // a request/response transport: the answer is the whole of what comes back
+        if (Array.isArray(message) && !Array.isArray(answer)) {
+          const cause = isObject(answer) ? toRpcError(answer.error) : undefined
+          const err = new RpcClientError('BAD_RESPONSE', 'the server refused the batch', { cause })
+          this.pending.fail(ids, err)
           return
         }
         this.dispatch(answer)
+        this.pending.fail(ids, new RpcClientError('BAD_RESPONSE', 'the answer lacks this call'))
       },
       (err: unknown) => {
-        const e = err instanceof Error ? err : new RpcClientError('CLOSED', String(err))
-        for (const id of ids) this.pending.get(id)?.reject(e)
+        this.pending.fail(
+          ids,
+          err instanceof Error ? err : new RpcClientError('CLOSED', String(err)),
+        )
       },
     )
   }
 
   private dispatch(message: unknown): void {
     if (Array.isArray(message)) {
-      for (const m of message) this.dispatch(m)
+      this.dispatchBatch(message)
       return
     }
     if (!isObject(message)) {
@@ -372,29 +343,34 @@ export class RpcClient implements SubscriptionOwner {
       }
       return
     }
-    if (typeof message.id !== 'number') {
-      if (isObject(message.error))
-        this.logger.debug({ error: message.error }, 'rpc client: error answer without id')
-      return
+    this.pending.answer(message)
+  }
+
+  /**
+   * A batch answer. A call of ours it leaves out fails with `BAD_RESPONSE`: geth answers a
+   * batch over its item limit with one error carrying the first call's id, so the rest of
+   * that batch would otherwise wait for answers that never come.
+   */
+  private dispatchBatch(answers: unknown[]): void {
+    const touched = new Set<readonly number[]>()
+    let cause: RpcError | undefined
+    for (const m of answers) {
+      if (isObject(m)) {
+        const batch = typeof m.id === 'number' ? this.pending.batchOf(m.id) : undefined
+        if (batch !== undefined) touched.add(batch)
+        cause ??= toRpcError(m.error)
+      }
+      this.dispatch(m)
     }
-    const entry = this.pending.get(message.id)
-    if (entry === undefined) return
-    if (message.error !== undefined) {
-      entry.reject(toRpcError(message.error))
-      return
-    }
-    if (!Object.hasOwn(message, 'result')) {
-      entry.reject(new RpcClientError('BAD_RESPONSE', 'answer without result or error'))
-      return
-    }
-    if (entry.onResult === undefined) {
-      entry.resolve(message.result)
-      return
-    }
-    try {
-      entry.resolve(entry.onResult(message.result))
-    } catch (err) {
-      entry.reject(err as Error)
+    for (const ids of touched) {
+      const missing = ids.filter((id) => this.pending.has(id))
+      if (missing.length === 0) continue
+      const err = new RpcClientError(
+        'BAD_RESPONSE',
+        `the server answered ${ids.length - missing.length} of the batch's ${ids.length} calls`,
+        { cause },
+      )
+      this.pending.fail(missing, err)
     }
   }
 
@@ -408,7 +384,7 @@ export class RpcClient implements SubscriptionOwner {
         : err instanceof RpcClientError
           ? err
           : new RpcClientError('CLOSED', err.message, { cause: err })
-    for (const entry of [...this.pending.values()]) entry.reject(closeErr)
+    this.pending.failAll(closeErr)
     for (const sub of this.subscriptions.values()) sub.end(err === undefined ? undefined : closeErr)
     this.subscriptions.clear()
   }

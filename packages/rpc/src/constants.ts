@@ -23,6 +23,8 @@ export const RESPONSE_TOO_LARGE_ERROR = -32003
 export const MAX_BATCH_ITEMS = 1_000
 /** Most bytes of one batch's responses (geth's `BatchResponseMaxSize`); later calls get -32003. */
 export const MAX_BATCH_RESPONSE_BYTES = 25_000_000
+/** Longest method name a call may carry (geth's `maxMethodNameLength`); longer is -32600. */
+export const MAX_METHOD_NAME_LENGTH = 2048
 /** Largest HTTP request body (geth's `defaultBodyLimit`); larger is 413. */
 export const MAX_HTTP_BODY_BYTES = 5 * 1024 * 1024
 /** Largest WebSocket or IPC message, either direction (geth's `wsDefaultReadLimit`). */

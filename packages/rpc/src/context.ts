@@ -48,3 +48,28 @@ export function callContext(): CallContext {
 export function runInContext<R>(ctx: CallContext, fn: () => R): R {
   return storage.run(ctx, fn)
 }
+
+/** The abort reason of calls and subscriptions cut off by their connection closing. */
+export const ABORTED_BY_CLOSE = 'connection closed'
+
+/** One call's context: the abort controller is made only if the method asks for the signal. */
+export class CallState implements CallContext {
+  private controller: AbortController | undefined
+  private abortReason: unknown
+  constructor(
+    readonly transport: TransportKind,
+    readonly remote: string,
+  ) {}
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason)
+    }
+    return this.controller.signal
+  }
+  abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return
+    this.abortReason = reason
+    this.controller?.abort(reason)
+  }
+}

@@ -102,3 +102,15 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export function isValidId(id: unknown): id is JsonRpcId {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))
 }
+
+/** True for a call as geth's `isCall`: version 2.0, a valid id, a method. */
+export function isCall(item: unknown): item is Record<string, unknown> & { id: JsonRpcId } {
+  return (
+    isObject(item) &&
+    item.jsonrpc === JSONRPC_VERSION &&
+    Object.hasOwn(item, 'id') &&
+    isValidId(item.id) &&
+    typeof item.method === 'string' &&
+    item.method !== ''
+  )
+}

@@ -107,13 +107,17 @@ export class Registry {
       if (!methods.has(key))
         throw new TypeError(`spec for ${namespace}.${key}, which the service does not have`)
     }
-    const calls: Callback[] = []
-    const subs: Callback[] = []
+    const calls = new Map<string, Callback>()
+    const subs = new Map<string, Callback>()
     for (const [jsName, fn] of methods) {
       const name = wireName(jsName)
       if (RESERVED.has(name))
         throw new TypeError(`${namespace}.${jsName}: "${name}" is reserved for subscriptions`)
-      const methodSpec = spec.methods?.[jsName]
+      // own properties only: a method named `toString` must not find Object.prototype's
+      const methodSpec =
+        spec.methods !== undefined && Object.hasOwn(spec.methods, jsName)
+          ? spec.methods[jsName]
+          : undefined
       const { params, required } = normaliseParams(methodSpec)
       const isSub = methodSpec?.subscription ?? isAsyncGeneratorFunction(fn)
       const cb: Callback = {
@@ -124,25 +128,27 @@ export class Registry {
         requiredParams: required,
         spec: methodSpec,
       }
+      // `GetNumber` and `getNumber` in one service share a wire name: refuse, never pick one
       if (isSub) {
-        if (this.subscriptions.get(namespace)?.has(name))
+        if (this.subscriptions.get(namespace)?.has(name) || subs.has(name))
           throw new TypeError(`${namespace} subscription ${name} is already registered`)
-        subs.push(cb)
+        subs.set(name, cb)
       } else {
-        if (this.methods.has(cb.name)) throw new TypeError(`${cb.name} is already registered`)
-        calls.push(cb)
+        if (this.methods.has(cb.name) || calls.has(cb.name))
+          throw new TypeError(`${cb.name} is already registered`)
+        calls.set(cb.name, cb)
       }
     }
-    if (calls.length + subs.length === 0)
+    if (calls.size + subs.size === 0)
       throw new TypeError(`service ${namespace} has no public methods`)
-    for (const cb of calls) this.methods.set(cb.name, cb)
-    if (subs.length > 0) {
+    for (const cb of calls.values()) this.methods.set(cb.name, cb)
+    if (subs.size > 0) {
       let table = this.subscriptions.get(namespace)
       if (table === undefined) {
         table = new Map()
         this.subscriptions.set(namespace, table)
       }
-      for (const cb of subs) table.set(cb.name, cb)
+      for (const cb of subs.values()) table.set(cb.name, cb)
     }
     this.namespaces.add(namespace)
   }

@@ -11,11 +11,14 @@ import { RpcSession, type SessionConfig, type SessionTransport } from './session
 
 /** Options of {@link RpcServer}; every limit defaults to geth's (docs/LIMITS.md). */
 export interface RpcServerOptions {
-  /** Per-call time limit in ms; a call still running then is answered -32002. 0: none. Default 30 s. */
+  /**
+   * Time limit in ms of a call, or of a whole batch (as geth); a call still running then is
+   * answered -32002 and its `callContext().signal` aborts. 0: none. Default 30 s.
+   */
   requestTimeoutMs?: number
-  /** Most calls in one batch (default 1,000). */
+  /** Most calls in one batch (default 1,000; 0: no limit, as geth). */
   maxBatchItems?: number
-  /** Most bytes of one batch's answers (default 25,000,000); later calls are answered -32003. */
+  /** Most bytes of one batch's answers (default 25,000,000; 0: no limit); later calls are answered -32003. */
   maxBatchResponseBytes?: number
   /** Most open subscriptions per connection (default 1,000). */
   maxSubscriptionsPerConnection?: number

@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto'
 import type { Clock, Logger } from '@devp2p/common'
 import { argumentsFor } from './arguments.js'
 import {
-  APPLICATION_ERROR,
   JSONRPC_VERSION,
-  METHOD_NOT_FOUND,
+  MAX_METHOD_NAME_LENGTH,
   REQUEST_TIMEOUT_ERROR,
   RESPONSE_TOO_LARGE_ERROR,
-  SUBSCRIPTION_ID_BYTES,
 } from './constants.js'
-import { type CallContext, runInContext, type TransportKind } from './context.js'
+import { ABORTED_BY_CLOSE, CallState, runInContext, type TransportKind } from './context.js'
 import {
   internalError,
-  invalidParams,
   invalidRequest,
+  type JsonRpcErrorObject,
   methodNotFound,
   parseError,
   RpcError,
@@ -21,16 +18,17 @@ import {
 } from './errors.js'
 import {
   failure,
+  isCall,
   isObject,
   isValidId,
   type JsonRpcId,
-  type JsonRpcNotification,
   type JsonRpcResponse,
   stringify,
   success,
   toJsonValue,
 } from './json.js'
 import type { Callback, Registry } from './registry.js'
+import { type ActiveSubscription, SessionSubscriptions } from './session-subscriptions.js'
 
 /** What a transport gives the session for one connection. */
 export interface SessionTransport {
@@ -61,39 +59,6 @@ export interface SessionConfig {
   onClose(session: RpcSession): void
 }
 
-const ABORTED_BY_CLOSE = 'connection closed'
-
-/** One call's context: the abort controller is made only if the method asks for the signal. */
-class CallState implements CallContext {
-  private controller: AbortController | undefined
-  private abortReason: unknown
-  constructor(
-    readonly transport: TransportKind,
-    readonly remote: string,
-  ) {}
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController()
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason)
-    }
-    return this.controller.signal
-  }
-  abort(reason: unknown): void {
-    if (this.abortReason !== undefined) return
-    this.abortReason = reason
-    this.controller?.abort(reason)
-  }
-}
-
-/** A subscription being driven: the service's iterable, read until it ends or is cancelled. */
-interface ActiveSubscription {
-  readonly id: string
-  readonly namespace: string
-  readonly state: CallState
-  readonly iterable: AsyncIterable<unknown>
-  iterator?: AsyncIterator<unknown>
-}
-
 /** Per-message bookkeeping: subscriptions to start once the response is written. */
 interface Exchange {
   toStart: ActiveSubscription[] | undefined
@@ -103,11 +68,21 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+function _isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return (
     typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
     'function'
   )
+}
+
+const TIMED_OUT: unique symbol = Symbol('timed out')
+const TIMEOUT_ERROR: JsonRpcErrorObject = {
+  code: REQUEST_TIMEOUT_ERROR,
+  message: 'request timed out',
+}
+const TOO_LARGE_ERROR: JsonRpcErrorObject = {
+  code: RESPONSE_TOO_LARGE_ERROR,
+  message: 'response too large',
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -119,9 +94,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * {@link RpcSession.close} when the connection ends.
  */
 export class RpcSession {
-  // bounded: config.maxSubscriptions (a subscribe beyond it is an error answer)
-  private readonly subscriptions = new Map<string, ActiveSubscription>()
-  // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION)
+  private readonly subscriptions: SessionSubscriptions
+  // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION);
+  // a call leaves at its answer or its time limit, whichever comes first
   private readonly running = new Set<CallState>()
   private readonly wire: boolean
   private isClosed = false
@@ -131,10 +106,28 @@ export class RpcSession {
     private readonly transport: SessionTransport,
   ) {
     this.wire = transport.kind !== 'inproc'
+    this.subscriptions = new SessionSubscriptions({
+      registry: config.registry,
+      logger: config.logger,
+      maxSubscriptions: config.maxSubscriptions,
+      kind: transport.kind,
+      remote: transport.remote,
+      canNotify: transport.send !== undefined,
+      wire: this.wire,
+      isClosed: () => this.isClosed,
+      write: (message) => this.write(message),
+      settle: (state, value) =>
+        isPromiseLike(value) ? this.await(state, value) : Promise.resolve(value),
+    })
   }
 
   get closed(): boolean {
     return this.isClosed
+  }
+
+  /** Calls that returned a promise and are still within their time limit. */
+  get runningCalls(): number {
+    return this.running.size
   }
 
   /** Open subscriptions on this connection. */
@@ -148,6 +141,7 @@ export class RpcSession {
    * the transport counts unresolved ones to bound the calls in flight.
    */
   async receive(text: string): Promise<void> {
+    if (this.isClosed) return
     let message: unknown
     try {
       message = JSON.parse(text)
@@ -160,13 +154,15 @@ export class RpcSession {
 
   /** {@link receive} for an already parsed message (the in-process transport). */
   async receiveValue(message: unknown): Promise<void> {
+    if (this.isClosed) return
     const exchange: Exchange = { toStart: undefined }
     const answer = Array.isArray(message)
       ? await this.batch(message, exchange)
       : await this.one(message, exchange)
     if (answer !== undefined && !this.isClosed)
       this.write(this.wire ? this.serialize(answer) : answer)
-    if (exchange.toStart !== undefined) for (const sub of exchange.toStart) this.start(sub)
+    if (exchange.toStart !== undefined)
+      for (const sub of exchange.toStart) this.subscriptions.start(sub)
   }
 
   /** HTTP: one request body in, the response body out (`undefined`: nothing to answer). */
@@ -194,8 +190,7 @@ export class RpcSession {
     this.transport.close?.(reason)
     for (const call of this.running) call.abort(ABORTED_BY_CLOSE)
     this.running.clear()
-    for (const sub of this.subscriptions.values()) this.cancel(sub)
-    this.subscriptions.clear()
+    this.subscriptions.cancelAll()
     this.config.onClose(this)
   }
 
@@ -222,46 +217,93 @@ export class RpcSession {
     }
   }
 
+  /**
+   * A batch, as geth runs one: its calls in order, under one time limit for the whole
+   * batch; the calls after the response limit or the time limit are not run and are
+   * answered -32003 or -32002. A limit of 0 is none (geth's `SetBatchLimits`).
+   */
   private async batch(
     items: unknown[],
     exchange: Exchange,
   ): Promise<JsonRpcResponse | JsonRpcResponse[] | string | undefined> {
     const { maxBatchItems, maxBatchResponseBytes, batchYieldEvery } = this.config
     if (items.length === 0) return failure(null, invalidRequest('empty batch').toJSON())
-    if (items.length > maxBatchItems)
-      return failure(null, invalidRequest('batch too large').toJSON())
-    const values: JsonRpcResponse[] = []
-    const texts: string[] = []
-    let bytes = 0
-    let tooLarge = false
-    for (let i = 0; i < items.length; i++) {
-      // fairness: a batch of cheap calls still lets other connections in
-      if (i > 0 && i % batchYieldEvery === 0) await yieldToEventLoop()
-      if (this.isClosed) return undefined
-      const item = items[i]
-      if (tooLarge) {
-        if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id)) {
-          texts.push(
-            stringify(
-              failure(item.id, { code: RESPONSE_TOO_LARGE_ERROR, message: 'response too large' }),
-            ),
-          )
-        }
-        continue
-      }
-      const answer = await this.one(item, exchange)
-      if (answer === undefined) continue
-      if (!this.wire) {
-        values.push(answer)
-        continue
-      }
-      const text = this.serialize(answer)
-      texts.push(text)
-      bytes += text.length
-      if (bytes > maxBatchResponseBytes) tooLarge = true
+    if (maxBatchItems > 0 && items.length > maxBatchItems) {
+      // as geth: a one-element batch answer carrying the first call's id, so a client can
+      // tell which of its batches was refused (the protocol has no error for a whole batch)
+      const first = items.find(isCall)
+      const id = first === undefined ? null : first.id
+      const refused = failure(id, invalidRequest('batch too large').toJSON())
+      return this.wire ? `[${stringify(refused)}]` : [refused]
     }
-    if (!this.wire) return values.length === 0 ? undefined : values
-    return texts.length === 0 ? undefined : `[${texts.join(',')}]`
+    const answers: (JsonRpcResponse | string)[] = []
+    let bytes = 0
+    let cutOff: { code: number; message: string } | undefined
+    const timer = this.batchTimer()
+    try {
+      for (let i = 0; i < items.length; i++) {
+        // fairness: a batch of cheap calls still lets other connections in
+        if (i > 0 && i % batchYieldEvery === 0) await yieldToEventLoop()
+        if (this.isClosed) return undefined
+        const item = items[i]
+        cutOff ??= timer.expired
+        if (cutOff !== undefined) {
+          if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id))
+            answers.push(failure(item.id, cutOff))
+          continue
+        }
+        const answer = await timer.race(this.one(item, exchange))
+        if (answer === TIMED_OUT) {
+          // the call still runs until its own time limit aborts it; its answer is this
+          cutOff = timer.expired
+          if (isObject(item) && Object.hasOwn(item, 'id') && isValidId(item.id))
+            answers.push(failure(item.id, TIMEOUT_ERROR))
+          continue
+        }
+        if (answer === undefined) continue
+        if (!this.wire) {
+          answers.push(answer)
+          continue
+        }
+        const text = this.serialize(answer)
+        answers.push(text)
+        bytes += Buffer.byteLength(text)
+        if (maxBatchResponseBytes > 0 && bytes > maxBatchResponseBytes) cutOff = TOO_LARGE_ERROR
+      }
+    } finally {
+      timer.cancel()
+    }
+    if (answers.length === 0) return undefined
+    if (!this.wire) return answers as JsonRpcResponse[]
+    return `[${answers.map((a) => (typeof a === 'string' ? a : stringify(a))).join(',')}]`
+  }
+
+  /** The time limit of one batch: `race` ends a call's wait when it passes. */
+  private batchTimer(): {
+    readonly expired: JsonRpcErrorObject | undefined
+    race<T>(pending: Promise<T>): Promise<T | typeof TIMED_OUT>
+    cancel(): void
+  } {
+    const { requestTimeoutMs, clock } = this.config
+    let expired = false
+    let wake: (() => void) | undefined
+    const deadline =
+      requestTimeoutMs > 0
+        ? clock.deadline(requestTimeoutMs, () => {
+            expired = true
+            wake?.()
+          })
+        : undefined
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      wake = () => resolve(TIMED_OUT)
+    })
+    return {
+      get expired() {
+        return expired ? TIMEOUT_ERROR : undefined
+      },
+      race: (pending) => (deadline === undefined ? pending : Promise.race([pending, timeout])),
+      cancel: () => deadline?.cancel(),
+    }
   }
 
   /** One call or notification; `undefined` when there is nothing to answer. */
@@ -271,23 +313,33 @@ export class RpcSession {
     const id = item.id
     if (hasId && !isValidId(id)) return failure(null, invalidRequest().toJSON())
     const replyId: JsonRpcId = hasId ? (id as JsonRpcId) : null
-    if (item.jsonrpc !== JSONRPC_VERSION || typeof item.method !== 'string') {
+    if (item.jsonrpc !== JSONRPC_VERSION || typeof item.method !== 'string' || item.method === '') {
       return failure(replyId, invalidRequest().toJSON())
     }
+    if (item.method.length > MAX_METHOD_NAME_LENGTH) {
+      if (!hasId) return undefined
+      const message = `method name too long: ${item.method.length} > ${MAX_METHOD_NAME_LENGTH}`
+      return failure(replyId, invalidRequest(message).toJSON())
+    }
+    let result: unknown
     try {
-      let result = this.dispatch(item.method, item.params, hasId, exchange)
+      result = this.dispatch(item.method, item.params, hasId, exchange)
       if (isPromiseLike(result)) result = await result
       if (!hasId) return undefined
-      return success(
-        replyId,
-        result === undefined ? null : this.wire ? result : toJsonValue(result),
-      )
     } catch (err) {
       if (!hasId) {
         this.config.logger.debug({ method: item.method, err }, 'rpc: notification failed')
         return undefined
       }
       return failure(replyId, toErrorObject(err))
+    }
+    if (result === undefined) return success(replyId, null)
+    if (this.wire) return success(replyId, result)
+    try {
+      return success(replyId, toJsonValue(result))
+    } catch {
+      // a result JSON cannot hold (a cycle): -32603, as serialize() answers on the wire
+      return failure(replyId, internalError().toJSON())
     }
   }
 
@@ -299,7 +351,7 @@ export class RpcSession {
       const namespace = method.slice(0, sep)
       const rest = method.slice(sep + 1)
       if (rest === 'subscribe') return this.subscribe(namespace, params, hasId, exchange)
-      if (rest === 'unsubscribe') return this.unsubscribe(params)
+      if (rest === 'unsubscribe') return this.subscriptions.unsubscribe(params)
     }
     throw methodNotFound(method)
   }
@@ -320,7 +372,9 @@ export class RpcSession {
       const deadline =
         requestTimeoutMs > 0
           ? clock.deadline(requestTimeoutMs, () => {
-              const err = new RpcError(REQUEST_TIMEOUT_ERROR, 'request timed out')
+              const err = new RpcError(TIMEOUT_ERROR.code, TIMEOUT_ERROR.message)
+              // answered now: a method that never settles must not stay in `running`
+              this.running.delete(state)
               state.abort(err)
               reject(err)
             })
@@ -340,123 +394,16 @@ export class RpcSession {
     })
   }
 
+  /** Opens a subscription, to be started once the answer carrying its id is written. */
   private async subscribe(
     namespace: string,
     params: unknown,
     hasId: boolean,
     exchange: Exchange,
   ): Promise<string> {
-    if (this.transport.send === undefined)
-      throw new RpcError(METHOD_NOT_FOUND, 'notifications not supported')
-    if (!Array.isArray(params) || typeof params[0] !== 'string') {
-      throw invalidParams('expected subscription name as first argument')
-    }
-    const name = params[0]
-    const cb = this.config.registry.subscriptions.get(namespace)?.get(name)
-    if (cb === undefined)
-      throw new RpcError(
-        METHOD_NOT_FOUND,
-        `no ${JSON.stringify(name)} subscription in ${namespace} namespace`,
-      )
-    if (!hasId) throw invalidRequest('a subscription needs an id')
-    if (this.subscriptions.size >= this.config.maxSubscriptions) {
-      throw new RpcError(
-        APPLICATION_ERROR,
-        `too many subscriptions (at most ${this.config.maxSubscriptions} per connection)`,
-      )
-    }
-    const args = argumentsFor(cb, params.slice(1))
-    const state = new CallState(this.transport.kind, this.transport.remote)
-    let out = runInContext(state, () => cb.fn.apply(cb.receiver, args))
-    if (isPromiseLike(out)) out = await this.await(state, out)
-    if (!isAsyncIterable(out)) {
-      this.config.logger.error(
-        { namespace, name },
-        'rpc: a subscription method did not return an async iterable',
-      )
-      throw internalError()
-    }
-    if (this.isClosed) throw new RpcError(APPLICATION_ERROR, ABORTED_BY_CLOSE)
-    const id = `0x${randomBytes(SUBSCRIPTION_ID_BYTES).toString('hex')}`
-    const sub: ActiveSubscription = { id, namespace, state, iterable: out }
-    this.subscriptions.set(id, sub)
+    const sub = await this.subscriptions.open(namespace, params, hasId)
     if (exchange.toStart === undefined) exchange.toStart = []
     exchange.toStart.push(sub)
-    return id
-  }
-
-  private unsubscribe(params: unknown): boolean {
-    const id = Array.isArray(params) ? params[0] : undefined
-    if (typeof id !== 'string') throw invalidParams('expected subscription id as first argument')
-    const sub = this.subscriptions.get(id)
-    if (sub === undefined) throw new RpcError(APPLICATION_ERROR, 'subscription not found')
-    this.subscriptions.delete(id)
-    this.cancel(sub)
-    return true
-  }
-
-  private cancel(sub: ActiveSubscription): void {
-    sub.state.abort('unsubscribed')
-    const it = sub.iterator
-    if (it?.return !== undefined) {
-      Promise.resolve(it.return()).catch((err: unknown) => {
-        this.config.logger.debug({ err, subscription: sub.id }, 'rpc: subscription cleanup failed')
-      })
-    }
-  }
-
-  /** Reads the subscription's iterable and sends each value, until it ends or is cancelled. */
-  private start(sub: ActiveSubscription): void {
-    if (!this.subscriptions.has(sub.id)) return
-    runInContext(sub.state, () => {
-      void this.drive(sub)
-    })
-  }
-
-  private async drive(sub: ActiveSubscription): Promise<void> {
-    const method = `${sub.namespace}_subscription`
-    try {
-      const it = sub.iterable[Symbol.asyncIterator]()
-      sub.iterator = it
-      if (!this.subscriptions.has(sub.id)) {
-        this.cancel(sub)
-        return
-      }
-      for (;;) {
-        const next = await it.next()
-        if (next.done || !this.subscriptions.has(sub.id)) return
-        const params: { subscription: string; result: unknown } = {
-          subscription: sub.id,
-          result: next.value === undefined ? null : next.value,
-        }
-        const message: JsonRpcNotification = { jsonrpc: JSONRPC_VERSION, method, params }
-        if (this.wire) {
-          let text: string
-          try {
-            text = stringify(message)
-          } catch (err) {
-            this.config.logger.error(
-              { err, subscription: sub.id },
-              'rpc: a subscription value cannot be written as JSON',
-            )
-            continue
-          }
-          this.write(text)
-        } else {
-          params.result = toJsonValue(params.result)
-          this.write(message)
-        }
-        if (this.isClosed) return
-      }
-    } catch (err) {
-      if (this.subscriptions.has(sub.id)) {
-        this.config.logger.debug(
-          { err, subscription: sub.id },
-          'rpc: subscription ended with an error',
-        )
-      }
-    } finally {
-      this.subscriptions.delete(sub.id)
-    }
+    return sub.id
   }
 }

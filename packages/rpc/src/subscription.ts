@@ -68,7 +68,8 @@ export function subscription<T>(
       let started = false
       return {
         async next(): Promise<IteratorResult<T>> {
-          if (!started) {
+          // a subscription returned before its first next() never starts its source
+          if (!started && !done) {
             started = true
             cleanup = start(emit, controller.signal) ?? undefined
             if (done) cleanup?.()
