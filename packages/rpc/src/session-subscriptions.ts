@@ -183,8 +183,10 @@ export class SessionSubscriptions {
           'rpc: subscription ended with an error',
         )
       }
-    } finally {
-      this.active.delete(sub.id)
     }
+    // An iterable that ended (or threw) leaves its id registered until the client
+    // unsubscribes or disconnects, as geth's subscriptions do: the client has no message
+    // that says a subscription ended, and its unsubscribe must still answer true. The id
+    // keeps counting against maxSubscriptionsPerConnection meanwhile.
   }
 }

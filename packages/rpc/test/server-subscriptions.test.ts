@@ -162,12 +162,15 @@ describe('server subscriptions', () => {
     await session.receive(sub(1, 's', ['broken']))
     const id = (transport.messages[0] as { result: string }).result
     await transport.waitFor(2)
-    // the session goes on answering, and the ended subscription is gone
+    // the session goes on answering; the ended subscription keeps its id until the
+    // client unsubscribes, as in geth (the protocol has no "ended" message)
     await session.receive(unsub(2, 's', id))
-    await session.receive('{"jsonrpc":"2.0","id":3,"method":"s_echo","params":[3]}')
+    await session.receive(unsub(3, 's', id))
+    await session.receive('{"jsonrpc":"2.0","id":4,"method":"s_echo","params":[3]}')
     expect(transport.messages.slice(2)).toEqual([
-      { jsonrpc: '2.0', id: 2, error: { code: -32000, message: 'subscription not found' } },
-      { jsonrpc: '2.0', id: 3, result: 3 },
+      { jsonrpc: '2.0', id: 2, result: true },
+      { jsonrpc: '2.0', id: 3, error: { code: -32000, message: 'subscription not found' } },
+      { jsonrpc: '2.0', id: 4, result: 3 },
     ])
     expect(session.closed).toBe(false)
   })
