@@ -125,9 +125,7 @@ export class SessionSubscriptions {
   /** Reads the subscription's iterable and sends each value, until it ends or is cancelled. */
   start(sub: ActiveSubscription): void {
     if (!this.active.has(sub.id)) return
-    runInContext(sub.state, () => {
-      void this.drive(sub)
-    })
+    void this.drive(sub)
   }
 
   /** `reason`: the signal's abort reason, `unsubscribed` or `connection closed`. */
@@ -163,14 +161,16 @@ export class SessionSubscriptions {
 
   private async drive(sub: ActiveSubscription): Promise<void> {
     try {
-      const it = sub.iterable[Symbol.asyncIterator]()
+      const it = runInContext(sub.state, () => sub.iterable[Symbol.asyncIterator]())
       sub.iterator = it
+      // each step of the iterator runs its synchronous part with the subscription's context
+      const step = (): Promise<IteratorResult<unknown>> => it.next()
       if (!this.active.has(sub.id)) {
         this.cancel(sub, 'unsubscribed')
         return
       }
       for (;;) {
-        const next = await it.next()
+        const next = await runInContext(sub.state, step)
         if (next.done || !this.active.has(sub.id)) return
         const message = this.notification(sub, next.value)
         if (message !== undefined) this.host.write(message)

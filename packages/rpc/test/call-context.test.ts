@@ -25,7 +25,29 @@ const call = (id: number, method: string) => JSON.stringify({ jsonrpc: '2.0', id
 
 describe('callContext()', () => {
   it('throws outside a call', () => {
-    expect(() => callContext()).toThrow(/only available inside a call/)
+    expect(() => callContext()).toThrow(/only available in the synchronous part of a call/)
+  })
+
+  it('is there before the first await, not after it (no AsyncLocalStorage: it would slow every promise in the process)', async () => {
+    const server = new RpcServer()
+    server.registerName('a', {
+      async probe() {
+        const before = callContext().transport
+        await null
+        let after = 'available'
+        try {
+          callContext()
+        } catch {
+          after = 'unavailable'
+        }
+        return { before, after }
+      },
+    })
+    const { session, transport } = fakeSession(server, 'ws')
+    await session.receive(call(1, 'a_probe'))
+    expect(transport.messages).toEqual([
+      { jsonrpc: '2.0', id: 1, result: { before: 'ws', after: 'unavailable' } },
+    ])
   })
 
   it('tells the method which transport and remote the call came over', async () => {
