@@ -51,6 +51,8 @@ export interface HttpRpcServerOptions {
 
 /** The requests of one keep-alive connection being answered, and those waiting their turn. */
 interface ConnectionState {
+  /** The connection's session, opened with its first call and closed with the socket. */
+  session: RpcSession | undefined
   running: number
   /** Whether we paused the socket (node pauses it too, for its own reasons). */
   paused: boolean
@@ -94,8 +96,6 @@ export class HttpRpcServer {
   private readonly logger: Logger
   private readonly clock: Clock
   private readonly ws: WsEndpoint | undefined
-  // bounded: MAX_INFLIGHT_PER_CONNECTION per connection (see admit)
-  private readonly sessions = new Set<RpcSession>()
   // bounded: one entry per open connection; it leaves when the socket closes
   private readonly connections = new Map<Socket, ConnectionState>()
   private http: Server | undefined
@@ -170,7 +170,7 @@ export class HttpRpcServer {
   stop(): Promise<void> {
     if (this.stopping === undefined) {
       const http = this.http
-      for (const session of [...this.sessions]) session.close('server stopping')
+      for (const state of this.connections.values()) state.session?.close('server stopping')
       this.stopping = Promise.all([
         this.ws?.stop(),
         http === undefined ? undefined : closeServer(http),
@@ -214,11 +214,13 @@ export class HttpRpcServer {
   private admit(socket: Socket, res: ServerResponse, start: () => void): void {
     let state = this.connections.get(socket)
     if (state === undefined) {
-      const fresh: ConnectionState = { running: 0, paused: false, waiting: [] }
+      const fresh: ConnectionState = { session: undefined, running: 0, paused: false, waiting: [] }
       this.connections.set(socket, fresh)
       socket.once('close', () => {
         fresh.waiting.length = 0
         this.connections.delete(socket)
+        // the client went away: abort what its calls started
+        fresh.session?.close('client disconnected')
       })
       state = fresh
     }
@@ -316,6 +318,24 @@ export class HttpRpcServer {
     })
   }
 
+  /**
+   * The session of `socket`'s connection: one per keep-alive connection rather than per
+   * request (a session per request cost a tenth of a trivial call). `undefined` once the
+   * RpcServer is stopped.
+   */
+  private sessionFor(socket: Socket): RpcSession | undefined {
+    const state = this.connections.get(socket)
+    if (state === undefined) return undefined
+    if (state.session === undefined || state.session.closed) {
+      try {
+        state.session = this.server.openSession({ kind: 'http', remote: remoteOf(socket) })
+      } catch {
+        return undefined
+      }
+    }
+    return state.session
+  }
+
   private async answer(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     if (body.trim() === '') {
       // nothing to read (geth: io.EOF, no answer): an OPTIONS without CORS, an empty POST
@@ -323,30 +343,20 @@ export class HttpRpcServer {
       res.end()
       return
     }
-    let session: RpcSession
-    try {
-      session = this.server.openSession({ kind: 'http', remote: remoteOf(req.socket) })
-    } catch {
+    const session = this.sessionFor(req.socket)
+    if (session === undefined) {
       // the RpcServer is stopped: geth answers nothing (200, empty)
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 0 })
       res.end()
       return
     }
-    this.sessions.add(session)
-    // the client went away before its answer: abort what its call started
-    const onClose = (): void => session.close('client disconnected')
-    res.once('close', onClose)
     let text: string | undefined
     try {
       text = await session.handleText(body)
     } catch (err) {
       this.logger.error({ err }, 'rpc http: a request failed unexpectedly')
       text = undefined
-    } finally {
-      this.sessions.delete(session)
     }
-    res.off('close', onClose)
-    session.close('answered')
     if (res.destroyed || res.writableEnded) return
     // no answer (only notifications): 200 with an empty body, as geth
     const out = text ?? ''

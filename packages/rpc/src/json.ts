@@ -69,6 +69,27 @@ export function stringify(value: unknown): string {
 }
 
 /**
+ * JSON text of one answer: a success whose result is a string, finite number, boolean or
+ * null is written without the replacer (most calls; the replacer costs a call per key).
+ * @throws {TypeError} on a value JSON cannot hold (a cycle).
+ */
+export function stringifyAnswer(answer: JsonRpcResponse): string {
+  if ('result' in answer) {
+    const result = answer.result
+    const type = typeof result
+    if (
+      result === null ||
+      type === 'string' ||
+      type === 'boolean' ||
+      (type === 'number' && Number.isFinite(result))
+    ) {
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(answer.id)},"result":${JSON.stringify(result)}}`
+    }
+  }
+  return stringify(answer)
+}
+
+/**
  * What `value` becomes after a trip through JSON (with the hex forms above), without
  * the text in between for the values that need no change. The in-process transport uses
  * it so that every transport delivers the same values.

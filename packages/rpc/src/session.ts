@@ -24,6 +24,7 @@ import {
   type JsonRpcId,
   type JsonRpcResponse,
   stringify,
+  stringifyAnswer,
   success,
   toJsonValue,
 } from './json.js'
@@ -209,7 +210,7 @@ export class RpcSession {
   private serialize(answer: JsonRpcResponse | JsonRpcResponse[] | string): string {
     if (typeof answer === 'string') return answer
     try {
-      return stringify(answer)
+      return Array.isArray(answer) ? stringify(answer) : stringifyAnswer(answer)
     } catch {
       // a result JSON cannot hold (a cycle): the call's answer becomes an internal error
       const id = Array.isArray(answer) ? null : answer.id
