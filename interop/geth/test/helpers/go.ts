@@ -53,10 +53,17 @@ export interface RunResult {
   readonly stderr: string
 }
 
-/** Runs geth's `devp2p` with `args` to the end (killed after `timeoutMs`). */
-export function runDevp2p(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
+/**
+ * Runs `binary` with `args` to the end, collecting its output; killed (and rejected, the
+ * output in the message) after `timeoutMs`.
+ */
+export function runToEnd(
+  binary: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(DEVP2P, args, { stdio: 'pipe' })
+    const child = spawn(binary, args, { stdio: 'pipe' })
     track(child)
     child.stdin.end()
     let stdout = ''
@@ -67,9 +74,10 @@ export function runDevp2p(args: readonly string[], timeoutMs = 60_000): Promise<
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d
     })
+    const name = binary.slice(binary.lastIndexOf('/') + 1)
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`devp2p ${args.join(' ')} ran over ${timeoutMs} ms\n${stdout}\n${stderr}`))
+      reject(new Error(`${name} ${args.join(' ')} ran over ${timeoutMs} ms\n${stdout}\n${stderr}`))
     }, timeoutMs)
     child.once('error', (err) => {
       clearTimeout(timer)
@@ -80,6 +88,11 @@ export function runDevp2p(args: readonly string[], timeoutMs = 60_000): Promise<
       resolve({ code, stdout, stderr })
     })
   })
+}
+
+/** Runs geth's `devp2p` with `args` to the end (killed after `timeoutMs`). */
+export function runDevp2p(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
+  return runToEnd(DEVP2P, args, timeoutMs)
 }
 
 /** One JSON line from the refpeer (see cmd/refpeer/main.go for every event). */

@@ -8,7 +8,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { EVENT_TIMEOUT_MS, track } from './go.js'
+import { EVENT_TIMEOUT_MS, runToEnd, track } from './go.js'
 
 export const RPCPEER = fileURLToPath(new URL('../../bin/rpcpeer', import.meta.url))
 
@@ -179,40 +179,21 @@ export interface CheckRun {
  * Runs `rpcpeer check --url <url>` (an `http://` or `ws://` URL, or an IPC socket path)
  * to its end; killed after `timeoutMs`.
  */
-export function runRpcpeerCheck(
+export async function runRpcpeerCheck(
   url: string,
   extraArgs: readonly string[] = [],
   timeoutMs = CHECK_TIMEOUT_MS,
 ): Promise<CheckRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(RPCPEER, ['check', '--url', url, ...extraArgs], { stdio: 'pipe' })
-    track(child)
-    child.stdin.end()
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-    })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`rpcpeer check ${url} ran over ${timeoutMs} ms\n${stdout}\n${stderr}`))
-    }, timeoutMs)
-    child.once('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      let report: CheckReport | undefined
-      try {
-        report = stdout.trim() === '' ? undefined : (JSON.parse(stdout) as CheckReport)
-      } catch {
-        report = undefined
-      }
-      resolve({ code, report, stdout, stderr })
-    })
-  })
+  const { code, stdout, stderr } = await runToEnd(
+    RPCPEER,
+    ['check', '--url', url, ...extraArgs],
+    timeoutMs,
+  )
+  let report: CheckReport | undefined
+  try {
+    report = stdout.trim() === '' ? undefined : (JSON.parse(stdout) as CheckReport)
+  } catch {
+    report = undefined
+  }
+  return { code, report, stdout, stderr }
 }

@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+/** The block after `<!-- readme-example -->` in `packageDir`'s README.md. */
+export function readmeExample(packageDir: string): string {
+  const readme = readFileSync(join(packageDir, 'README.md'), 'utf8')
+  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```/.exec(readme)
+  if (!match) throw new Error(`${packageDir}/README.md has no block after <!-- readme-example -->`)
+  return match[1] as string
+}
+
+/**
+ * Runs the README's example as written: the block is written to a file inside the
+ * package (so its imports resolve to the package's source) and run with the workspace's
+ * tsx; resolves with what it printed. Rejects if it fails or runs over `timeoutMs`.
+ */
+export async function runReadmeExample(packageDir: string, timeoutMs = 50_000): Promise<string> {
+  const file = join(packageDir, `.readme-example-${process.pid}.ts`)
+  writeFileSync(file, readmeExample(packageDir))
+  try {
+    // tsx is a devDependency of the workspace root
+    const tsx = join(packageDir, '..', '..', 'node_modules', '.bin', 'tsx')
+    const { stdout } = await promisify(execFile)(tsx, ['--conditions=source', file], {
+      cwd: packageDir,
+      timeout: timeoutMs,
+    })
+    return stdout
+  } finally {
+    rmSync(file, { force: true })
+  }
+}
