@@ -29,6 +29,7 @@ import {
 import { checkAuthorization, checkJwtSecret } from './jwt.js'
 import type { RpcServer } from './server.js'
 import { WsConnection, type WsConnectionConfig } from './ws-connection.js'
+import { WsKeepalive } from './ws-keepalive.js'
 
 /** What a WebSocket endpoint checks and limits (also `HttpRpcServer`'s `ws` option). */
 export interface WsOptions {
@@ -76,8 +77,6 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
  */
 export class WsEndpoint {
   private readonly wss: WebSocketServer
-  // bounded: one entry per open connection; each leaves when its socket closes
-  private readonly connections = new Set<WsConnection>()
   private readonly origins: Allowlist
   private readonly vhosts: Allowlist | undefined
   private readonly jwtSecret: Uint8Array | undefined
@@ -106,16 +105,19 @@ export class WsEndpoint {
         options.maxOutgoingQueueBytes,
         MAX_OUTGOING_QUEUE_BYTES,
       ),
-      pingIntervalMs: nonNegative('pingIntervalMs', options.pingIntervalMs, WS_PING_INTERVAL_MS),
       pongTimeoutMs: nonNegative('pongTimeoutMs', options.pongTimeoutMs, WS_PONG_TIMEOUT_MS),
       clock,
       logger,
+      keepalive: new WsKeepalive(
+        clock,
+        nonNegative('pingIntervalMs', options.pingIntervalMs, WS_PING_INTERVAL_MS),
+      ),
     }
   }
 
   /** Open connections. */
   get connectionCount(): number {
-    return this.connections.size
+    return this.config.keepalive.size
   }
 
   /** An http.Server's `upgrade` event: checks the request as geth does, then serves it. */
@@ -131,17 +133,14 @@ export class WsEndpoint {
         ws.terminate()
         return
       }
-      let conn: WsConnection
       try {
-        conn = new WsConnection(ws, this.server, remote, this.config)
+        // it joins config.keepalive, which holds it until its socket closes
+        new WsConnection(ws, this.server, remote, this.config)
       } catch (err) {
         // the RpcServer was stopped before this transport
         this.config.logger.debug({ err }, 'rpc ws: cannot open a session')
         ws.terminate()
-        return
       }
-      this.connections.add(conn)
-      void conn.done.then(() => this.connections.delete(conn))
     })
   }
 
@@ -173,9 +172,7 @@ export class WsEndpoint {
   /** Drops every connection and waits until their sockets are closed. Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true
-    const open = [...this.connections]
-    for (const conn of open) conn.terminate('server stopping')
-    await Promise.all(open.map((c) => c.done))
+    await this.config.keepalive.closeAll('server stopping')
     this.wss.close()
   }
 }
