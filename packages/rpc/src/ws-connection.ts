@@ -1,5 +1,5 @@
 import type { Clock, Deadline, Logger } from '@devp2p/common'
-import type { RawData, WebSocket } from 'ws'
+import { type RawData, WebSocket } from 'ws'
 import type { TransportKind } from './context.js'
 import type { RpcServer } from './server.js'
 import type { RpcSession, SessionTransport } from './session.js'
@@ -22,9 +22,37 @@ function textOf(data: RawData): string {
   return Buffer.from(data).toString('utf8')
 }
 
-/** Where a WebSocket keeps its connection, for the listeners every connection shares. */
-const CONNECTION: unique symbol = Symbol('rpc ws connection')
-type Served = WebSocket & { [CONNECTION]: WsConnection }
+/**
+ * The WebSocket class of an endpoint's `WebSocketServer`: it hands its events straight to
+ * its connection instead of to listeners. Each event name with a listener grows the
+ * socket's table of listeners (four of them double it, ~100 bytes a connection), and a
+ * listener per connection would be a closure. Events come only after `connection` is set
+ * (ws reads the socket from the next tick on), but one before is dropped, not thrown.
+ */
+export class ServedWebSocket extends WebSocket {
+  connection: WsConnection | undefined = undefined
+
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    const conn = this.connection
+    if (conn === undefined) return event === 'error' ? false : super.emit(event, a, b)
+    switch (event) {
+      case 'message':
+        conn.received(textOf(a as RawData))
+        return true
+      case 'pong':
+        conn.ponged()
+        return true
+      case 'error':
+        conn.failed(a as Error)
+        return true
+      case 'close':
+        conn.closed()
+        return true
+      default: // 'open', 'ping': no one listens
+        return super.emit(event, a, b)
+    }
+  }
+}
 
 /**
  * One WebSocket connection served by an {@link RpcServer}: a session for the connection,
@@ -33,8 +61,8 @@ type Served = WebSocket & { [CONNECTION]: WsConnection }
  * nothing was written for `pingIntervalMs` ({@link WsKeepalive}), and the connection
  * dropped if the pong does not come within `pongTimeoutMs`.
  *
- * An idle connection is kept small: it is the session's transport itself, its socket's
- * listeners are functions shared by every connection (no closures per connection), the
+ * An idle connection is kept small: it is the session's transport itself, its socket
+ * ({@link ServedWebSocket}) calls it without listeners or closures per connection, the
  * queue of waiting messages and the pong deadline exist only while used, and it has no
  * timer of its own.
  */
@@ -52,17 +80,13 @@ export class WsConnection implements SessionTransport, KeepaliveEntry {
 
   /** @throws {Error} if the RpcServer is stopped (the socket is then left untouched). */
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: ServedWebSocket,
     server: RpcServer,
     readonly remote: string,
     private readonly config: WsConnectionConfig,
   ) {
     this.session = server.openSession(this)
-    ;(ws as Served)[CONNECTION] = this
-    ws.on('message', socketMessage)
-    ws.on('pong', socketPong)
-    ws.on('error', socketError)
-    ws.on('close', socketClose)
+    ws.connection = this
     config.keepalive.add(this)
   }
 
@@ -102,7 +126,7 @@ export class WsConnection implements SessionTransport, KeepaliveEntry {
     }
   }
 
-  /** A message from the peer (the socket's listener). */
+  /** A message from the peer (from the socket). */
   received(text: string): void {
     if (this.ended) return
     if (this.inflight >= this.config.maxInflight) {
@@ -138,18 +162,18 @@ export class WsConnection implements SessionTransport, KeepaliveEntry {
     if (this.ws.isPaused) this.ws.resume()
   }
 
-  /** The peer's pong (the socket's listener). */
+  /** The peer's pong (from the socket). */
   ponged(): void {
     this.pongDeadline?.cancel()
     this.pongDeadline = undefined
   }
 
-  /** The socket failed (the socket's listener; it closes next). */
+  /** The socket failed (from the socket; it closes next). */
   failed(err: Error): void {
     this.config.logger.debug({ remote: this.remote, err }, 'rpc ws: connection error')
   }
 
-  /** The socket closed (the socket's listener). */
+  /** The socket closed (from the socket). */
   closed(): void {
     if (this.ended) return
     this.ended = true
@@ -159,21 +183,4 @@ export class WsConnection implements SessionTransport, KeepaliveEntry {
     this.waiting = undefined
     this.session.close('connection closed')
   }
-}
-
-// The socket's listeners, shared by every connection (`this`: the WebSocket).
-function connectionOf(ws: WebSocket): WsConnection {
-  return (ws as Served)[CONNECTION]
-}
-function socketMessage(this: WebSocket, data: RawData): void {
-  connectionOf(this).received(textOf(data))
-}
-function socketPong(this: WebSocket): void {
-  connectionOf(this).ponged()
-}
-function socketError(this: WebSocket, err: Error): void {
-  connectionOf(this).failed(err)
-}
-function socketClose(this: WebSocket): void {
-  connectionOf(this).closed()
 }

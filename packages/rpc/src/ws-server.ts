@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
-import { WebSocketServer } from 'ws'
+import { WebSocketServer, type Server as WebSocketServerOf } from 'ws'
 import {
   DEFAULT_RPC_HOST,
   DEFAULT_WS_PORT,
@@ -28,7 +28,7 @@ import {
 } from './http-listen.js'
 import { checkAuthorization, checkJwtSecret } from './jwt.js'
 import type { RpcServer } from './server.js'
-import { WsConnection, type WsConnectionConfig } from './ws-connection.js'
+import { ServedWebSocket, WsConnection, type WsConnectionConfig } from './ws-connection.js'
 import { WsKeepalive } from './ws-keepalive.js'
 
 /** What a WebSocket endpoint checks and limits (also `HttpRpcServer`'s `ws` option). */
@@ -76,7 +76,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
  * @internal
  */
 export class WsEndpoint {
-  private readonly wss: WebSocketServer
+  private readonly wss: WebSocketServerOf<typeof ServedWebSocket>
   private readonly origins: Allowlist
   private readonly vhosts: Allowlist | undefined
   private readonly jwtSecret: Uint8Array | undefined
@@ -93,6 +93,7 @@ export class WsEndpoint {
     this.vhosts = options.vhosts === undefined ? undefined : allowlist(options.vhosts)
     this.jwtSecret = options.jwtSecret === undefined ? undefined : checkJwtSecret(options.jwtSecret)
     this.wss = new WebSocketServer({
+      WebSocket: ServedWebSocket,
       noServer: true,
       maxPayload: nonNegative('maxMessageBytes', options.maxMessageBytes, MAX_MESSAGE_BYTES),
       perMessageDeflate: false,
