@@ -68,13 +68,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
-function _isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
-    'function'
-  )
-}
-
 const TIMED_OUT: unique symbol = Symbol('timed out')
 const TIMEOUT_ERROR: JsonRpcErrorObject = {
   code: REQUEST_TIMEOUT_ERROR,
