@@ -69,13 +69,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
-function _isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] ===
-    'function'
-  )
-}
-
 const TIMED_OUT: unique symbol = Symbol('timed out')
 const TIMEOUT_ERROR: JsonRpcErrorObject = {
   code: REQUEST_TIMEOUT_ERROR,
@@ -95,10 +88,12 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * {@link RpcSession.close} when the connection ends.
  */
 export class RpcSession {
-  private readonly subscriptions: SessionSubscriptions
+  // made on first use, as `running`: most connections never subscribe, and an idle
+  // connection should cost little more than its socket
+  private subs: SessionSubscriptions | undefined
   // bounded: the transport's in-flight limit per connection (MAX_INFLIGHT_PER_CONNECTION);
   // a call leaves at its answer or its time limit, whichever comes first
-  private readonly running = new Set<CallState>()
+  private running: Set<CallState> | undefined
   private readonly wire: boolean
   private isClosed = false
 
@@ -107,19 +102,26 @@ export class RpcSession {
     private readonly transport: SessionTransport,
   ) {
     this.wire = transport.kind !== 'inproc'
-    this.subscriptions = new SessionSubscriptions({
-      registry: config.registry,
-      logger: config.logger,
-      maxSubscriptions: config.maxSubscriptions,
-      kind: transport.kind,
-      remote: transport.remote,
-      canNotify: transport.send !== undefined,
-      wire: this.wire,
-      isClosed: () => this.isClosed,
-      write: (message) => this.write(message),
-      settle: (state, value) =>
-        isPromiseLike(value) ? this.await(state, value) : Promise.resolve(value),
-    })
+  }
+
+  private get subscriptions(): SessionSubscriptions {
+    if (this.subs === undefined) {
+      const { config, transport } = this
+      this.subs = new SessionSubscriptions({
+        registry: config.registry,
+        logger: config.logger,
+        maxSubscriptions: config.maxSubscriptions,
+        kind: transport.kind,
+        remote: transport.remote,
+        canNotify: transport.send !== undefined,
+        wire: this.wire,
+        isClosed: () => this.isClosed,
+        write: (message) => this.write(message),
+        settle: (state, value) =>
+          isPromiseLike(value) ? this.await(state, value) : Promise.resolve(value),
+      })
+    }
+    return this.subs
   }
 
   get closed(): boolean {
@@ -128,12 +130,12 @@ export class RpcSession {
 
   /** Calls that returned a promise and are still within their time limit. */
   get runningCalls(): number {
-    return this.running.size
+    return this.running?.size ?? 0
   }
 
   /** Open subscriptions on this connection. */
   get subscriptionCount(): number {
-    return this.subscriptions.size
+    return this.subs?.size ?? 0
   }
 
   /**
@@ -189,9 +191,9 @@ export class RpcSession {
     if (this.isClosed) return
     this.isClosed = true
     this.transport.close?.(reason)
-    for (const call of this.running) call.abort(ABORTED_BY_CLOSE)
-    this.running.clear()
-    this.subscriptions.cancelAll()
+    if (this.running !== undefined) for (const call of this.running) call.abort(ABORTED_BY_CLOSE)
+    this.running = undefined
+    this.subs?.cancelAll()
     this.config.onClose(this)
   }
 
@@ -367,7 +369,9 @@ export class RpcSession {
 
   /** A call that returned a promise: runs under the time limit, aborted on close. */
   private await(state: CallState, pending: PromiseLike<unknown>): Promise<unknown> {
-    this.running.add(state)
+    this.running ??= new Set()
+    const running = this.running
+    running.add(state)
     const { requestTimeoutMs, clock } = this.config
     return new Promise<unknown>((resolve, reject) => {
       const deadline =
@@ -375,7 +379,7 @@ export class RpcSession {
           ? clock.deadline(requestTimeoutMs, () => {
               const err = new RpcError(TIMEOUT_ERROR.code, TIMEOUT_ERROR.message)
               // answered now: a method that never settles must not stay in `running`
-              this.running.delete(state)
+              running.delete(state)
               state.abort(err)
               reject(err)
             })
@@ -383,12 +387,12 @@ export class RpcSession {
       pending.then(
         (value) => {
           deadline?.cancel()
-          this.running.delete(state)
+          running.delete(state)
           resolve(value)
         },
         (err: unknown) => {
           deadline?.cancel()
-          this.running.delete(state)
+          running.delete(state)
           reject(err)
         },
       )

@@ -1,16 +1,19 @@
-import type { Clock, Deadline, Logger, TimerHandle } from '@devp2p/common'
-import type { RawData, WebSocket } from 'ws'
+import type { Clock, Deadline, Logger } from '@devp2p/common'
+import { type RawData, WebSocket } from 'ws'
+import type { TransportKind } from './context.js'
 import type { RpcServer } from './server.js'
-import type { RpcSession } from './session.js'
+import type { RpcSession, SessionTransport } from './session.js'
+import type { KeepaliveEntry, WsKeepalive } from './ws-keepalive.js'
 
-/** The per-connection settings a {@link WsConnection} reads. */
+/** The per-endpoint settings a {@link WsConnection} reads (one object for all of them). */
 export interface WsConnectionConfig {
   readonly maxInflight: number
   readonly maxOutgoingQueueBytes: number
-  readonly pingIntervalMs: number
   readonly pongTimeoutMs: number
   readonly clock: Clock
   readonly logger: Logger
+  /** The endpoint's open connections, and their pings. */
+  readonly keepalive: WsKeepalive
 }
 
 function textOf(data: RawData): string {
@@ -20,68 +23,114 @@ function textOf(data: RawData): string {
 }
 
 /**
+ * The WebSocket class of an endpoint's `WebSocketServer`: it hands its events straight to
+ * its connection instead of to listeners. Each event name with a listener grows the
+ * socket's table of listeners (four of them double it, ~100 bytes a connection), and a
+ * listener per connection would be a closure. Events come only after `connection` is set
+ * (ws reads the socket from the next tick on), but one before is dropped, not thrown.
+ */
+export class ServedWebSocket extends WebSocket {
+  connection: WsConnection | undefined = undefined
+
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    const conn = this.connection
+    if (conn === undefined) return event === 'error' ? false : super.emit(event, a, b)
+    switch (event) {
+      case 'message':
+        conn.received(textOf(a as RawData))
+        return true
+      case 'pong':
+        conn.ponged()
+        return true
+      case 'error':
+        conn.failed(a as Error)
+        return true
+      case 'close':
+        conn.closed()
+        return true
+      default: // 'open', 'ping': no one listens
+        return super.emit(event, a, b)
+    }
+  }
+}
+
+/**
  * One WebSocket connection served by an {@link RpcServer}: a session for the connection,
  * at most `maxInflight` calls running (reading pauses beyond that), a bounded outgoing
  * queue (a client that does not read is disconnected), and geth's keepalive: a ping when
- * nothing was written for `pingIntervalMs`, and the connection dropped if the pong does
- * not come within `pongTimeoutMs`.
+ * nothing was written for `pingIntervalMs` ({@link WsKeepalive}), and the connection
+ * dropped if the pong does not come within `pongTimeoutMs`.
+ *
+ * An idle connection is kept small: it is the session's transport itself, its socket
+ * ({@link ServedWebSocket}) calls it without listeners or closures per connection, the
+ * queue of waiting messages and the pong deadline exist only while used, and it has no
+ * timer of its own.
  */
-export class WsConnection {
+export class WsConnection implements SessionTransport, KeepaliveEntry {
   private readonly session: RpcSession
   private inflight = 0
   // bounded: reading is paused once maxInflight calls run, so only messages already parsed
   // from the last socket chunk land here (a chunk is at most the socket's read size)
-  private readonly waiting: string[] = []
-  private lastWriteAt: number
-  private pingTimer: TimerHandle | undefined
+  private waiting: string[] | undefined
   private pongDeadline: Deadline | undefined
   private ended = false
-  /** Resolves once the socket has closed. */
-  readonly done: Promise<void>
+  activeAt = 0
+  prev: KeepaliveEntry | undefined
+  next: KeepaliveEntry | undefined
 
+  /** @throws {Error} if the RpcServer is stopped (the socket is then left untouched). */
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: ServedWebSocket,
     server: RpcServer,
-    remote: string,
+    readonly remote: string,
     private readonly config: WsConnectionConfig,
   ) {
-    this.lastWriteAt = config.clock.now()
-    this.session = server.openSession({
-      kind: 'ws',
-      remote,
-      send: (message) => this.send(message),
-      close: (reason) => this.terminate(reason),
-    })
-    this.done = new Promise((resolve) => ws.once('close', () => resolve()))
-    ws.on('message', (data) => this.onMessage(textOf(data)))
-    ws.on('pong', () => {
-      this.pongDeadline?.cancel()
-      this.pongDeadline = undefined
-    })
-    ws.on('error', (err) => config.logger.debug({ remote, err }, 'rpc ws: connection error'))
-    ws.on('close', () => this.onClosed())
-    if (config.pingIntervalMs > 0) this.armPing(config.pingIntervalMs)
+    this.session = server.openSession(this)
+    ws.connection = this
+    config.keepalive.add(this)
+  }
+
+  get kind(): TransportKind {
+    return 'ws'
   }
 
   /** Closes the connection at once (no close handshake: the peer may not be reading). */
-  terminate(reason: string): void {
+  close(reason: string): void {
     if (this.ended) return
     this.config.logger.debug({ reason }, 'rpc ws: closing connection')
     this.ws.terminate()
   }
 
-  private send(message: string | object): boolean {
-    if (this.ws.readyState !== this.ws.OPEN) return true
+  /** Writes one message; false when the outgoing queue is full (the session then closes). */
+  send(message: string | object): boolean {
+    const ws = this.ws
+    if (ws.readyState !== ws.OPEN) return true
     // a full queue refuses the message; one message over an empty queue may be larger
-    if (this.ws.bufferedAmount > this.config.maxOutgoingQueueBytes) return false
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
-    this.lastWriteAt = this.config.clock.now()
+    if (ws.bufferedAmount > this.config.maxOutgoingQueueBytes) return false
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+    // as geth: writes postpone the ping, so a busy connection is not pinged
+    this.config.keepalive.touch(this)
     return true
   }
 
-  private onMessage(text: string): void {
+  /** Pings the peer, which must answer within `pongTimeoutMs`. */
+  ping(): void {
+    if (this.ended) return
+    this.ws.ping()
+    const { pongTimeoutMs, clock } = this.config
+    if (this.pongDeadline === undefined && pongTimeoutMs > 0) {
+      this.pongDeadline = clock.deadline(pongTimeoutMs, () => {
+        this.pongDeadline = undefined
+        this.close('no pong within the timeout')
+      })
+    }
+  }
+
+  /** A message from the peer (from the socket). */
+  received(text: string): void {
     if (this.ended) return
     if (this.inflight >= this.config.maxInflight) {
+      this.waiting ??= []
       this.waiting.push(text)
       this.ws.pause()
       return
@@ -103,41 +152,35 @@ export class WsConnection {
   private settled(): void {
     this.inflight--
     if (this.ended) return
-    while (this.inflight < this.config.maxInflight && this.waiting.length > 0)
-      this.run(this.waiting.shift() as string)
-    if (this.waiting.length === 0 && this.ws.isPaused) this.ws.resume()
-  }
-
-  private armPing(ms: number): void {
-    this.pingTimer = this.config.clock.setTimeout(() => this.pingDue(), ms)
-  }
-
-  /** As geth: writes postpone the ping, so a busy connection is not pinged. */
-  private pingDue(): void {
-    this.pingTimer = undefined
-    if (this.ended) return
-    const { clock, pingIntervalMs, pongTimeoutMs } = this.config
-    const idle = clock.now() - this.lastWriteAt
-    if (idle < pingIntervalMs) {
-      this.armPing(pingIntervalMs - idle)
-      return
+    const waiting = this.waiting
+    if (waiting !== undefined) {
+      while (this.inflight < this.config.maxInflight && waiting.length > 0)
+        this.run(waiting.shift() as string)
+      if (waiting.length > 0) return
+      this.waiting = undefined
     }
-    this.ws.ping()
-    if (this.pongDeadline === undefined && pongTimeoutMs > 0) {
-      this.pongDeadline = clock.deadline(pongTimeoutMs, () => {
-        this.pongDeadline = undefined
-        this.terminate('no pong within the timeout')
-      })
-    }
-    this.armPing(pingIntervalMs)
+    if (this.ws.isPaused) this.ws.resume()
   }
 
-  private onClosed(): void {
+  /** The peer's pong (from the socket). */
+  ponged(): void {
+    this.pongDeadline?.cancel()
+    this.pongDeadline = undefined
+  }
+
+  /** The socket failed (from the socket; it closes next). */
+  failed(err: Error): void {
+    this.config.logger.debug({ remote: this.remote, err }, 'rpc ws: connection error')
+  }
+
+  /** The socket closed (from the socket). */
+  closed(): void {
     if (this.ended) return
     this.ended = true
-    if (this.pingTimer !== undefined) this.config.clock.clearTimeout(this.pingTimer)
+    this.config.keepalive.remove(this)
     this.pongDeadline?.cancel()
-    this.waiting.length = 0
+    this.pongDeadline = undefined
+    this.waiting = undefined
     this.session.close('connection closed')
   }
 }

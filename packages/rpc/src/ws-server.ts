@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
-import { WebSocketServer } from 'ws'
+import { WebSocketServer, type Server as WebSocketServerOf } from 'ws'
 import {
   DEFAULT_RPC_HOST,
   DEFAULT_WS_PORT,
@@ -28,7 +28,8 @@ import {
 } from './http-listen.js'
 import { checkAuthorization, checkJwtSecret } from './jwt.js'
 import type { RpcServer } from './server.js'
-import { WsConnection, type WsConnectionConfig } from './ws-connection.js'
+import { ServedWebSocket, WsConnection, type WsConnectionConfig } from './ws-connection.js'
+import { WsKeepalive } from './ws-keepalive.js'
 
 /** What a WebSocket endpoint checks and limits (also `HttpRpcServer`'s `ws` option). */
 export interface WsOptions {
@@ -75,9 +76,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
  * @internal
  */
 export class WsEndpoint {
-  private readonly wss: WebSocketServer
-  // bounded: one entry per open connection; each leaves when its socket closes
-  private readonly connections = new Set<WsConnection>()
+  private readonly wss: WebSocketServerOf<typeof ServedWebSocket>
   private readonly origins: Allowlist
   private readonly vhosts: Allowlist | undefined
   private readonly jwtSecret: Uint8Array | undefined
@@ -94,6 +93,7 @@ export class WsEndpoint {
     this.vhosts = options.vhosts === undefined ? undefined : allowlist(options.vhosts)
     this.jwtSecret = options.jwtSecret === undefined ? undefined : checkJwtSecret(options.jwtSecret)
     this.wss = new WebSocketServer({
+      WebSocket: ServedWebSocket,
       noServer: true,
       maxPayload: nonNegative('maxMessageBytes', options.maxMessageBytes, MAX_MESSAGE_BYTES),
       perMessageDeflate: false,
@@ -106,16 +106,19 @@ export class WsEndpoint {
         options.maxOutgoingQueueBytes,
         MAX_OUTGOING_QUEUE_BYTES,
       ),
-      pingIntervalMs: nonNegative('pingIntervalMs', options.pingIntervalMs, WS_PING_INTERVAL_MS),
       pongTimeoutMs: nonNegative('pongTimeoutMs', options.pongTimeoutMs, WS_PONG_TIMEOUT_MS),
       clock,
       logger,
+      keepalive: new WsKeepalive(
+        clock,
+        nonNegative('pingIntervalMs', options.pingIntervalMs, WS_PING_INTERVAL_MS),
+      ),
     }
   }
 
   /** Open connections. */
   get connectionCount(): number {
-    return this.connections.size
+    return this.config.keepalive.size
   }
 
   /** An http.Server's `upgrade` event: checks the request as geth does, then serves it. */
@@ -131,17 +134,14 @@ export class WsEndpoint {
         ws.terminate()
         return
       }
-      let conn: WsConnection
       try {
-        conn = new WsConnection(ws, this.server, remote, this.config)
+        // it joins config.keepalive, which holds it until its socket closes
+        new WsConnection(ws, this.server, remote, this.config)
       } catch (err) {
         // the RpcServer was stopped before this transport
         this.config.logger.debug({ err }, 'rpc ws: cannot open a session')
         ws.terminate()
-        return
       }
-      this.connections.add(conn)
-      void conn.done.then(() => this.connections.delete(conn))
     })
   }
 
@@ -173,9 +173,7 @@ export class WsEndpoint {
   /** Drops every connection and waits until their sockets are closed. Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true
-    const open = [...this.connections]
-    for (const conn of open) conn.terminate('server stopping')
-    await Promise.all(open.map((c) => c.done))
+    await this.config.keepalive.closeAll('server stopping')
     this.wss.close()
   }
 }
