@@ -53,6 +53,12 @@ export const SUBSCRIBE_TIMEOUT_MS = 10_000
 /** Bytes of random subscription id (geth: 16, as 0x-hex). */
 export const SUBSCRIPTION_ID_BYTES = 16
 
+/**
+ * Most open TCP connections per HTTP or WebSocket server (option `maxConnections`; geth
+ * has no cap): node drops a connection past it at once, so a remote party cannot hold
+ * an unbounded number of sockets and their state.
+ */
+export const MAX_HTTP_CONNECTIONS = 10_000
 /** Default listen host of the HTTP and WebSocket servers (geth's `DefaultHTTPHost`): loopback by name. */
 export const DEFAULT_RPC_HOST = 'localhost'
 /** Default HTTP port (geth's `DefaultHTTPPort`). */

@@ -6,6 +6,7 @@ import {
   DEFAULT_RPC_HOST,
   DEFAULT_VHOSTS,
   MAX_HTTP_BODY_BYTES,
+  MAX_HTTP_CONNECTIONS,
   MAX_INFLIGHT_PER_CONNECTION,
 } from './constants.js'
 import { type Allowlist, allowlist, applyCors, hostAllowed } from './http-guards.js'
@@ -45,6 +46,8 @@ export interface HttpRpcServerOptions {
   ws?: boolean | WsOptions
   /** Largest request body (default 5 MiB); larger is 413. */
   maxBodyBytes?: number
+  /** Most open connections, WebSocket ones included (default 10,000); more are dropped at once. */
+  maxConnections?: number
   logger?: Logger
   clock?: Clock
 }
@@ -93,6 +96,7 @@ export class HttpRpcServer {
   private readonly cors: Allowlist | undefined
   private readonly jwtSecret: Uint8Array | undefined
   private readonly maxBodyBytes: number
+  private readonly maxConnections: number
   private readonly logger: Logger
   private readonly clock: Clock
   private readonly ws: WsEndpoint | undefined
@@ -116,6 +120,10 @@ export class HttpRpcServer {
     if (!Number.isInteger(maxBody) || maxBody < 1)
       throw new RangeError(`maxBodyBytes must be a positive integer, got ${maxBody}`)
     this.maxBodyBytes = maxBody
+    const maxConnections = options.maxConnections ?? MAX_HTTP_CONNECTIONS
+    if (!Number.isInteger(maxConnections) || maxConnections < 1)
+      throw new RangeError(`maxConnections must be a positive integer, got ${maxConnections}`)
+    this.maxConnections = maxConnections
     this.vhosts = allowlist(options.vhosts ?? DEFAULT_VHOSTS)
     this.cors =
       options.cors === undefined || options.cors.length === 0 ? undefined : allowlist(options.cors)
@@ -158,6 +166,7 @@ export class HttpRpcServer {
     if (this.http !== undefined || this.stopping !== undefined)
       throw new Error('HttpRpcServer already started')
     const http = createServer(HTTP_SERVER_OPTIONS, (req, res) => this.onRequest(req, res))
+    http.maxConnections = this.maxConnections
     http.on('upgrade', (req, socket, head) => {
       if (this.ws !== undefined) this.ws.handleUpgrade(req, socket, head)
       else refuseUpgrade(socket, 404, 'not found')

@@ -5,6 +5,7 @@ import { WebSocketServer, type Server as WebSocketServerOf } from 'ws'
 import {
   DEFAULT_RPC_HOST,
   DEFAULT_WS_PORT,
+  MAX_HTTP_CONNECTIONS,
   MAX_INFLIGHT_PER_CONNECTION,
   MAX_MESSAGE_BYTES,
   MAX_OUTGOING_QUEUE_BYTES,
@@ -59,6 +60,8 @@ export interface WsRpcServerOptions extends WsOptions {
   host?: string
   /** Port (default 8546; 0 picks a free one). */
   port?: number
+  /** Most open connections (default 10,000); more are dropped at once. */
+  maxConnections?: number
   logger?: Logger
   clock?: Clock
 }
@@ -209,6 +212,7 @@ export function pathOf(url: string | undefined): string {
 export class WsRpcServer {
   private readonly host: string
   private readonly requestedPort: number
+  private readonly maxConnections: number
   private readonly endpoint: WsEndpoint
   private http: Server | undefined
   private boundPort: number | undefined
@@ -218,6 +222,12 @@ export class WsRpcServer {
   constructor(server: RpcServer, options: WsRpcServerOptions = {}) {
     this.host = options.host ?? DEFAULT_RPC_HOST
     this.requestedPort = nonNegative('port', options.port, DEFAULT_WS_PORT)
+    this.maxConnections = nonNegative(
+      'maxConnections',
+      options.maxConnections,
+      MAX_HTTP_CONNECTIONS,
+    )
+    if (this.maxConnections === 0) throw new RangeError('maxConnections must be at least 1')
     this.endpoint = new WsEndpoint(
       server,
       options,
@@ -253,6 +263,7 @@ export class WsRpcServer {
       res.writeHead(404, { 'Content-Length': 0 })
       res.end()
     })
+    http.maxConnections = this.maxConnections
     http.on('upgrade', (req, socket, head) => this.endpoint.handleUpgrade(req, socket, head))
     this.http = http
     this.boundPort = await listen(http, this.host, this.requestedPort)

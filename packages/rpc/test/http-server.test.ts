@@ -382,3 +382,32 @@ describe('HTTP server lifecycle', () => {
     expect(await pending).toBeInstanceOf(RpcClientError)
   })
 })
+
+describe('HTTP server: connection cap', () => {
+  it('drops a connection past maxConnections at once, and serves the ones it holds', async () => {
+    const http = await serve({ maxConnections: 1 })
+    const { port } = new URL(http.url)
+    const first = connect(Number(port), '127.0.0.1')
+    await new Promise<void>((resolve) => first.once('connect', () => resolve()))
+    const second = connect(Number(port), '127.0.0.1')
+    second.on('error', () => {})
+    // the server closes the second socket without a byte
+    const secondData: Buffer[] = []
+    second.on('data', (d: Buffer) => secondData.push(d))
+    await new Promise<void>((resolve) => second.once('close', () => resolve()))
+    expect(Buffer.concat(secondData).length).toBe(0)
+    // the first one is still served
+    const answer = new Promise<string>((resolve) => {
+      let text = ''
+      first.on('data', (d: Buffer) => {
+        text += d.toString()
+        if (text.includes('"result"')) resolve(text)
+      })
+    })
+    first.write(
+      `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${CALL.length}\r\n\r\n${CALL}`,
+    )
+    expect(await answer).toContain('{"jsonrpc":"2.0","id":1,"result":42}')
+    first.destroy()
+  })
+})

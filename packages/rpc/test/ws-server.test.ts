@@ -277,3 +277,14 @@ describe('WebSocket server lifecycle', () => {
     expect(extraHandles(before)).toEqual({})
   })
 })
+
+describe('WebSocket server: connection cap', () => {
+  it('drops a connection past maxConnections before its upgrade, and serves the one it holds', async () => {
+    const { ws } = await serve({ maxConnections: 1 })
+    const first = await connect(ws.url)
+    expect(await first.call('foo_getNumber')).toBe(42)
+    await expect(webSocketTransport(ws.url)).rejects.toMatchObject({ code: 'CONNECT_FAILED' })
+    expect(ws.connectionCount).toBe(1)
+    expect(await first.call('foo_getNumber')).toBe(42)
+  })
+})
