@@ -280,10 +280,16 @@ async function main(): Promise<void> {
     )
     log('\nmemory per idle WebSocket connection (each server fresh):')
     for (const c of running) Object.assign(c.figures, await measureMemory(c.label, c.server))
+    // each figure starts with the next server, so that a slow spell of the machine or a
+    // colder load-generator path does not fall on the same server in every row
+    let figure = 0
     for (const transport of TRANSPORTS) {
       for (const inflight of [1, INFLIGHT]) {
         log(`\n${transport}, ${inflight === 1 ? 'sequential' : `${inflight} in flight`}:`)
-        for (const c of running) await measureRate(c, transport, inflight)
+        const first = figure++ % running.length
+        for (const c of [...running.slice(first), ...running.slice(0, first)]) {
+          await measureRate(c, transport, inflight)
+        }
       }
     }
   } finally {
