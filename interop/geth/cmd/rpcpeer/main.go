@@ -17,6 +17,13 @@
 // when the script ran (the caller asserts the values), 1 when it could not dial or a flag
 // is wrong, 3 when the script ran over its overall limit.
 //
+//	rpcpeer admin --url <http://…|ws://…|ipc path> [--timeout 10s]
+//
+// calls a node's admin_nodeInfo, admin_peers, net_peerCount, net_listening,
+// web3_clientVersion and admin_datadir with geth's client, decoding each into geth's own
+// types (p2p.NodeInfo, []*p2p.PeerInfo, hexutil.Uint, ...), and prints them as one JSON
+// object (admin.go): the shapes a node of ours must give for geth's tools to read them.
+//
 // Logs and errors go to stderr; stdout carries only the JSON line.
 package main
 
@@ -36,8 +43,10 @@ func main() {
 		err = runServe(os.Args[2:])
 	case "check":
 		err = runCheck(os.Args[2:])
+	case "admin":
+		err = runAdmin(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown subcommand %q (serve or check)", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q (serve, check or admin)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rpcpeer:", err)
