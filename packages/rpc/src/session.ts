@@ -1,11 +1,7 @@
 import type { Clock, Logger } from '@devp2p/common'
 import { argumentsFor } from './arguments.js'
-import {
-  JSONRPC_VERSION,
-  MAX_METHOD_NAME_LENGTH,
-  REQUEST_TIMEOUT_ERROR,
-  RESPONSE_TOO_LARGE_ERROR,
-} from './constants.js'
+import { batchTimer, TIMED_OUT, TIMEOUT_ERROR } from './batch-timer.js'
+import { JSONRPC_VERSION, MAX_METHOD_NAME_LENGTH, RESPONSE_TOO_LARGE_ERROR } from './constants.js'
 import { ABORTED_BY_CLOSE, CallState, runInContext, type TransportKind } from './context.js'
 import {
   internalError,
@@ -69,11 +65,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
-const TIMED_OUT: unique symbol = Symbol('timed out')
-const TIMEOUT_ERROR: JsonRpcErrorObject = {
-  code: REQUEST_TIMEOUT_ERROR,
-  message: 'request timed out',
-}
 const TOO_LARGE_ERROR: JsonRpcErrorObject = {
   code: RESPONSE_TOO_LARGE_ERROR,
   message: 'response too large',
@@ -242,7 +233,7 @@ export class RpcSession {
     const answers: (JsonRpcResponse | string)[] = []
     let bytes = 0
     let cutOff: { code: number; message: string } | undefined
-    const timer = this.batchTimer()
+    const timer = batchTimer(this.config.clock, this.config.requestTimeoutMs)
     try {
       for (let i = 0; i < items.length; i++) {
         // fairness: a batch of cheap calls still lets other connections in
@@ -279,34 +270,6 @@ export class RpcSession {
     if (answers.length === 0) return undefined
     if (!this.wire) return answers as JsonRpcResponse[]
     return `[${answers.map((a) => (typeof a === 'string' ? a : stringify(a))).join(',')}]`
-  }
-
-  /** The time limit of one batch: `race` ends a call's wait when it passes. */
-  private batchTimer(): {
-    readonly expired: JsonRpcErrorObject | undefined
-    race<T>(pending: Promise<T>): Promise<T | typeof TIMED_OUT>
-    cancel(): void
-  } {
-    const { requestTimeoutMs, clock } = this.config
-    let expired = false
-    let wake: (() => void) | undefined
-    const deadline =
-      requestTimeoutMs > 0
-        ? clock.deadline(requestTimeoutMs, () => {
-            expired = true
-            wake?.()
-          })
-        : undefined
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      wake = () => resolve(TIMED_OUT)
-    })
-    return {
-      get expired() {
-        return expired ? TIMEOUT_ERROR : undefined
-      },
-      race: (pending) => (deadline === undefined ? pending : Promise.race([pending, timeout])),
-      cancel: () => deadline?.cancel(),
-    }
   }
 
   /** One call or notification; `undefined` when there is nothing to answer. */
