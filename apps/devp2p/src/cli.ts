@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander'
+import { enrdumpCommand } from './commands/enrdump.js'
+import { keyCommand } from './commands/key.js'
+import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './io.js'
+
+/** The `devp2p` program, its output going to `io`. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('devp2p')
+    .description("devp2p-ts's devp2p tool: go-ethereum's subcommand names on devp2p-ts")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError()
+  keyCommand(program, io)
+  enrdumpCommand(program, io)
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
+    for (const sub of cmd.commands)
+      sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
+  }
+  return program
+}
+
+/**
+ * Runs `devp2p` with `argv` (without node and the script) and resolves with the exit
+ * code: 0 success (and `--help`), 1 the command failed, 2 the command line was wrong.
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return EXIT_OK
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to commander; so are usage mistakes, already printed
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+    }
+    io.err(`devp2p: ${err instanceof Error ? err.message : String(err)}\n`)
+    return EXIT_FAILURE
+  }
+}
