@@ -1,0 +1,70 @@
+/**
+ * Our `devp2p` command and geth's, given the same inputs, print the same facts: for a
+ * fresh key (made by ours), `key to-id`, `key to-enode` and `key to-enr` (the record text
+ * byte for byte: both sign deterministically, RFC 6979), and `enrdump` of a record geth
+ * made.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { run } from '@devp2p/cli'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { killAll, runDevp2p } from './helpers/go.js'
+
+/** Runs our `devp2p argv…` in-process. */
+async function ours(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await run(argv, {
+    out: (t) => {
+      out += t
+    },
+    err: (t) => {
+      err += t
+    },
+  })
+  return { code, out, err }
+}
+
+let dir: string
+let keyFile: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'devp2p-same-'))
+  keyFile = join(dir, 'nodekey')
+  expect((await ours('key', 'generate', keyFile)).code).toBe(0)
+})
+
+afterAll(async () => {
+  await killAll()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('our devp2p and geth devp2p, same inputs', () => {
+  const cases: [string, string[]][] = [
+    ['key to-id', ['key', 'to-id']],
+    ['key to-enode (defaults)', ['key', 'to-enode']],
+    [
+      'key to-enode (ports differ)',
+      ['key', 'to-enode', '--ip', '10.1.2.3', '--tcp', '4000', '--udp', '5000'],
+    ],
+    ['key to-enr', ['key', 'to-enr', '--ip', '127.0.0.1', '--tcp', '30303', '--udp', '30301']],
+  ]
+  for (const [name, args] of cases) {
+    it(`${name}: the same output`, async () => {
+      const geth = await runDevp2p([...args, keyFile])
+      expect(geth.code, geth.stderr).toBe(0)
+      const mine = await ours(...args, keyFile)
+      expect(mine.code, mine.err).toBe(0)
+      expect(mine.out.trim()).toBe(geth.stdout.trim())
+    })
+  }
+
+  it("enrdump of geth's record: the same text", async () => {
+    const record = (await runDevp2p(['key', 'to-enr', '--udp', '30301', keyFile])).stdout.trim()
+    expect(record).toMatch(/^enr:/)
+    const geth = await runDevp2p(['enrdump', record])
+    expect(geth.code, geth.stderr).toBe(0)
+    expect((await ours('enrdump', record)).out).toBe(geth.stdout)
+  })
+})
