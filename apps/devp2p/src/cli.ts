@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { enrdumpCommand } from './commands/enrdump.js'
 import { keyCommand } from './commands/key.js'
+import { rpcCommand } from './commands/rpc.js'
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './io.js'
 
 /** The `devp2p` program, its output going to `io`. */
@@ -12,6 +13,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
   keyCommand(program, io)
   enrdumpCommand(program, io)
+  rpcCommand(program, io)
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     for (const sub of cmd.commands)
