@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { discv4Command } from './commands/discv4.js'
 import { enrdumpCommand } from './commands/enrdump.js'
 import { keyCommand } from './commands/key.js'
 import { rpcCommand } from './commands/rpc.js'
@@ -14,6 +15,7 @@ export function buildProgram(io: CliIo): Command {
   keyCommand(program, io)
   enrdumpCommand(program, io)
   rpcCommand(program, io)
+  discv4Command(program, io)
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     for (const sub of cmd.commands)

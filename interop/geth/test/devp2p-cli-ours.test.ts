@@ -2,14 +2,15 @@
  * Our `devp2p` command and geth's, given the same inputs, print the same facts: for a
  * fresh key (made by ours), `key to-id`, `key to-enode` and `key to-enr` (the record text
  * byte for byte: both sign deterministically, RFC 6979), and `enrdump` of a record geth
- * made.
+ * made; and our `discv4 ping|requestenr|resolve` against a geth node (geth's p2p.Server
+ * with discovery v4: the refpeer).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run } from '@devp2p/cli'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { killAll, runDevp2p } from './helpers/go.js'
+import { killAll, Refpeer, runDevp2p } from './helpers/go.js'
 
 /** Runs our `devp2p argv…` in-process. */
 async function ours(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -66,5 +67,39 @@ describe('our devp2p and geth devp2p, same inputs', () => {
     const geth = await runDevp2p(['enrdump', record])
     expect(geth.code, geth.stderr).toBe(0)
     expect((await ours('enrdump', record)).out).toBe(geth.stdout)
+  })
+})
+
+describe('our devp2p discv4 against a geth node', () => {
+  let geth: Refpeer
+  const local = ['--addr', '127.0.0.1:0']
+
+  beforeAll(async () => {
+    geth = await Refpeer.start({ discv4: true, nodial: true }, 'geth-discv4')
+  })
+
+  it('ping: geth answers', async () => {
+    const { code, out, err } = await ours('discv4', 'ping', ...local, geth.ready.enode)
+    expect(code, err).toBe(0)
+    expect(out).toMatch(/^node responded to ping \(RTT [\d.]+(ms|µs|s)\)\.\n$/)
+  })
+
+  it("requestenr: geth's record, as geth's node prints it", async () => {
+    const { code, out, err } = await ours('discv4', 'requestenr', ...local, geth.ready.enode)
+    expect(code, err).toBe(0)
+    expect(out.trim()).toBe(geth.ready.enr)
+  })
+
+  it("resolve: geth's latest record, found through geth as bootnode", async () => {
+    const { code, out, err } = await ours(
+      'discv4',
+      'resolve',
+      ...local,
+      '--bootnodes',
+      geth.ready.enode,
+      geth.ready.enode,
+    )
+    expect(code, err).toBe(0)
+    expect(out.trim()).toBe(geth.ready.enr)
   })
 })

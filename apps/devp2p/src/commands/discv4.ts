@@ -1,0 +1,102 @@
+import { generatePrivateKey } from '@devp2p/crypto'
+import { Discv4 } from '@devp2p/discovery/v4'
+import { type ENode, LocalNode, NodeDB, parseListenAddr, parseNode } from '@devp2p/enode'
+import type { Command } from 'commander'
+import { CliError, type CliIo } from '../io.js'
+
+interface Discv4Flags {
+  nodekey?: string
+  addr: string
+  bootnodes: string
+}
+
+/** A Go `time.Duration` as `String()` writes it, for geth's "RTT 1.234ms". */
+export function goDuration(ms: number): string {
+  if (ms >= 1000) return `${+(ms / 1000).toFixed(6)}s`
+  if (ms >= 1) return `${+ms.toFixed(6)}ms`
+  return `${+(ms * 1000).toFixed(3)}µs`
+}
+
+function keyFrom(hex: string | undefined): Uint8Array {
+  if (hex === undefined) return generatePrivateKey()
+  const clean = hex.startsWith('0x') ? hex.slice(2) : hex
+  if (!/^[0-9a-fA-F]{64}$/.test(clean)) throw new CliError('--nodekey must be 64 hex characters')
+  return Uint8Array.from(Buffer.from(clean, 'hex'))
+}
+
+function nodeFrom(text: string): ENode {
+  try {
+    return parseNode(text)
+  } catch (err) {
+    throw new CliError(
+      `not a node (enode:// or enr:): ${err instanceof Error ? err.message : String(err)}`,
+    )
+  }
+}
+
+/**
+ * Runs `fn` with a discovery node of our own (in memory, a fresh key unless `--nodekey`),
+ * listening on `--addr`, and stops it after: geth's `startV4`.
+ */
+async function withDiscv4<T>(flags: Discv4Flags, fn: (disc: Discv4) => Promise<T>): Promise<T> {
+  const privateKey = keyFrom(flags.nodekey)
+  const listen = parseListenAddr(flags.addr)
+  const db = await NodeDB.open()
+  const ip =
+    listen.host === undefined || listen.host === '0.0.0.0' || listen.host === '::'
+      ? '127.0.0.1'
+      : listen.host
+  const localNode = await LocalNode.create({ privateKey, db, ip })
+  const bootnodes = flags.bootnodes === '' ? [] : flags.bootnodes.split(',').map((s) => s.trim())
+  const disc = new Discv4({ privateKey, localNode, db, listenAddr: flags.addr, bootnodes })
+  try {
+    await disc.start()
+    return await fn(disc)
+  } finally {
+    await disc.stop()
+    await db.close()
+  }
+}
+
+function withDiscv4Flags(cmd: Command): Command {
+  return cmd
+    .option('--nodekey <hex>', 'our node key, 64 hex characters (default: a fresh one)')
+    .option('--addr <ip:port>', 'UDP listening address', '0.0.0.0:0')
+    .option('--bootnodes <nodes>', 'comma-separated enode URLs or ENRs (default: none)', '')
+}
+
+/** `devp2p discv4 ping|requestenr|resolve`, as geth's `cmd/devp2p/discv4cmd.go`. */
+export function discv4Command(program: Command, io: CliIo): void {
+  const discv4 = program.command('discv4').description('Node Discovery v4 tools')
+
+  withDiscv4Flags(discv4.command('ping').description('Sends a PING to a node'))
+    .argument('<node>', 'enode:// URL or enr: record')
+    .action(async (text: string, flags: Discv4Flags) => {
+      const node = nodeFrom(text)
+      await withDiscv4(flags, async (disc) => {
+        const start = performance.now()
+        await disc.ping(node)
+        io.out(`node responded to ping (RTT ${goDuration(performance.now() - start)}).\n`)
+      })
+    })
+
+  withDiscv4Flags(discv4.command('requestenr').description("Requests a node's record (EIP-868)"))
+    .argument('<node>', 'enode:// URL or enr: record')
+    .action(async (text: string, flags: Discv4Flags) => {
+      const node = nodeFrom(text)
+      const record = await withDiscv4(flags, (disc) => disc.requestEnr(node))
+      io.out(`${record.encodeText()}\n`)
+    })
+
+  withDiscv4Flags(
+    discv4
+      .command('resolve')
+      .description("Finds a node's latest record in the DHT (or the node as given)"),
+  )
+    .argument('<node>', 'enode:// URL or enr: record')
+    .action(async (text: string, flags: Discv4Flags) => {
+      const node = nodeFrom(text)
+      const found = (await withDiscv4(flags, (disc) => disc.resolve(node))) ?? node
+      io.out(`${found.record === undefined ? found.toEnodeUrl() : found.toEnrText()}\n`)
+    })
+}

@@ -1,0 +1,62 @@
+import { generatePrivateKey } from '@devp2p/crypto'
+import { Discv4 } from '@devp2p/discovery/v4'
+import { LocalNode, NodeDB } from '@devp2p/enode'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { goDuration } from '../src/commands/discv4.js'
+import { cli } from './run-cli.js'
+
+let db: NodeDB
+let target: Discv4
+
+beforeAll(async () => {
+  const privateKey = generatePrivateKey()
+  db = await NodeDB.open()
+  const localNode = await LocalNode.create({ privateKey, db, ip: '127.0.0.1', tcp: 30303 })
+  target = new Discv4({ privateKey, localNode, db, listenAddr: '127.0.0.1:0' })
+  await target.start()
+})
+
+afterAll(async () => {
+  await target.stop()
+  await db.close()
+})
+
+const local = ['--addr', '127.0.0.1:0']
+
+describe('devp2p discv4', () => {
+  it('ping: the node answers, and the RTT is printed as geth prints a Go duration', async () => {
+    const { code, out, err } = await cli('discv4', 'ping', ...local, target.self().toEnodeUrl())
+    expect(err).toBe('')
+    expect(code).toBe(0)
+    expect(out).toMatch(/^node responded to ping \(RTT [\d.]+(ms|µs|s)\)\.\n$/)
+  })
+
+  it("requestenr: prints the node's record as it serves it", async () => {
+    const { code, out } = await cli('discv4', 'requestenr', ...local, target.self().toEnodeUrl())
+    expect(code).toBe(0)
+    expect(out).toBe(`${target.self().toEnrText()}\n`)
+  })
+
+  it("resolve: finds the node's record through a bootnode that knows it", async () => {
+    const url = target.self().toEnodeUrl()
+    const { code, out } = await cli('discv4', 'resolve', ...local, '--bootnodes', url, url)
+    expect(code).toBe(0)
+    expect(out).toBe(`${target.self().toEnrText()}\n`)
+  })
+
+  it('fails with exit 1 on a node that is not one, and with exit 2 without a node', async () => {
+    const bad = await cli('discv4', 'ping', ...local, 'enode://nope')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toMatch(/^devp2p: not a node/)
+    expect((await cli('discv4', 'ping')).code).toBe(2)
+  })
+
+  it("formats durations as Go's time.Duration.String does", () => {
+    expect([goDuration(1.2345), goDuration(0.5), goDuration(1500), goDuration(12)]).toEqual([
+      '1.2345ms',
+      '500µs',
+      '1.5s',
+      '12ms',
+    ])
+  })
+})
