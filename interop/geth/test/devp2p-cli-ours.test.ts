@@ -103,3 +103,15 @@ describe('our devp2p discv4 against a geth node', () => {
     expect(out.trim()).toBe(geth.ready.enr)
   })
 })
+
+describe('our devp2p rlpx ping against a geth node', () => {
+  it("prints geth's Hello exactly as geth's tool does", async () => {
+    const geth = await Refpeer.start({ nodial: true }, 'geth-rlpx')
+    const theirs = await runDevp2p(['rlpx', 'ping', geth.ready.enode])
+    expect(theirs.code, theirs.stderr).toBe(0)
+    expect(theirs.stdout).toMatch(/^\{Version:5 Name:refpeer Caps:\[foo\/1\] /)
+    const mine = await ours('rlpx', 'ping', geth.ready.enode)
+    expect(mine.code, mine.err).toBe(0)
+    expect(mine.out).toBe(theirs.stdout)
+  })
+})
