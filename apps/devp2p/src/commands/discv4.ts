@@ -3,6 +3,8 @@ import { Discv4 } from '@devp2p/discovery/v4'
 import { type ENode, LocalNode, NodeDB, parseListenAddr, parseNode } from '@devp2p/enode'
 import type { Command } from 'commander'
 import { CliError, type CliIo } from '../io.js'
+import { parseDuration, parsePositive } from '../options.js'
+import { crawl, loadNodeSet, recordsOf, writeNodeSet } from './crawl.js'
 
 interface Discv4Flags {
   nodekey?: string
@@ -38,7 +40,11 @@ function nodeFrom(text: string): ENode {
  * Runs `fn` with a discovery node of our own (in memory, a fresh key unless `--nodekey`),
  * listening on `--addr`, and stops it after: geth's `startV4`.
  */
-async function withDiscv4<T>(flags: Discv4Flags, fn: (disc: Discv4) => Promise<T>): Promise<T> {
+async function withDiscv4<T>(
+  flags: Discv4Flags,
+  fn: (disc: Discv4) => Promise<T>,
+  moreBootnodes: readonly string[] = [],
+): Promise<T> {
   const privateKey = keyFrom(flags.nodekey)
   const listen = parseListenAddr(flags.addr)
   const db = await NodeDB.open()
@@ -47,7 +53,8 @@ async function withDiscv4<T>(flags: Discv4Flags, fn: (disc: Discv4) => Promise<T
       ? '127.0.0.1'
       : listen.host
   const localNode = await LocalNode.create({ privateKey, db, ip })
-  const bootnodes = flags.bootnodes === '' ? [] : flags.bootnodes.split(',').map((s) => s.trim())
+  const given = flags.bootnodes === '' ? [] : flags.bootnodes.split(',').map((s) => s.trim())
+  const bootnodes = [...given, ...moreBootnodes]
   const disc = new Discv4({ privateKey, localNode, db, listenAddr: flags.addr, bootnodes })
   try {
     await disc.start()
@@ -65,7 +72,7 @@ function withDiscv4Flags(cmd: Command): Command {
     .option('--bootnodes <nodes>', 'comma-separated enode URLs or ENRs (default: none)', '')
 }
 
-/** `devp2p discv4 ping|requestenr|resolve`, as geth's `cmd/devp2p/discv4cmd.go`. */
+/** `devp2p discv4 ping|requestenr|resolve|crawl`, as geth's `cmd/devp2p/discv4cmd.go`. */
 export function discv4Command(program: Command, io: CliIo): void {
   const discv4 = program.command('discv4').description('Node Discovery v4 tools')
 
@@ -98,5 +105,52 @@ export function discv4Command(program: Command, io: CliIo): void {
       const node = nodeFrom(text)
       const found = (await withDiscv4(flags, (disc) => disc.resolve(node))) ?? node
       io.out(`${found.record === undefined ? found.toEnodeUrl() : found.toEnrText()}\n`)
+    })
+
+  crawlCommand(discv4, io)
+}
+
+interface CrawlFlags extends Discv4Flags {
+  timeout: number
+  parallel: number
+}
+
+/** `devp2p discv4 crawl <nodes.json>`: geth's crawl, the file updated in geth's format. */
+export function crawlCommand(discv4: Command, io: CliIo): void {
+  withDiscv4Flags(
+    discv4
+      .command('crawl')
+      .description('Updates a nodes.json file with random nodes found in the DHT'),
+  )
+    .option(
+      '--timeout <duration>',
+      'time limit of the crawl (Ctrl-C ends it early)',
+      parseDuration,
+      30 * 60_000,
+    )
+    .option('--parallel <n>', 'record requests in flight at once', parsePositive, 16)
+    .argument(
+      '<nodes.json>',
+      "geth's nodes.json format; created if missing, its nodes used to start",
+    )
+    .action(async (file: string, flags: CrawlFlags) => {
+      const set = await loadNodeSet(file)
+      const stop = new AbortController()
+      const onSigint = (): void => stop.abort(new CliError('interrupted'))
+      process.once('SIGINT', onSigint)
+      try {
+        const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(flags.timeout)])
+        const { found, queried } = await withDiscv4(
+          flags,
+          (disc) => crawl(disc, set, { signal, parallel: flags.parallel, io }),
+          recordsOf(set),
+        )
+        await writeNodeSet(file, set)
+        io.err(
+          `crawl: done, ${found} of ${queried} queried nodes answered; ${Object.keys(set).length} nodes in ${file}\n`,
+        )
+      } finally {
+        process.off('SIGINT', onSigint)
+      }
     })
 }
