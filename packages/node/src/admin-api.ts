@@ -1,0 +1,91 @@
+import { EnodeError } from '@devp2p/enode'
+import type { NodeInfo, PeerInfo, Server } from '@devp2p/p2p'
+import { invalidParams } from '@devp2p/rpc'
+
+/** What the node's own APIs read from the running node. */
+export interface NodeApiBackend {
+  server(): Server
+  readonly dataDir: string
+  readonly clientVersion: string
+}
+
+/** Runs `fn` with the node URL, answering a malformed one as geth does (`invalid enode: …`). */
+function withNode<T>(url: unknown, fn: (url: string) => T): T {
+  if (typeof url !== 'string')
+    throw invalidParams('the node must be an enode:// URL or enr: record')
+  try {
+    return fn(url)
+  } catch (err) {
+    if (err instanceof EnodeError) throw new Error(`invalid enode: ${err.message}`)
+    throw err
+  }
+}
+
+/** `admin_*`: geth's `node.adminAPI` methods that need no subscription. */
+export class AdminApi {
+  readonly #backend: NodeApiBackend
+
+  constructor(backend: NodeApiBackend) {
+    this.#backend = backend
+  }
+
+  /** Our node: id, name, enode, enr, ip, ports, listenAddr, protocols (geth's `p2p.NodeInfo`). */
+  nodeInfo(): NodeInfo {
+    return this.#backend.server().nodeInfo()
+  }
+
+  /** The connected peers (geth's `[]*p2p.PeerInfo`), sorted by id. */
+  peers(): PeerInfo[] {
+    return this.#backend.server().peersInfo()
+  }
+
+  /** Adds a static peer (dialed now, redialed when it drops); true, as geth. */
+  addPeer(url: string): boolean {
+    withNode(url, (u) => this.#backend.server().addPeer(u))
+    return true
+  }
+
+  /** Removes a static peer and disconnects it; true, as geth. */
+  removePeer(url: string): boolean {
+    withNode(url, (u) => this.#backend.server().removePeer(u))
+    return true
+  }
+
+  /** The data directory (`''` for a node in memory). */
+  datadir(): string {
+    return this.#backend.dataDir
+  }
+}
+
+/** `net_*`: geth's `node.netAPI`. */
+export class NetApi {
+  readonly #backend: NodeApiBackend
+
+  constructor(backend: NodeApiBackend) {
+    this.#backend = backend
+  }
+
+  /** Always true while the node runs, as geth. */
+  listening(): boolean {
+    return true
+  }
+
+  /** The number of connected peers as a hex quantity (geth's `hexutil.Uint`). */
+  peerCount(): string {
+    return `0x${this.#backend.server().peerCount.toString(16)}`
+  }
+}
+
+/** `web3_*`: geth's `node.web3API`. */
+export class Web3Api {
+  readonly #backend: NodeApiBackend
+
+  constructor(backend: NodeApiBackend) {
+    this.#backend = backend
+  }
+
+  /** `devp2p-ts[/<identity>]/v<version>/node-<Node.js version>`. */
+  clientVersion(): string {
+    return this.#backend.clientVersion
+  }
+}
