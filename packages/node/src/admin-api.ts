@@ -1,6 +1,40 @@
 import { EnodeError } from '@devp2p/enode'
-import type { NodeInfo, PeerInfo, Server } from '@devp2p/p2p'
-import { invalidParams } from '@devp2p/rpc'
+import {
+  disconnectReasonText,
+  type NodeInfo,
+  type PeerEvent,
+  type PeerInfo,
+  type Server,
+} from '@devp2p/p2p'
+import { callContext, invalidParams } from '@devp2p/rpc'
+
+/** A peer event as geth's `admin_peerEvents` sends it (`p2p.PeerEvent`'s JSON). */
+export interface PeerEventJson {
+  readonly type: PeerEvent['type']
+  /** The peer's node id as hex. */
+  readonly peer: string
+  /** `drop` only: why, as geth words the disconnect reason (`too many peers`, ...). */
+  readonly error?: string
+  readonly protocol?: string
+  readonly msg_code?: number
+  readonly msg_size?: number
+  readonly local?: string
+  readonly remote?: string
+}
+
+/** geth's JSON of a peer event: the same fields, empty ones left out. */
+export function peerEventJson(ev: PeerEvent): PeerEventJson {
+  return {
+    type: ev.type,
+    peer: ev.peer,
+    ...(ev.type === 'drop' ? { error: disconnectReasonText(ev.reason) } : {}),
+    ...(ev.type === 'msgsend' || ev.type === 'msgrecv'
+      ? { protocol: ev.protocol, msg_code: ev.msgCode, msg_size: ev.msgSize }
+      : {}),
+    ...(ev.localAddress ? { local: ev.localAddress } : {}),
+    ...(ev.remoteAddress ? { remote: ev.remoteAddress } : {}),
+  }
+}
 
 /** What the node's own APIs read from the running node. */
 export interface NodeApiBackend {
@@ -49,6 +83,31 @@ export class AdminApi {
   removePeer(url: string): boolean {
     withNode(url, (u) => this.#backend.server().removePeer(u))
     return true
+  }
+
+  /** Marks a node trusted: it may connect even when the peer slots are full; true, as geth. */
+  addTrustedPeer(url: string): boolean {
+    withNode(url, (u) => this.#backend.server().addTrustedPeer(u))
+    return true
+  }
+
+  /** Takes a node off the trusted list (it stays connected); true, as geth. */
+  removeTrustedPeer(url: string): boolean {
+    withNode(url, (u) => this.#backend.server().removeTrustedPeer(u))
+    return true
+  }
+
+  /**
+   * A subscription (`admin_subscribe("peerEvents")`, over IPC or WebSocket): every peer
+   * added or dropped (and each message with the server's `enableMsgEvents`) as geth's
+   * `p2p.PeerEvent` JSON. A subscriber that falls behind by the server's
+   * `MAX_SUBSCRIBER_BACKLOG` events is ended.
+   */
+  async *peerEvents(): AsyncGenerator<PeerEventJson> {
+    const { signal } = callContext() // read before the first await
+    for await (const ev of this.#backend.server().subscribeEvents({ signal })) {
+      yield peerEventJson(ev)
+    }
   }
 
   /** The data directory (`''` for a node in memory). */

@@ -19,6 +19,7 @@
  * @packageDocumentation
  */
 
+export type { PeerEventJson } from './admin-api.js'
 export type { NodeConfig, NodeDiscv4Options, NodeP2pOptions } from './config.js'
 export {
   CLIENT_NAME,

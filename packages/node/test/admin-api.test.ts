@@ -139,4 +139,38 @@ describe('the node APIs', () => {
     expect(disc?.address.port).toBe(info.ports.listener)
     expect(info.ports.discovery).toBe(info.ports.listener)
   })
+
+  it("streams admin_peerEvents over IPC in geth's PeerEvent JSON, and marks trusted peers", async () => {
+    const a = testNode({ dataDir: tempDir() })
+    const b = testNode()
+    for (const node of [a, b]) node.registerProtocols([idleProtocol])
+    await Promise.all([a.start(), b.start()])
+    const idB = b.server.nodeInfo().id
+    const client = await connect(a.endpoints().ipc as string)
+    try {
+      const events = (await client.subscribe('admin', 'peerEvents'))[Symbol.asyncIterator]()
+      expect(await client.call('admin_addPeer', b.endpoints().enode)).toBe(true)
+      const add = (await events.next()).value as Record<string, unknown>
+      expect(add).toEqual({
+        type: 'add',
+        peer: idB,
+        local: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+        remote: `127.0.0.1:${b.endpoints().enode.split(':').at(-1)}`,
+      })
+
+      expect(await client.call('admin_addTrustedPeer', b.endpoints().enode)).toBe(true)
+      const [trusted] = (await client.call('admin_peers')) as { network: { trusted: boolean } }[]
+      expect(trusted?.network.trusted).toBe(true)
+      expect(await client.call('admin_removeTrustedPeer', b.endpoints().enode)).toBe(true)
+      const [untrusted] = (await client.call('admin_peers')) as { network: { trusted: boolean } }[]
+      expect(untrusted?.network.trusted).toBe(false)
+
+      expect(await client.call('admin_removePeer', b.endpoints().enode)).toBe(true)
+      const drop = (await events.next()).value as Record<string, unknown>
+      expect(drop).toMatchObject({ type: 'drop', peer: idB, error: 'disconnect requested' })
+      await events.return?.()
+    } finally {
+      await client.close()
+    }
+  })
 })

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CryptoError } from '@devp2p/crypto'
@@ -59,6 +60,27 @@ describe('data directory', () => {
     expect(readFileSync(join(dir, 'LOCK'), 'latin1').trim()).toBe(String(process.pid))
     // the first node still answers
     expect(await first.attach().call('net_listening')).toBe(true)
+  })
+
+  it('refuses a LOCK held by another live process', async () => {
+    const dir = tempDir()
+    // a process that lives until its stdin closes
+    const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    })
+    try {
+      writeFileSync(join(dir, 'LOCK'), `${holder.pid}\n`)
+      const err = (await testNode({ dataDir: dir })
+        .start()
+        .catch((e: unknown) => e)) as NodeError
+      expect((err.cause as NodeError).code).toBe('DATADIR_LOCKED')
+      expect((err.cause as NodeError).message).toContain(`process ${holder.pid}`)
+      expect(readFileSync(join(dir, 'LOCK'), 'latin1').trim()).toBe(String(holder.pid))
+    } finally {
+      const exited = once(holder, 'exit')
+      holder.stdin?.end()
+      await exited
+    }
   })
 
   it('takes over a stale LOCK whose process is gone, with a warning', async () => {
