@@ -1,7 +1,10 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { connect } from '@devp2p/rpc'
 import { activeHandles, extraHandles, settleEventLoop } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Node, NodeError } from '../src/index.js'
-import { cleanup, testNode } from './support.js'
+import { cleanup, tempDir, testNode } from './support.js'
 
 afterEach(cleanup)
 
@@ -151,5 +154,68 @@ describe('Node lifecycle', () => {
     expect(() => node.endpoints()).toThrow(NodeError)
     expect(() => node.attach()).toThrow(NodeError)
     expect(() => node.server).toThrow(NodeError)
+  })
+
+  it('leaves no handle open after a full node stops: data dir, discovery, IPC, HTTP, WebSocket', async () => {
+    const before = activeHandles()
+    const node = testNode({
+      dataDir: tempDir(),
+      discovery: { v4: true },
+      http: { host: '127.0.0.1', port: 0 },
+      ws: { host: '127.0.0.1', port: 0 },
+    })
+    await node.start()
+    const client = await connect(node.endpoints().ipc as string)
+    expect(await client.call('net_listening')).toBe(true)
+    await client.close()
+    await node.stop()
+    await settleEventLoop()
+    expect(extraHandles(before)).toEqual({})
+  })
+
+  it('rolls back the server, discovery and the data directory when an endpoint fails to start', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'taken.ipc'), 'a regular file, not a socket')
+    const before = activeHandles()
+    const node = testNode({ dataDir: dir, ipcPath: 'taken.ipc', discovery: { v4: true } })
+    let started = false
+    node.register({
+      start: () => {
+        started = true
+      },
+    })
+    const err = (await node.start().catch((e: unknown) => e)) as NodeError
+    expect(err.code).toBe('START_FAILED')
+    expect(err.message).toContain('RPC endpoints')
+    expect(started).toBe(false)
+    expect(node.server.running).toBe(false)
+    expect(existsSync(join(dir, 'LOCK'))).toBe(false)
+    await settleEventLoop()
+    expect(extraHandles(before)).toEqual({})
+    // the directory is free again
+    const again = testNode({ dataDir: dir })
+    await again.start()
+    expect(again.running).toBe(true)
+  })
+
+  it('a service whose stop throws is STOP_FAILED, and the rest still stops', async () => {
+    const dir = tempDir()
+    const log: string[] = []
+    const node = testNode({ dataDir: dir })
+    node.register({ stop: () => void log.push('stop a') })
+    node.register({
+      stop: () => {
+        throw new Error('stuck')
+      },
+    })
+    await node.start()
+    const err = (await node.stop().catch((e: unknown) => e)) as NodeError
+    expect(err.code).toBe('STOP_FAILED')
+    expect((err.cause as Error).message).toBe('stuck')
+    expect(log).toEqual(['stop a'])
+    expect(node.server.running).toBe(false)
+    expect(existsSync(join(dir, 'LOCK'))).toBe(false)
+    // the same outcome for every later call
+    await expect(node.stop()).rejects.toBe(err)
   })
 })
