@@ -1,3 +1,4 @@
+import { keccak256 } from '@devp2p/crypto'
 import { EnodeError } from '@devp2p/enode'
 import {
   disconnectReasonText,
@@ -146,5 +147,13 @@ export class Web3Api {
   /** `devp2p-ts[/<identity>]/v<version>/node-<Node.js version>`. */
   clientVersion(): string {
     return this.#backend.clientVersion
+  }
+
+  /** Keccak-256 of 0x-hex data, as 0x-hex (geth's `web3_sha3`). */
+  sha3(input: string): Uint8Array {
+    if (typeof input !== 'string' || !/^0x(?:[0-9a-fA-F]{2})*$/.test(input)) {
+      throw invalidParams('input must be 0x-prefixed hex of whole bytes')
+    }
+    return keccak256(Buffer.from(input.slice(2), 'hex'))
   }
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
 import { Discv4 } from '@devp2p/discovery/v4'
 import { LocalNode } from '@devp2p/enode'
@@ -50,13 +51,15 @@ export class Node {
   /** @throws TypeError for a malformed configuration. No I/O happens before `start()`. */
   constructor(config: NodeConfig = {}) {
     checkConfig(config)
-    this.#config = { ...config }
+    // absolute from here on, as geth's: a later chdir does not move the node's files
+    this.#config =
+      config.dataDir === undefined ? { ...config } : { ...config, dataDir: resolve(config.dataDir) }
     this.#log = config.logger ?? silentLogger
     this.#clock = config.clock ?? systemClock
     this.clientVersion = clientVersion(config.name)
   }
 
-  /** The data directory as given, or undefined for a node in memory. */
+  /** The data directory made absolute, or undefined for a node in memory. */
   get dataDir(): string | undefined {
     return this.#config.dataDir
   }

@@ -173,4 +173,19 @@ describe('the node APIs', () => {
       await client.close()
     }
   })
+
+  it('answers web3_sha3 with the Keccak-256 of 0x-hex data, refusing other input', async () => {
+    const node = testNode()
+    await node.start()
+    const client = node.attach()
+    // keccak256("hello world"), the example of the JSON-RPC spec
+    expect(await client.call('web3_sha3', '0x68656c6c6f20776f726c64')).toBe(
+      '0x47173285a8d7341e5e972fc677286384f802f8ef42a5ec5f03bbfa254cb01fad',
+    )
+    expect(await client.call('web3_sha3', '0x')).toBe(
+      '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
+    )
+    await expect(client.call('web3_sha3', '0x123')).rejects.toMatchObject({ code: -32602 })
+    await expect(client.call('web3_sha3', 'hello')).rejects.toMatchObject({ code: -32602 })
+  })
 })

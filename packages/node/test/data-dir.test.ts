@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { CryptoError } from '@devp2p/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NodeError } from '../src/index.js'
+import { Node, NodeError } from '../src/index.js'
 import { cleanup, recordingLogger, tempDir, testNode } from './support.js'
 
 afterEach(cleanup)
@@ -127,5 +127,11 @@ describe('data directory', () => {
     const off = testNode({ dataDir: dir, ipcPath: false })
     await off.start()
     expect(off.endpoints().ipc).toBeUndefined()
+  })
+
+  it('makes a relative data directory absolute at construction, as geth', () => {
+    const node = new Node({ dataDir: 'relative-dir' })
+    expect(node.dataDir).toBe(resolve('relative-dir'))
+    expect(new Node().dataDir).toBeUndefined()
   })
 })
