@@ -2,12 +2,12 @@ import { defineConfig } from 'vitest/config'
 
 /**
  * The one vitest configuration every package extends. Tests run from source: the
- * `source` export condition points workspace imports at `src/*.ts`, so no build is
+ * `@devp2p/source` export condition points workspace imports at `src/*.ts`, so no build is
  * needed before `pnpm test`.
  */
 export default defineConfig({
-  resolve: { conditions: ['source', 'import', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'import', 'node', 'default'] } },
+  resolve: { conditions: ['@devp2p/source', 'import', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['@devp2p/source', 'import', 'node', 'default'] } },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

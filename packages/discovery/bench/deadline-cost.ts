@@ -2,7 +2,7 @@
  * What a request's deadline costs the reply matcher: MAX_PENDING_REPLIES requests
  * registered and then answered (each deadline cancelled), with the system clock's
  * shared deadline timer beside one Node timer per request (how the matcher worked before
- * it used `clock.deadline`). Run: npx tsx --conditions=source bench/deadline-cost.ts
+ * it used `clock.deadline`). Run: npx tsx --conditions=@devp2p/source bench/deadline-cost.ts
  */
 import { type Clock, systemClock } from '@devp2p/common'
 import { MAX_PENDING_REPLIES } from '../src/v4/constants.js'

@@ -4,7 +4,7 @@
  * the primitives set (one public key recovery and two keccak256, measured here on the
  * same packet).
  *
- * Run: npx pnpm --filter @devp2p/discovery bench   (tsx --conditions=source bench/index.ts)
+ * Run: npx pnpm --filter @devp2p/discovery bench   (tsx --conditions=@devp2p/source bench/index.ts)
  * BENCH_MS=<ms per round> changes the measuring time (default 300).
  *
  * Their codec uses @noble (pure JS) for secp256k1 and keccak. Ours runs twice: with the

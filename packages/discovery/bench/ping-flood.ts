@@ -2,7 +2,7 @@
  * Heap of a Discv4 service (default in-memory node database) while 100,000 validly signed
  * Pings from fresh keys arrive: the figure of issue #15's "bounded discovery state".
  *
- * Run: cd packages/discovery && npx tsx --conditions=source bench/ping-flood.ts [count]
+ * Run: cd packages/discovery && npx tsx --conditions=@devp2p/source bench/ping-flood.ts [count]
  */
 import { pingFlood, settledHeapBytes } from '../test/v4/helpers/ping-flood.js'
 

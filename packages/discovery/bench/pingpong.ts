@@ -6,7 +6,7 @@
  * plus four UDP syscalls and the bookkeeping of each implementation (ours: reply
  * matching, bond records in the node database, the table update of a known node).
  *
- * Run: tsx --conditions=source bench/pingpong.ts   BENCH_MS=<ms per round> (default 300).
+ * Run: tsx --conditions=@devp2p/source bench/pingpong.ts   BENCH_MS=<ms per round> (default 300).
  *
  * How each side is driven, in a steady state where both ends already know each other:
  * - ours: `Discv4.ping(node)`, which resolves on the Pong that carries the Ping's hash.

@@ -3,7 +3,7 @@
  * in-memory network (@devp2p/testing's MemoryNetwork), bootstrapped from one bootnode;
  * then table fill, lookups for existing nodes, and heap per node.
  *
- * Run: cd packages/discovery && npx tsx --conditions=source --expose-gc bench/simulation.ts
+ * Run: cd packages/discovery && npx tsx --conditions=@devp2p/source --expose-gc bench/simulation.ts
  * Environment: SIM_NODES (1000, the bootnode included), SIM_BATCH (50; 0 = all at once),
  * SIM_LATENCY_MS (50, one way), SIM_LOOKUPS (200), SIM_LOOKUP_PARALLEL (10), SIM_SEED (1).
  * About 3 minutes for 1000 nodes on 2 cores, nearly all of it signing and recovering
@@ -475,7 +475,7 @@ async function main(): Promise<void> {
   console.log(
     `\`SIM_NODES=${n} SIM_BATCH=${batch >= n ? 0 : batch} SIM_LATENCY_MS=${latencyMs}` +
       ` SIM_LOOKUPS=${lookupCount} SIM_LOOKUP_PARALLEL=${parallel} SIM_SEED=${seed}` +
-      ' npx tsx --conditions=source --expose-gc bench/simulation.ts` — simulated clock,' +
+      ' npx tsx --conditions=@devp2p/source --expose-gc bench/simulation.ts` — simulated clock,' +
       ` ${latencyMs} ms one-way latency, no loss;` +
       ` ${batch >= n ? 'all joiners started at once' : `joiners started ${batch} at a time, each batch after the previous one's first refresh`}\n`,
   )

@@ -2,7 +2,7 @@
  * Node identity benchmarks: ENR decode + verify and create + sign beside @chainsafe/enr,
  * enode URL parsing, and node database writes and reads (LevelDB on disk and in memory).
  *
- * Run: `pnpm bench` (or `npx tsx --conditions=source bench/index.ts`; BENCH_MS=1000 for
+ * Run: `pnpm bench` (or `npx tsx --conditions=@devp2p/source bench/index.ts`; BENCH_MS=1000 for
  * steadier figures).
  */
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -207,7 +207,15 @@ describe('NodeDB on disk', () => {
     const fixture = new URL('./fixtures/kill-after-write.ts', import.meta.url).pathname
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', fixture, dir.path, hex(key), '1700000000000'],
+      [
+        '--conditions=@devp2p/source',
+        '--import',
+        'tsx',
+        fixture,
+        dir.path,
+        hex(key),
+        '1700000000000',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
     let out = ''

@@ -10,7 +10,7 @@
  * setup time (TCP connect to the node's Hello) median and max, its median round trip,
  * and how often the node dropped a flooder (a dropped flooder joins again at once).
  *
- * Run: cd packages/p2p && npx tsx --conditions=source bench/flood.ts   (also in `pnpm bench`)
+ * Run: cd packages/p2p && npx tsx --conditions=@devp2p/source bench/flood.ts   (also in `pnpm bench`)
  * FLOOD_MS sets each scenario's duration (default 3000).
  */
 import { type ChildProcess, fork } from 'node:child_process'

@@ -45,7 +45,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { type Clock, systemClock } from '@devp2p/common'
 import { cryptoBackends, generatePrivateKey, randomBytes } from '@devp2p/crypto'
-// the package as it ships (dist/; the sources when run with --conditions=source)
+// the package as it ships (dist/; the sources when run with --conditions=@devp2p/source)
 import {
   DIAL_HISTORY_MS,
   type MsgReadWriter,

@@ -2,7 +2,7 @@
  * RLP benchmarks: our encoder and decoder beside @ethereumjs/rlp and rlp@3 on message
  * shapes devp2p sends all the time, then schema decoding of a Hello against raw decoding.
  *
- * Run: `pnpm bench` (or `npx tsx --conditions=source bench/index.ts`; BENCH_MS=1000 for
+ * Run: `pnpm bench` (or `npx tsx --conditions=@devp2p/source bench/index.ts`; BENCH_MS=1000 for
  * steadier figures).
  */
 

@@ -4,7 +4,7 @@
  * socket read gives) and in 7-byte chunks (the worst case: almost every value spans
  * chunks). Each value's text is also JSON.parse'd, as the transports do, in a second row.
  *
- *   npx tsx --conditions=source bench/json-stream.ts
+ *   npx tsx --conditions=@devp2p/source bench/json-stream.ts
  */
 import { JsonStreamReader } from '../src/json-stream.js'
 

@@ -22,7 +22,7 @@ export async function runReadmeExample(packageDir: string, timeoutMs = 50_000): 
   try {
     // tsx is a devDependency of the workspace root
     const tsx = join(packageDir, '..', '..', 'node_modules', '.bin', 'tsx')
-    const { stdout } = await promisify(execFile)(tsx, ['--conditions=source', file], {
+    const { stdout } = await promisify(execFile)(tsx, ['--conditions=@devp2p/source', file], {
       cwd: packageDir,
       timeout: timeoutMs,
     })
