@@ -60,3 +60,28 @@ describe('devp2p discv4', () => {
     ])
   })
 })
+
+describe('devp2p discv4 listen', () => {
+  it('prints its record, answers pings, and stops cleanly with exit 0 on SIGINT', async () => {
+    let out = ''
+    let announced: () => void = () => {}
+    const listening = new Promise<void>((resolve) => {
+      announced = resolve
+    })
+    const { run } = await import('../src/cli.js')
+    const exit = run(['discv4', 'listen', '--addr', '127.0.0.1:0'], {
+      out: (t) => {
+        out += t
+      },
+      err: (t) => {
+        if (t.startsWith('listening on ')) announced()
+      },
+    })
+    await listening
+    expect(out).toMatch(/^enr:[A-Za-z0-9_-]+\n$/)
+    const ping = await cli('discv4', 'ping', ...local, out.trim())
+    expect(ping.code).toBe(0)
+    process.emit('SIGINT')
+    expect(await exit).toBe(0)
+  })
+})

@@ -72,7 +72,7 @@ function withDiscv4Flags(cmd: Command): Command {
     .option('--bootnodes <nodes>', 'comma-separated enode URLs or ENRs (default: none)', '')
 }
 
-/** `devp2p discv4 ping|requestenr|resolve|crawl`, as geth's `cmd/devp2p/discv4cmd.go`. */
+/** `devp2p discv4 ping|requestenr|resolve|crawl|listen`, as geth's `cmd/devp2p/discv4cmd.go`. */
 export function discv4Command(program: Command, io: CliIo): void {
   const discv4 = program.command('discv4').description('Node Discovery v4 tools')
 
@@ -108,6 +108,31 @@ export function discv4Command(program: Command, io: CliIo): void {
     })
 
   crawlCommand(discv4, io)
+  listenCommand(discv4, io)
+}
+
+/**
+ * `devp2p discv4 listen`: a discovery node that prints its record and serves until
+ * Ctrl-C (or SIGTERM), then stops cleanly with exit 0.
+ */
+export function listenCommand(discv4: Command, io: CliIo): void {
+  withDiscv4Flags(
+    discv4.command('listen').description('Runs a discovery node until Ctrl-C'),
+  ).action(async (flags: Discv4Flags) => {
+    await withDiscv4(flags, async (disc) => {
+      io.out(`${disc.self().toEnrText()}\n`)
+      io.err(`listening on ${disc.self().toEnodeUrl()}; Ctrl-C to stop\n`)
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.off('SIGINT', done)
+          process.off('SIGTERM', done)
+          resolve()
+        }
+        process.once('SIGINT', done)
+        process.once('SIGTERM', done)
+      })
+    })
+  })
 }
 
 interface CrawlFlags extends Discv4Flags {
