@@ -44,3 +44,20 @@ export async function run(argv: readonly string[], io: CliIo = processIo): Promi
     return EXIT_FAILURE
   }
 }
+
+/** {@link run} with its output collected instead of written: for tests and embedding. */
+export async function runCaptured(
+  argv: readonly string[],
+): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await run(argv, {
+    out: (t) => {
+      out += t
+    },
+    err: (t) => {
+      err += t
+    },
+  })
+  return { code, out, err }
+}

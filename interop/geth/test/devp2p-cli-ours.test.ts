@@ -8,24 +8,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { run } from '@devp2p/cli'
+import { runCaptured } from '@devp2p/cli'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { killAll, Refpeer, runDevp2p } from './helpers/go.js'
 
 /** Runs our `devp2p argv…` in-process. */
-async function ours(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await run(argv, {
-    out: (t) => {
-      out += t
-    },
-    err: (t) => {
-      err += t
-    },
-  })
-  return { code, out, err }
-}
+const ours = (...argv: string[]) => runCaptured(argv)
 
 let dir: string
 let keyFile: string
