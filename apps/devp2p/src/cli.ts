@@ -1,3 +1,4 @@
+import type { Logger } from '@devp2p/common'
 import { Command, CommanderError } from 'commander'
 import { discv4Command } from './commands/discv4.js'
 import { enrdumpCommand } from './commands/enrdump.js'
@@ -6,6 +7,13 @@ import { nodeCommand } from './commands/node.js'
 import { rlpxCommand } from './commands/rlpx.js'
 import { rpcCommand } from './commands/rpc.js'
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './io.js'
+import {
+  cliLogger,
+  DEFAULT_VERBOSITY,
+  type LogFormat,
+  parseLogFormat,
+  parseVerbosity,
+} from './logging.js'
 
 /** The `devp2p` program, its output going to `io`. */
 export function buildProgram(io: CliIo): Command {
@@ -14,12 +22,30 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
     .showHelpAfterError()
+    .option(
+      '--verbosity <0-5>',
+      'logging: 0 silent, 1 error, 2 warn, 3 info, 4 debug, 5 trace',
+      parseVerbosity,
+      DEFAULT_VERBOSITY,
+    )
+    .option(
+      '--log.format <format>',
+      'terminal or json (one object per line)',
+      parseLogFormat,
+      'terminal',
+    )
+  // the stack's logger, made from the global flags before any command runs
+  const log: { logger: Logger } = { logger: cliLogger(DEFAULT_VERBOSITY, 'terminal', io) }
+  program.hook('preAction', () => {
+    const opts = program.opts<{ verbosity: number; 'log.format': LogFormat }>()
+    log.logger = cliLogger(opts.verbosity, opts['log.format'], io)
+  })
   keyCommand(program, io)
   enrdumpCommand(program, io)
   rpcCommand(program, io)
-  discv4Command(program, io)
+  discv4Command(program, io, log)
   rlpxCommand(program, io)
-  nodeCommand(program, io)
+  nodeCommand(program, io, log)
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     for (const sub of cmd.commands)

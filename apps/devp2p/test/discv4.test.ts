@@ -25,7 +25,14 @@ const local = ['--addr', '127.0.0.1:0']
 
 describe('devp2p discv4', () => {
   it('ping: the node answers, and the RTT is printed as geth prints a Go duration', async () => {
-    const { code, out, err } = await cli('discv4', 'ping', ...local, target.self().toEnodeUrl())
+    const { code, out, err } = await cli(
+      '--verbosity',
+      '0',
+      'discv4',
+      'ping',
+      ...local,
+      target.self().toEnodeUrl(),
+    )
     expect(err).toBe('')
     expect(code).toBe(0)
     expect(out).toMatch(/^node responded to ping \(RTT [\d.]+(ms|µs|s)\)\.\n$/)
@@ -83,5 +90,20 @@ describe('devp2p discv4 listen', () => {
     expect(ping.code).toBe(0)
     process.emit('SIGINT')
     expect(await exit).toBe(0)
+  })
+})
+
+describe('--verbosity and --log.format', () => {
+  it('log the stack to stderr: info lines by default, none at 0, one JSON object per line with json', async () => {
+    const url = target.self().toEnodeUrl()
+    const byDefault = await cli('discv4', 'ping', ...local, url)
+    expect(byDefault.err).toMatch(/^info discv4 started \{"id":"[0-9a-f]{64}","udp":\d+\}$/m)
+    expect((await cli('--verbosity', '0', 'discv4', 'ping', ...local, url)).err).toBe('')
+    const json = await cli('--log.format', 'json', 'discv4', 'ping', ...local, url)
+    const first = JSON.parse(json.err.split('\n')[0] as string) as Record<string, unknown>
+    expect(first).toMatchObject({ lvl: 'info', msg: 'discv4 started' })
+    expect(first.t).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect((await cli('--verbosity', '9', 'discv4', 'ping', url)).code).toBe(2)
+    expect((await cli('--log.format', 'xml', 'discv4', 'ping', url)).code).toBe(2)
   })
 })

@@ -1,3 +1,4 @@
+import type { Logger } from '@devp2p/common'
 import { generatePrivateKey } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
 import { type ENode, LocalNode, NodeDB, parseListenAddr, parseNode } from '@devp2p/enode'
@@ -41,6 +42,7 @@ function nodeFrom(text: string): ENode {
  * listening on `--addr`, and stops it after: geth's `startV4`.
  */
 async function withDiscv4<T>(
+  log: { logger: Logger },
   flags: Discv4Flags,
   fn: (disc: Discv4) => Promise<T>,
   moreBootnodes: readonly string[] = [],
@@ -55,7 +57,14 @@ async function withDiscv4<T>(
   const localNode = await LocalNode.create({ privateKey, db, ip })
   const given = flags.bootnodes === '' ? [] : flags.bootnodes.split(',').map((s) => s.trim())
   const bootnodes = [...given, ...moreBootnodes]
-  const disc = new Discv4({ privateKey, localNode, db, listenAddr: flags.addr, bootnodes })
+  const disc = new Discv4({
+    privateKey,
+    localNode,
+    db,
+    listenAddr: flags.addr,
+    bootnodes,
+    logger: log.logger,
+  })
   try {
     await disc.start()
     return await fn(disc)
@@ -73,14 +82,14 @@ function withDiscv4Flags(cmd: Command): Command {
 }
 
 /** `devp2p discv4 ping|requestenr|resolve|crawl|listen`, as geth's `cmd/devp2p/discv4cmd.go`. */
-export function discv4Command(program: Command, io: CliIo): void {
+export function discv4Command(program: Command, io: CliIo, log: { logger: Logger }): void {
   const discv4 = program.command('discv4').description('Node Discovery v4 tools')
 
   withDiscv4Flags(discv4.command('ping').description('Sends a PING to a node'))
     .argument('<node>', 'enode:// URL or enr: record')
     .action(async (text: string, flags: Discv4Flags) => {
       const node = nodeFrom(text)
-      await withDiscv4(flags, async (disc) => {
+      await withDiscv4(log, flags, async (disc) => {
         const start = performance.now()
         await disc.ping(node)
         io.out(`node responded to ping (RTT ${goDuration(performance.now() - start)}).\n`)
@@ -91,7 +100,7 @@ export function discv4Command(program: Command, io: CliIo): void {
     .argument('<node>', 'enode:// URL or enr: record')
     .action(async (text: string, flags: Discv4Flags) => {
       const node = nodeFrom(text)
-      const record = await withDiscv4(flags, (disc) => disc.requestEnr(node))
+      const record = await withDiscv4(log, flags, (disc) => disc.requestEnr(node))
       io.out(`${record.encodeText()}\n`)
     })
 
@@ -103,23 +112,23 @@ export function discv4Command(program: Command, io: CliIo): void {
     .argument('<node>', 'enode:// URL or enr: record')
     .action(async (text: string, flags: Discv4Flags) => {
       const node = nodeFrom(text)
-      const found = (await withDiscv4(flags, (disc) => disc.resolve(node))) ?? node
+      const found = (await withDiscv4(log, flags, (disc) => disc.resolve(node))) ?? node
       io.out(`${found.record === undefined ? found.toEnodeUrl() : found.toEnrText()}\n`)
     })
 
-  crawlCommand(discv4, io)
-  listenCommand(discv4, io)
+  crawlCommand(discv4, io, log)
+  listenCommand(discv4, io, log)
 }
 
 /**
  * `devp2p discv4 listen`: a discovery node that prints its record and serves until
  * Ctrl-C (or SIGTERM), then stops cleanly with exit 0.
  */
-export function listenCommand(discv4: Command, io: CliIo): void {
+export function listenCommand(discv4: Command, io: CliIo, log: { logger: Logger }): void {
   withDiscv4Flags(
     discv4.command('listen').description('Runs a discovery node until Ctrl-C'),
   ).action(async (flags: Discv4Flags) => {
-    await withDiscv4(flags, async (disc) => {
+    await withDiscv4(log, flags, async (disc) => {
       io.out(`${disc.self().toEnrText()}\n`)
       io.err(`listening on ${disc.self().toEnodeUrl()}; Ctrl-C to stop\n`)
       await new Promise<void>((resolve) => {
@@ -141,7 +150,7 @@ interface CrawlFlags extends Discv4Flags {
 }
 
 /** `devp2p discv4 crawl <nodes.json>`: geth's crawl, the file updated in geth's format. */
-export function crawlCommand(discv4: Command, io: CliIo): void {
+export function crawlCommand(discv4: Command, io: CliIo, log: { logger: Logger }): void {
   withDiscv4Flags(
     discv4
       .command('crawl')
@@ -166,6 +175,7 @@ export function crawlCommand(discv4: Command, io: CliIo): void {
       try {
         const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(flags.timeout)])
         const { found, queried } = await withDiscv4(
+          log,
           flags,
           (disc) => crawl(disc, set, { signal, parallel: flags.parallel, io }),
           recordsOf(set),

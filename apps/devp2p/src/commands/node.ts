@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import type { Logger } from '@devp2p/common'
 import { Node, type NodeConfig } from '@devp2p/node'
 import type { Command } from 'commander'
 import type { CliIo } from '../io.js'
@@ -40,7 +41,7 @@ export function nodeConfigFrom(flags: NodeFlags): NodeConfig {
  * `devp2p node`: runs a node from geth-named flags, prints every endpoint it serves, and
  * runs until Ctrl-C or SIGTERM, then stops cleanly with exit 0.
  */
-export function nodeCommand(program: Command, io: CliIo): void {
+export function nodeCommand(program: Command, io: CliIo, log: { logger: Logger }): void {
   program
     .command('node')
     .description(
@@ -70,7 +71,7 @@ export function nodeCommand(program: Command, io: CliIo): void {
     .option('--ws.addr <host>', 'WebSocket listening interface', '127.0.0.1')
     .option('--ws.port <port>', 'WebSocket port (0: any free port)', parsePort, 8546)
     .action(async (flags: NodeFlags) => {
-      const node = new Node(nodeConfigFrom(flags))
+      const node = new Node({ ...nodeConfigFrom(flags), logger: log.logger })
       await node.start()
       const stopped = new Promise<void>((done) => {
         const stop = (): void => {

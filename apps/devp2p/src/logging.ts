@@ -1,0 +1,77 @@
+import {
+  type ConsoleLike,
+  consoleLogger,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from '@devp2p/common'
+import { InvalidArgumentError } from 'commander'
+import type { CliIo } from './io.js'
+
+/** geth's `--verbosity`: 0 silent, 1 error, 2 warn, 3 info (default), 4 debug, 5 trace (as debug). */
+export const DEFAULT_VERBOSITY = 3
+
+const LEVEL_OF: Record<number, LogLevel> = {
+  1: 'error',
+  2: 'warn',
+  3: 'info',
+  4: 'debug',
+  5: 'debug',
+}
+
+export type LogFormat = 'terminal' | 'json'
+
+/** The `--verbosity` flag: an integer 0…5. */
+export function parseVerbosity(value: string): number {
+  const n = Number(value)
+  if (!/^[0-5]$/.test(value)) throw new InvalidArgumentError(`not a verbosity (0…5): ${value}`)
+  return n
+}
+
+/** The `--log.format` flag. */
+export function parseLogFormat(value: string): LogFormat {
+  if (value !== 'terminal' && value !== 'json') {
+    throw new InvalidArgumentError(`not a log format (terminal or json): ${value}`)
+  }
+  return value
+}
+
+function safeFields(obj: object): Record<string, unknown> {
+  try {
+    return JSON.parse(
+      JSON.stringify(obj, (_key, value: unknown) => {
+        if (typeof value === 'bigint') return value.toString()
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
+        if (value instanceof Error) return { name: value.name, message: value.message }
+        return value
+      }),
+    ) as Record<string, unknown>
+  } catch {
+    return { fields: '[unserialisable]' }
+  }
+}
+
+/**
+ * The logger the stack gets from `--verbosity` and `--log.format`, writing to stderr:
+ * `terminal` as `level message {fields}`, `json` as one object per line
+ * (`{"t":…,"lvl":…,"msg":…,…fields}`, as geth's `--log.format json`).
+ */
+export function cliLogger(verbosity: number, format: LogFormat, io: CliIo): Logger {
+  const level = LEVEL_OF[verbosity]
+  if (level === undefined) return silentLogger
+  if (format === 'terminal') {
+    const line = (...args: unknown[]): void => io.err(`${args.join(' ')}\n`)
+    const sink: ConsoleLike = { debug: line, info: line, warn: line, error: line }
+    return consoleLogger({ level, console: sink })
+  }
+  const order: LogLevel[] = ['debug', 'info', 'warn', 'error']
+  const min = order.indexOf(level)
+  const logger: Logger = { ...silentLogger }
+  for (const lvl of order.slice(min)) {
+    logger[lvl] = (obj, msg) =>
+      io.err(
+        `${JSON.stringify({ t: new Date().toISOString(), lvl, msg: msg ?? '', ...safeFields(obj) })}\n`,
+      )
+  }
+  return logger
+}
