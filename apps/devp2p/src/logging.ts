@@ -36,21 +36,6 @@ export function parseLogFormat(value: string): LogFormat {
   return value
 }
 
-function safeFields(obj: object): Record<string, unknown> {
-  try {
-    return JSON.parse(
-      JSON.stringify(obj, (_key, value: unknown) => {
-        if (typeof value === 'bigint') return value.toString()
-        if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
-        if (value instanceof Error) return { name: value.name, message: value.message }
-        return value
-      }),
-    ) as Record<string, unknown>
-  } catch {
-    return { fields: '[unserialisable]' }
-  }
-}
-
 /**
  * The logger the stack gets from `--verbosity` and `--log.format`, writing to stderr:
  * `terminal` as `level message {fields}`, `json` as one object per line
@@ -59,19 +44,7 @@ function safeFields(obj: object): Record<string, unknown> {
 export function cliLogger(verbosity: number, format: LogFormat, io: CliIo): Logger {
   const level = LEVEL_OF[verbosity]
   if (level === undefined) return silentLogger
-  if (format === 'terminal') {
-    const line = (...args: unknown[]): void => io.err(`${args.join(' ')}\n`)
-    const sink: ConsoleLike = { debug: line, info: line, warn: line, error: line }
-    return consoleLogger({ level, console: sink })
-  }
-  const order: LogLevel[] = ['debug', 'info', 'warn', 'error']
-  const min = order.indexOf(level)
-  const logger: Logger = { ...silentLogger }
-  for (const lvl of order.slice(min)) {
-    logger[lvl] = (obj, msg) =>
-      io.err(
-        `${JSON.stringify({ t: new Date().toISOString(), lvl, msg: msg ?? '', ...safeFields(obj) })}\n`,
-      )
-  }
-  return logger
+  const line = (text: unknown): void => io.err(`${String(text)}\n`)
+  const sink: ConsoleLike = { debug: line, info: line, warn: line, error: line }
+  return consoleLogger({ level, console: sink, format: format === 'json' ? 'json' : 'text' })
 }

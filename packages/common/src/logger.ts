@@ -29,7 +29,9 @@ export interface ConsoleLike {
 
 /**
  * A logger on the console, for trying things out (use pino in production): one line per
- * entry, `level msg {fields}`, from `level` up (default `info`).
+ * entry from `level` up (default `info`): `level msg {fields}`, or with `format: 'json'`
+ * one JSON object per line, `{"t":<ISO time>,"lvl":…,"msg":…,…fields}` (the shape of
+ * geth's `--log.format json`).
  *
  * @example
  * ```ts
@@ -37,15 +39,36 @@ export interface ConsoleLike {
  * ```
  */
 export function consoleLogger(
-  options: { level?: LogLevel; name?: string; console?: ConsoleLike } = {},
+  options: {
+    level?: LogLevel
+    name?: string
+    console?: ConsoleLike
+    format?: 'text' | 'json'
+  } = {},
 ): Logger {
   const min = LEVELS.indexOf(options.level ?? 'info')
   if (min < 0) throw new RangeError(`unknown log level ${String(options.level)}`)
   const out = options.console ?? console
   const prefix = options.name === undefined ? '' : `[${options.name}] `
+  const json = options.format === 'json'
   const make =
     (level: LogLevel) =>
     (obj: object, msg?: string): void => {
+      if (json) {
+        const fields = safeJson(obj)
+        const head = JSON.stringify({
+          t: new Date().toISOString(),
+          lvl: level,
+          ...(options.name === undefined ? {} : { name: options.name }),
+          msg: msg ?? '',
+        })
+        out[level](
+          fields === '' || fields.startsWith('[')
+            ? head
+            : `${head.slice(0, -1)},${fields.slice(1)}`,
+        )
+        return
+      }
       out[level](`${prefix}${level} ${msg ?? ''} ${safeJson(obj)}`.trimEnd())
     }
   const logger = { ...silentLogger }

@@ -59,3 +59,24 @@ describe('consoleLogger', () => {
     expect(silentLogger.error({}, 'x')).toBeUndefined()
   })
 })
+
+describe('consoleLogger, format json', () => {
+  it('writes one JSON object per line: time, level, name, message, then the fields', () => {
+    const out = capture()
+    const log = consoleLogger({ format: 'json', name: 'p2p', level: 'debug', console: out.console })
+    log.debug({ peer: 'ab', n: 2n, key: Uint8Array.of(1, 2) }, 'peer dropped')
+    log.info({}, 'started')
+    const [first, second] = out.lines.map(([level, line]) => [level, JSON.parse(line)] as const)
+    expect(first?.[0]).toBe('debug')
+    expect(first?.[1]).toEqual({
+      t: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      lvl: 'debug',
+      name: 'p2p',
+      msg: 'peer dropped',
+      peer: 'ab',
+      n: '2',
+      key: '0102',
+    })
+    expect(second?.[1]).toEqual({ t: expect.any(String), lvl: 'info', name: 'p2p', msg: 'started' })
+  })
+})
