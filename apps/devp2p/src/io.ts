@@ -19,3 +19,25 @@ export const EXIT_USAGE = 2
 export class CliError extends Error {
   override readonly name = 'CliError'
 }
+
+/**
+ * A signal that aborts on Ctrl-C (SIGINT) or SIGTERM, until `dispose()`: how the
+ * long-running commands (`node`, `discv4 listen`, `discv4 crawl`) end cleanly, exit 0.
+ */
+export function interruption(): { signal: AbortSignal; dispose(): void; done: Promise<void> } {
+  const controller = new AbortController()
+  const done = new Promise<void>((resolve) => {
+    controller.signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+  const abort = (): void => {
+    dispose()
+    controller.abort(new CliError('interrupted'))
+  }
+  const dispose = (): void => {
+    process.off('SIGINT', abort)
+    process.off('SIGTERM', abort)
+  }
+  process.once('SIGINT', abort)
+  process.once('SIGTERM', abort)
+  return { signal: controller.signal, dispose, done }
+}

@@ -3,7 +3,7 @@ import { generatePrivateKey } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
 import { type ENode, LocalNode, NodeDB, parseListenAddr, parseNode } from '@devp2p/enode'
 import type { Command } from 'commander'
-import { CliError, type CliIo } from '../io.js'
+import { CliError, type CliIo, interruption } from '../io.js'
 import { parseDuration, parsePositive } from '../options.js'
 import { crawl, loadNodeSet, recordsOf, writeNodeSet } from './crawl.js'
 
@@ -129,17 +129,10 @@ export function listenCommand(discv4: Command, io: CliIo, log: { logger: Logger 
     discv4.command('listen').description('Runs a discovery node until Ctrl-C'),
   ).action(async (flags: Discv4Flags) => {
     await withDiscv4(log, flags, async (disc) => {
+      const interrupted = interruption()
       io.out(`${disc.self().toEnrText()}\n`)
       io.err(`listening on ${disc.self().toEnodeUrl()}; Ctrl-C to stop\n`)
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off('SIGINT', done)
-          process.off('SIGTERM', done)
-          resolve()
-        }
-        process.once('SIGINT', done)
-        process.once('SIGTERM', done)
-      })
+      await interrupted.done
     })
   })
 }
@@ -169,11 +162,9 @@ export function crawlCommand(discv4: Command, io: CliIo, log: { logger: Logger }
     )
     .action(async (file: string, flags: CrawlFlags) => {
       const set = await loadNodeSet(file)
-      const stop = new AbortController()
-      const onSigint = (): void => stop.abort(new CliError('interrupted'))
-      process.once('SIGINT', onSigint)
+      const interrupted = interruption()
       try {
-        const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(flags.timeout)])
+        const signal = AbortSignal.any([interrupted.signal, AbortSignal.timeout(flags.timeout)])
         const { found, queried } = await withDiscv4(
           log,
           flags,
@@ -185,7 +176,7 @@ export function crawlCommand(discv4: Command, io: CliIo, log: { logger: Logger }
           `crawl: done, ${found} of ${queried} queried nodes answered; ${Object.keys(set).length} nodes in ${file}\n`,
         )
       } finally {
-        process.off('SIGINT', onSigint)
+        interrupted.dispose()
       }
     })
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { Logger } from '@devp2p/common'
 import { Node, type NodeConfig } from '@devp2p/node'
 import type { Command } from 'commander'
-import type { CliIo } from '../io.js'
+import { type CliIo, interruption } from '../io.js'
 import { parsePort, parsePositive } from '../options.js'
 
 interface NodeFlags {
@@ -73,15 +73,7 @@ export function nodeCommand(program: Command, io: CliIo, log: { logger: Logger }
     .action(async (flags: NodeFlags) => {
       const node = new Node({ ...nodeConfigFrom(flags), logger: log.logger })
       await node.start()
-      const stopped = new Promise<void>((done) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop)
-          process.off('SIGTERM', stop)
-          done()
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      const interrupted = interruption()
       try {
         const e = node.endpoints()
         io.out(`enode: ${e.enode}\nenr:   ${e.enr}\n`)
@@ -89,8 +81,9 @@ export function nodeCommand(program: Command, io: CliIo, log: { logger: Logger }
         if (e.http !== undefined) io.out(`http:  ${e.http}\n`)
         if (e.ws !== undefined) io.out(`ws:    ${e.ws}\n`)
         io.err('node running; Ctrl-C to stop\n')
-        await stopped
+        await interrupted.done
       } finally {
+        interrupted.dispose()
         await node.stop()
       }
     })
