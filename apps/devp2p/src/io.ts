@@ -21,19 +21,32 @@ export class CliError extends Error {
 }
 
 /**
- * A signal that aborts on Ctrl-C (SIGINT) or SIGTERM, until `dispose()`: how the
- * long-running commands (`node`, `discv4 listen`, `discv4 crawl`) end cleanly, exit 0.
+ * A signal that aborts on Ctrl-C (SIGINT) or SIGTERM, or after `timeLimitMs` when given,
+ * until `dispose()`: how the long-running commands (`node`, `discv4 listen`, `discv4
+ * crawl`) end cleanly, exit 0. The time limit is a timer of its own, cleared by `dispose()`:
+ * not `AbortSignal.any([…, AbortSignal.timeout(ms)])`, whose timeout signal Node 20 may
+ * garbage-collect before it fires, so the combined signal never aborts.
  */
-export function interruption(): { signal: AbortSignal; dispose(): void; done: Promise<void> } {
+export function interruption(timeLimitMs?: number): {
+  signal: AbortSignal
+  dispose(): void
+  done: Promise<void>
+} {
   const controller = new AbortController()
   const done = new Promise<void>((resolve) => {
     controller.signal.addEventListener('abort', () => resolve(), { once: true })
   })
-  const abort = (): void => {
+  const stop = (reason: unknown): void => {
     dispose()
-    controller.abort(new CliError('interrupted'))
+    controller.abort(reason)
   }
+  const abort = (): void => stop(new CliError('interrupted'))
+  const timer =
+    timeLimitMs === undefined
+      ? undefined
+      : setTimeout(() => stop(new CliError('time limit reached')), timeLimitMs)
   const dispose = (): void => {
+    clearTimeout(timer)
     process.off('SIGINT', abort)
     process.off('SIGTERM', abort)
   }

@@ -162,9 +162,9 @@ export function crawlCommand(discv4: Command, io: CliIo, log: { logger: Logger }
     )
     .action(async (file: string, flags: CrawlFlags) => {
       const set = await loadNodeSet(file)
-      const interrupted = interruption()
+      const interrupted = interruption(flags.timeout)
       try {
-        const signal = AbortSignal.any([interrupted.signal, AbortSignal.timeout(flags.timeout)])
+        const { signal } = interrupted
         const { found, queried } = await withDiscv4(
           log,
           flags,
