@@ -6,7 +6,8 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DEFAULT_NODES, MAX_NODES, MIN_NODES, runDemo } from './demo.js'
+import { DEFAULT_NODES, MAX_NODES, MIN_NODES } from './constants.js'
+import { runDemo } from './demo.js'
 
 const usage = `usage: pnpm demo [--datadir DIR] [--nodes N] [--join discovery|addpeer] [--stay]
   --datadir DIR  node0's key and node database (default: apps/demo/.data)
