@@ -66,14 +66,15 @@ export function fooService(events: FooEvents = {}): Service {
       stats.set(peer, mine)
       try {
         events.onPeer?.(peer)
-        await send(rw, 0, 'foo')
+        // counted as they are sent, so a peer that got one finds it counted
         mine.sent.foo++
+        await send(rw, 0, 'foo')
         for await (const msg of rw) {
           const text = msg.decode(t.string)
           if (text === 'foo') {
             mine.received.foo++
-            await send(rw, 0, 'bar')
             mine.sent.bar++
+            await send(rw, 0, 'bar')
             continue
           }
           if (text === 'bar') mine.received.bar++
