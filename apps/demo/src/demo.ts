@@ -1,24 +1,22 @@
 import { join } from 'node:path'
-import {
-  cryptoBackends,
-  generatePrivateKey,
-  keccak256,
-  loadOrCreateNodeKey,
-  publicKeyFromPrivate,
-} from '@devp2p/crypto'
+import { cryptoBackends, generatePrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
 import { Discv4 } from '@devp2p/discovery/v4'
 import { LocalNode, NodeDB } from '@devp2p/enode'
-import { type PeerEvent, type Protocol, Server, type ServerOptions, send } from '@devp2p/p2p'
-import { t } from '@devp2p/rlp'
+import { NODE_KEY_FILE, Node, type NodeConfig } from '@devp2p/node'
+import type { PeerEvent } from '@devp2p/p2p'
+import { connect, type RpcClient } from '@devp2p/rpc'
+import { DEFAULT_NODES, DEMO_TIMEOUT_MS, MAX_NODES, MAX_PEERS, MIN_NODES } from './constants.js'
+import { type FooPeerStats, fooService } from './foo-service.js'
+import { forgetEarlierNetworks } from './forget-nodes.js'
+import {
+  type AdminPeer,
+  describeAdd,
+  describeEvent,
+  describeFooStats,
+  describePeers,
+} from './report.js'
 
-/** How many nodes the demo runs unless told otherwise. */
-export const DEFAULT_NODES = 3
-export const MIN_NODES = 2
-export const MAX_NODES = 16
-/** How long the whole exchange may take before the demo gives up. */
-export const DEMO_TIMEOUT_MS = 30_000
-/** Peers per node: geth's default; a third (16) may be dialed, enough for MAX_NODES. */
-const MAX_PEERS = 50
+type Logger = NonNullable<NodeConfig['logger']>
 
 /** One node of the demo, as the report shows it. */
 export interface DemoNode {
@@ -36,18 +34,22 @@ export interface DemoReport {
   readonly enode: string
   readonly enr: string
   readonly seq: bigint
+  /** Node 0's IPC socket (in its data folder), which the summary asked for node0's peers. */
+  readonly ipc: string
   readonly backends: ReturnType<typeof cryptoBackends>
   readonly nodes: readonly DemoNode[]
   /** How the nodes met. */
   readonly join: 'discovery' | 'addpeer'
-  /** Every connection as `[dialer, dialed]` node names. */
+  /** Every connection as `[dialer, dialed]` node names, from `admin_peers`. */
   readonly connections: readonly (readonly [string, string])[]
-  /** Peers per node once every exchange is done, in node order. */
+  /** Peers per node once every exchange is done, in node order, from `admin_peers`. */
   readonly peerCounts: readonly number[]
+  /** Each node's `foo_stats` answer, in node order. */
+  readonly fooStats: readonly (readonly FooPeerStats[])[]
 }
 
 export interface DemoOptions {
-  /** Folder for node 0's key and node database (created if missing). */
+  /** node0's data directory: key, node database, `LOCK`, IPC socket (created if missing). */
   readonly dataDir: string
   /** Where lines go; the app prints them, a test collects them. */
   readonly print: (line: string) => void
@@ -61,59 +63,64 @@ export interface DemoOptions {
   readonly stay?: boolean
   /**
    * How the nodes meet: `'discovery'` (default) starts a discovery v4 bootnode and gives
-   * each node only that; `'addpeer'` joins them with `addPeer`, as geth's tutorial does.
+   * each node only that; `'addpeer'` joins them with `admin_addPeer`, as geth's tutorial does.
    */
   readonly join?: 'discovery' | 'addpeer'
   /**
-   * Receives the log of every server and discovery service, each entry tagged with the
+   * Receives the log of every node and of the bootnode, each entry tagged with the
    * node's name (`node0`, …, `bootnode`) in `demoNode`; silent by default.
    */
-  readonly logger?: NonNullable<ServerOptions['logger']>
+  readonly logger?: Logger
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const short = (id: string) => id.slice(0, 8)
 
-/**
- * The go-ethereum p2p tutorial, for real: `nodes` servers on 127.0.0.1 that find each
- * other through a discovery v4 bootnode (or, with `join: 'addpeer'`, each adding the ones
- * started before it), so every pair is connected, running a `foo/1` protocol that
- * sends "foo" on connect, answers "foo" with "bar" and prints anything else. Peer events
- * are printed as they happen. Once every connection got its "bar" both ways it prints
- * the peer counts, stops every node and prints `demo finished`.
- *
- * @throws Error when the exchange is not done within `timeoutMs`, or `signal` aborted it.
- */
-export async function runDemo(options: DemoOptions): Promise<DemoReport> {
-  const { dataDir, print, signal } = options
-  const logFor = (node: string): ServerOptions['logger'] => {
-    const log = options.logger
-    if (!log) return undefined
-    return {
+function tagged(log: Logger | undefined, node: string): { logger?: Logger } {
+  if (!log) return {}
+  return {
+    logger: {
       debug: (obj, msg) => log.debug({ ...obj, demoNode: node }, msg),
       info: (obj, msg) => log.info({ ...obj, demoNode: node }, msg),
       warn: (obj, msg) => log.warn({ ...obj, demoNode: node }, msg),
       error: (obj, msg) => log.error({ ...obj, demoNode: node }, msg),
-    }
+    },
   }
+}
+
+/**
+ * The go-ethereum p2p tutorial, for real: `nodes` devp2p `Node`s on 127.0.0.1 running the
+ * tutorial's service (the `foo/1` protocol, which sends "foo" on connect, answers "foo"
+ * with "bar" and prints anything else, and its `foo_stats` API). They find each other
+ * through a discovery v4 bootnode (or, with `join: 'addpeer'`, each adds the ones started
+ * before it with `admin_addPeer`), so every pair is connected. Peer events are printed as
+ * they happen. Once every connection got its "bar" both ways it prints every node's
+ * `admin_peers` and `foo_stats` (node0's over its IPC socket, the others' in process),
+ * stops every node and prints `demo finished`.
+ *
+ * @throws Error when the exchange is not done within `timeoutMs`, or `signal` aborted it;
+ *   NodeError when a node cannot start (node0's data directory is locked, say).
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const { dataDir, print, signal } = options
   const count = options.nodes ?? DEFAULT_NODES
   if (!Number.isInteger(count) || count < MIN_NODES || count > MAX_NODES) {
     throw new RangeError(`nodes must be an integer ${MIN_NODES}–${MAX_NODES}, got ${count}`)
   }
   if (options.stay && !signal) throw new TypeError('stay needs a signal to stop on')
   const timeoutMs = options.timeoutMs ?? DEMO_TIMEOUT_MS
+  const joinMode = options.join ?? 'discovery'
 
-  const keyFile = join(dataDir, 'nodekey')
-  const keys = [await loadOrCreateNodeKey(keyFile)]
-  for (let i = 1; i < count; i++) keys.push(generatePrivateKey())
-  const ids = keys.map((key) => hex(keccak256(publicKeyFromPrivate(key))))
-  const names = ids.map((_, i) => `node${i}`)
+  const names = Array.from({ length: count }, (_, i) => `node${i}`)
+  // node0's key is its data directory's (its Node loads it, and node0 starts first); the
+  // others' are made here, so every id is known before any two nodes can meet
+  const keys = names.map((_, i) => (i === 0 ? undefined : generatePrivateKey()))
+  const ids = keys.map((key) => (key ? hex(keccak256(publicKeyFromPrivate(key))) : ''))
   const nameOf = (id: string) => {
     const i = ids.indexOf(id)
     return i < 0 ? short(id) : names[i]!
   }
 
-  const joinMode = options.join ?? 'discovery'
   // Full mesh either way. With addPeer, node i adds nodes 0 … i−1, so every pair has
   // exactly one connection; with discovery every node finds and dials the others.
   const pairs: [number, number][] = []
@@ -124,70 +131,38 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const allExchanged = new Promise<void>((resolve) => {
     exchanged = resolve
   })
-
-  const fooProtocol = (self: number): Protocol => ({
-    name: 'foo',
-    version: 1,
-    length: 1,
-    async run(peer, rw) {
-      await send(rw, 0, 'foo')
-      for await (const msg of rw) {
-        const text = msg.decode(t.string)
-        if (text === 'foo') {
-          await send(rw, 0, 'bar')
-          continue
-        }
-        print(`${names[self]} ← ${nameOf(peer.idHex)}: ${text}`)
-        if (text === 'bar' && owed.delete(`${self}<${ids.indexOf(peer.idHex)}`) && !owed.size) {
+  const service = (i: number) =>
+    fooService({
+      onPeer: (peer) => print(describeAdd(names[i]!, nameOf(peer.idHex), peer.inbound)),
+      onMessage: (peer, text) => {
+        print(`${names[i]} ← ${nameOf(peer.idHex)}: ${text}`)
+        if (text === 'bar' && owed.delete(`${i}<${ids.indexOf(peer.idHex)}`) && !owed.size) {
           exchanged()
         }
-      }
-    },
-  })
+      },
+    })
 
-  // The demo composes each node: it owns every node's database (node0's on disk, which
-  // keeps the ENR seq across runs; the others in memory) and record, and hands the record
-  // to the server and to discovery. Discovery gets a database of its own in memory, so
-  // each run is a new network: node0's disk keeps no nodes of earlier runs to seed from.
-  const dbs = await Promise.all(
-    keys.map((_, i) => NodeDB.open(i === 0 ? { path: join(dataDir, 'nodes') } : {})),
-  )
-  const closeDbs = async (): Promise<void> => {
-    for (const db of dbs) await db.close()
+  // bounded: one per demo node (at most MAX_NODES)
+  const nodes: Node[] = []
+  // bounded: one RPC client per demo node
+  const clients: RpcClient[] = []
+  // the bootnode is discovery alone: its own key, record and node database in memory
+  let boot: { disc: Discv4; db: NodeDB } | undefined
+  const stopAll = async (): Promise<void> => {
+    for (const client of clients.splice(0)) await client.close()
+    // Newest first: the nodes still running never have a stopped one as a static peer.
+    for (const node of [...nodes].reverse()) await node.stop()
+    if (boot) {
+      await boot.disc.stop()
+      await boot.db.close()
+    }
   }
-  const localNodes = await Promise.all(
-    keys.map((privateKey, i) =>
-      LocalNode.create({
-        privateKey,
-        db: dbs[i]!,
-        ...(options.logger ? { logger: logFor(names[i]!) } : {}),
-      }),
-    ),
-  ).catch(async (err: unknown) => {
-    await closeDbs()
-    throw err
-  })
-  const servers = keys.map(
-    (privateKey, i) =>
-      new Server({
-        privateKey,
-        localNode: localNodes[i]!,
-        name: `devp2p-ts/demo/${names[i]}`,
-        maxPeers: MAX_PEERS,
-        listenAddr: '127.0.0.1:0',
-        protocols: [fooProtocol(i)],
-        ...(options.logger ? { logger: logFor(names[i]!) } : {}),
-      }),
-  )
-  servers.forEach((server, i) => {
-    server.on('peer', (ev: PeerEvent) => print(describeEvent(names[i]!, server, ev, nameOf)))
-  })
 
   /** Whether every pair holds one connection, seen as the same one from both ends. */
   const settled = (): boolean =>
     pairs.every(([a, b]) => {
-      const ab = servers[a]!.peers().find((p) => p.idHex === ids[b])
-      const ba = servers[b]!.peers().find((p) => p.idHex === ids[a])
+      const ab = nodes[a]!.server.peers().find((p) => p.idHex === ids[b])
+      const ba = nodes[b]!.server.peers().find((p) => p.idHex === ids[a])
       return ab !== undefined && ba !== undefined && ab.inbound !== ba.inbound
     })
   /** Resolves at the first peer event (or at once) after which {@link settled} holds. */
@@ -195,31 +170,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     new Promise<void>((resolve) => {
       const check = (): void => {
         if (!settled()) return
-        for (const server of servers) server.off('peer', check)
+        for (const node of nodes) node.server.off('peer', check)
         resolve()
       }
-      for (const server of servers) server.on('peer', check)
+      for (const node of nodes) node.server.on('peer', check)
       check()
     })
-
-  // bounded: one discovery service per node, plus the bootnode
-  const discovery: Discv4[] = []
-  // bounded: one node database per discovery service; closed after them
-  const discoveryDbs: NodeDB[] = []
-  const stopAll = async (): Promise<void> => {
-    // Newest first: the nodes still running never have a stopped one as a static peer.
-    for (const server of [...servers].reverse()) await server.stop()
-    for (const disc of discovery) await disc.stop()
-    // last: the servers and services that used them are stopped (close is idempotent)
-    await closeDbs()
-    for (const db of discoveryDbs.splice(0)) await db.close()
-  }
-  /** A node database in memory for one discovery service, closed by stopAll. */
-  const discoveryDb = async (): Promise<NodeDB> => {
-    const db = await NodeDB.open()
-    discoveryDbs.push(db)
-    return db
-  }
 
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
@@ -245,94 +201,127 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     deadline.catch(() => {})
     const within = <T>(task: Promise<T>): Promise<T> => Promise.race([task, deadline])
 
-    await within(Promise.all(servers.map((server) => server.start())))
-    const zero = servers[0]!.nodeInfo()
+    if (joinMode === 'discovery') {
+      const privateKey = generatePrivateKey()
+      const db = await NodeDB.open() // not raced: once open it must be closed
+      const localNode = await LocalNode.create({ privateKey, db }).catch(async (err: unknown) => {
+        await db.close()
+        throw err
+      })
+      const disc = new Discv4({
+        privateKey,
+        localNode,
+        db,
+        listenAddr: '127.0.0.1:0',
+        ...tagged(options.logger, 'bootnode'),
+      })
+      boot = { disc, db }
+      await within(disc.start())
+    }
+    // not raced: it closes node0's database before the node opens it
+    await forgetEarlierNetworks(dataDir)
+
+    const makeNode = (i: number): Node => {
+      const key = keys[i]
+      const node = new Node({
+        name: names[i],
+        ...(key ? { privateKey: key } : { dataDir }),
+        p2p: { listenAddr: '127.0.0.1:0', maxPeers: MAX_PEERS },
+        discovery: {
+          v4: boot ? { listenAddr: '127.0.0.1:0', bootnodes: [boot.disc.self()] } : false,
+        },
+        ...tagged(options.logger, names[i]!),
+      })
+      node.register(service(i))
+      nodes.push(node)
+      return node
+    }
+    const started = async (node: Node, i: number): Promise<void> => {
+      await within(node.start())
+      // adds are printed by the service, which sees every peer (also one that came during start)
+      node.server.on('peer', (ev: PeerEvent) => {
+        if (ev.type !== 'add') print(describeEvent(names[i]!, ev, nameOf))
+      })
+    }
+    await started(makeNode(0), 0)
+    const zero = nodes[0]!
+    ids[0] = zero.server.nodeInfo().id
+    const ipc = zero.endpoints().ipc
+    if (ipc === undefined) throw new Error('node0 serves no IPC socket')
+    const others = names.slice(1).map((_, i) => makeNode(i + 1))
+    await Promise.all(others.map((node, i) => started(node, i + 1)))
+    // not raced: a client must be in `clients` to be closed
+    clients.push(await connect(ipc), ...others.map((node) => node.attach()))
+
+    const info = zero.server.nodeInfo()
+    const keyFile = join(zero.dataDir ?? dataDir, NODE_KEY_FILE)
+    const seq = zero.server.record.seq
     const backends = cryptoBackends()
     print(`node key     ${keyFile}`)
-    print(`node id      ${zero.id}`)
-    print(`enode        ${zero.enode}`)
-    print(`enr          ${zero.enr}`)
-    print(`enr seq      ${servers[0]!.record.seq}`)
+    print(`node id      ${info.id}`)
+    print(`enode        ${info.enode}`)
+    print(`enr          ${info.enr}`)
+    print(`enr seq      ${seq}`)
+    print(`ipc          ${ipc}`)
     print(
       `backends     secp256k1=${backends.secp256k1} keccak=${backends.keccak} aes=${backends.aes}`,
     )
-    servers.forEach((server, i) => {
+    nodes.forEach((node, i) => {
       const note = i === 0 ? '  (key in node key file)' : ''
       print(
-        `${i === 0 ? 'nodes' : '     '}        ${names[i]}  ${short(ids[i]!)}  ${server.listenAddr}${note}`,
+        `${i === 0 ? 'nodes' : '     '}        ${names[i]}  ${short(ids[i]!)}  ${node.server.listenAddr}${note}`,
       )
     })
-    if (joinMode === 'addpeer') {
-      print(
-        `topology     full mesh, each node adds the ones before it: ${pairs.map(([a, b]) => `${names[a]} → ${names[b]}`).join(', ')}`,
-      )
-      for (const [a, b] of pairs) servers[a]!.addPeer(servers[b]!.self())
-    } else {
-      // the bootnode is discovery alone: its own key, record and node database
-      const bootKey = generatePrivateKey()
-      const bootDb = await within(discoveryDb())
-      const boot = new Discv4({
-        privateKey: bootKey,
-        localNode: await within(LocalNode.create({ privateKey: bootKey, db: bootDb })),
-        db: bootDb,
-        listenAddr: '127.0.0.1:0',
-        ...(options.logger ? { logger: logFor('bootnode') } : {}),
-      })
-      discovery.push(boot)
-      await within(boot.start())
-      print(`bootnode     ${short(boot.idHex)}  udp ${boot.address.ip}:${boot.address.port}`)
+    if (boot) {
+      const { address, idHex } = boot.disc
+      print(`bootnode     ${short(idHex)}  udp ${address.ip}:${address.port}`)
       print('topology     discovery v4: every node knows only the bootnode and finds the rest')
-      await within(
-        Promise.all(
-          servers.map(async (server) => {
-            const i = servers.indexOf(server)
-            // The record (and its seq, kept in node0's database) is shared with the
-            // server, but the node database of discovery is a new one in memory: every run is a new
-            // network (new keys, new bootnode), so the nodes of earlier runs are all dead.
-            // Seeded from node0's database they were asked, timed out and dialed on every
-            // run, and the demo got slower with each run.
-            const disc = new Discv4({
-              privateKey: keys[i]!,
-              listenAddr: '127.0.0.1:0',
-              localNode: localNodes[i]!,
-              db: await discoveryDb(),
-              bootnodes: [boot.self()],
-              ...(options.logger ? { logger: logFor(names[i]!) } : {}),
-            })
-            discovery.push(disc)
-            await disc.start()
-            server.addNodeSource(disc)
-          }),
-        ),
+    } else {
+      print(
+        `topology     full mesh, each node adds the ones before it with admin_addPeer: ${pairs.map(([a, b]) => `${names[a]} → ${names[b]}`).join(', ')}`,
       )
+      for (const [a, b] of pairs) {
+        await within(clients[a]!.call('admin_addPeer', nodes[b]!.endpoints().enode))
+      }
     }
     await within(allExchanged)
     // Two nodes that dialed each other at once may have traded their bars over the
     // connection that is about to lose (the other one completed a moment later); wait
     // until both ends of every pair keep the same one, so the report shows the mesh.
     await within(meshSettled())
-    const connections = servers.flatMap((server, i) =>
-      server
-        .peers()
-        .filter((p) => !p.inbound)
-        .map((p) => [names[i]!, nameOf(p.idHex)] as const),
-    )
 
-    const peerCounts = servers.map((server, i) => {
-      const peers = server.peersInfo()
-      const inbound = peers.filter((p) => p.network.inbound).length
-      const list = peers.map((p) => nameOf(p.id)).sort()
-      print(
-        `admin_peers  ${names[i]}: ${peers.length} peers (${inbound} inbound, ${peers.length - inbound} outbound): ${list.join(' ')}`,
-      )
-      return peers.length
-    })
+    const peers = await within(
+      Promise.all(clients.map((client) => client.call<AdminPeer[]>('admin_peers'))),
+    )
+    const fooStats = await within(
+      Promise.all(clients.map((client) => client.call<FooPeerStats[]>('foo_stats'))),
+    )
     clearTimeout(timer)
-    const nodes = servers.map((server, i) => ({
-      name: names[i]!,
-      id: ids[i]!,
-      enode: server.self().toEnodeUrl(),
-    }))
+    for (const [i, list] of peers.entries()) print(describePeers(names[i]!, list, nameOf))
+    for (const [i, stats] of fooStats.entries()) {
+      print(describeFooStats(names[i]!, stats, nameOf))
+    }
+    const connections = peers.flatMap((list, i) =>
+      list.filter((p) => !p.network.inbound).map((p) => [names[i]!, nameOf(p.id)] as const),
+    )
+    const report: DemoReport = {
+      keyFile,
+      nodeId: info.id,
+      enode: info.enode,
+      enr: info.enr,
+      seq,
+      ipc,
+      backends,
+      nodes: nodes.map((node, i) => ({
+        name: names[i]!,
+        id: ids[i]!,
+        enode: node.endpoints().enode,
+      })),
+      join: joinMode,
+      connections,
+      peerCounts: peers.map((list) => list.length),
+      fooStats,
+    }
 
     if (options.stay && signal) {
       print('running      until Ctrl-C')
@@ -344,42 +333,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     print('stopping')
     await stopAll()
     print('demo finished')
-    return {
-      keyFile,
-      nodeId: zero.id,
-      enode: zero.enode,
-      enr: zero.enr,
-      seq: servers[0]!.record.seq,
-      backends,
-      nodes,
-      join: joinMode,
-      connections,
-      peerCounts,
-    }
+    return report
   } finally {
     clearTimeout(timer)
     if (onAbort) signal?.removeEventListener('abort', onAbort)
     await stopAll()
-  }
-}
-
-/** `node0 + node1 (inbound)`, `node0 − node1: client quitting`. */
-function describeEvent(
-  self: string,
-  server: Server,
-  ev: PeerEvent,
-  nameOf: (id: string) => string,
-): string {
-  const peer = nameOf(ev.peer)
-  switch (ev.type) {
-    case 'add': {
-      const inbound = server.peers().find((p) => p.idHex === ev.peer)?.inbound
-      const dir = inbound === undefined ? '' : inbound ? ' (inbound)' : ' (outbound)'
-      return `${self} + ${peer}${dir}`
-    }
-    case 'drop':
-      return `${self} − ${peer}: ${ev.error.message}`
-    default:
-      return `${self} ${ev.type} ${peer} ${ev.protocol}/${ev.msgCode} ${ev.msgSize} bytes`
   }
 }

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ENR } from '@chainsafe/enr'
+import { Node } from '@devp2p/node'
 import { activeHandles, extraHandles } from '@devp2p/testing'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
@@ -53,7 +55,35 @@ describe('demo', () => {
     expect(lines.some((l) => l.endsWith(': foo'))).toBe(false)
     const stopping = lines.indexOf('stopping')
     expect(lines.findIndex((l) => l.includes(' − '))).toBeGreaterThan(stopping)
-    expect(lines.filter((l) => l.startsWith('admin_peers'))).toHaveLength(3)
+    // the summary is what admin_peers and foo_stats answered: whoever added the other dialed it
+    expect(lines.filter((l) => /^(admin_peers|foo_stats) /.test(l))).toEqual([
+      'admin_peers  node0: 2 peers (2 inbound, 0 outbound): node1 node2',
+      'admin_peers  node1: 2 peers (1 inbound, 1 outbound): node0 node2',
+      'admin_peers  node2: 2 peers (0 inbound, 2 outbound): node0 node1',
+      'foo_stats    node0: node1 foo 1/1 bar 1/1, node2 foo 1/1 bar 1/1 (sent/received)',
+      'foo_stats    node1: node0 foo 1/1 bar 1/1, node2 foo 1/1 bar 1/1 (sent/received)',
+      'foo_stats    node2: node0 foo 1/1 bar 1/1, node1 foo 1/1 bar 1/1 (sent/received)',
+    ])
+    const ids = report.nodes.map((n) => n.id)
+    expect(report.fooStats[1]).toEqual(
+      [
+        {
+          peer: ids[0],
+          inbound: false,
+          sent: { foo: 1, bar: 1 },
+          received: { foo: 1, bar: 1, other: 0 },
+        },
+        {
+          peer: ids[2],
+          inbound: true,
+          sent: { foo: 1, bar: 1 },
+          received: { foo: 1, bar: 1, other: 0 },
+        },
+      ].sort((a, b) => (a.peer! < b.peer! ? -1 : 1)),
+    )
+    expect(lines.filter((l) => l.startsWith('topology'))).toEqual([
+      'topology     full mesh, each node adds the ones before it with admin_addPeer: node1 → node0, node2 → node0, node2 → node1',
+    ])
     expect(lines.at(-1)).toBe('demo finished')
 
     // every server, socket and timer is gone once runDemo resolves
@@ -105,14 +135,23 @@ describe('demo', () => {
     expect(first.nodes[0]!.id).toBe(first.nodeId)
     expect(lines).toContain(`node id      ${first.nodeId}`)
 
-    // The enode URL carries the public key and the bound port; the ENR agrees.
-    const port = Number(/@127\.0\.0\.1:(\d+)$/.exec(first.enode)?.[1])
-    expect(first.enode).toBe(`enode://${Buffer.from(pub).toString('hex')}@127.0.0.1:${port}`)
-    expect(port).toBeGreaterThan(0)
+    // The enode URL carries the public key, the bound TCP port and discovery's UDP port
+    // (each picked by the system); the ENR agrees.
+    const [, tcp, udp] = /@127\.0\.0\.1:(\d+)\?discport=(\d+)$/.exec(first.enode) ?? []
+    expect(first.enode).toBe(
+      `enode://${Buffer.from(pub).toString('hex')}@127.0.0.1:${tcp}?discport=${udp}`,
+    )
+    expect(Number(tcp)).toBeGreaterThan(0)
     const theirs = ENR.decodeTxt(first.enr)
     expect(theirs.nodeId).toBe(first.nodeId)
     expect(theirs.ip).toBe('127.0.0.1')
-    expect(theirs.tcp).toBe(port)
+    expect(theirs.tcp).toBe(Number(tcp))
+    expect(theirs.udp).toBe(Number(udp))
+    // node0 is a Node in the data folder: its IPC socket there, its LOCK gone after the stop
+    expect(first.ipc).toBe(join(dir, 'devp2p.ipc'))
+    expect(lines).toContain(`ipc          ${join(dir, 'devp2p.ipc')}`)
+    expect(existsSync(join(dir, 'LOCK'))).toBe(false)
+    expect(existsSync(first.ipc)).toBe(false)
     expect(lines).toContain(`enr          ${first.enr}`)
     expect(first.backends.secp256k1).toBe('native')
     expect(first.backends.keccak).toBe('wasm')
@@ -175,6 +214,26 @@ describe('demo', () => {
       await expect(runDemo({ dataDir: dir, nodes, print: () => {} })).rejects.toThrow(
         'nodes must be an integer 2–16',
       )
+    }
+  })
+
+  it('refuses a data folder another node holds, saying why, and leaves nothing open', async () => {
+    const holder = new Node({
+      dataDir: dir,
+      p2p: { listenAddr: '127.0.0.1:0' },
+      discovery: { v4: false },
+    })
+    await holder.start()
+    try {
+      await settle()
+      const before = activeHandles()
+      await expect(runDemo({ dataDir: dir, nodes: 2, print: () => {} })).rejects.toThrow(
+        `node start failed: open the data directory: the data directory is in use by`,
+      )
+      await settle()
+      expect(extraHandles(before)).toEqual({})
+    } finally {
+      await holder.stop()
     }
   })
 
