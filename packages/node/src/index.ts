@@ -30,6 +30,7 @@ export {
   NODE_DB_DIR,
   NODE_KEY_FILE,
 } from './constants.js'
+export type { BucketNodeJson } from './debug-api.js'
 export type { NodeEndpoints } from './endpoints.js'
 export type { NodeErrorCode } from './errors.js'
 export { NodeError } from './errors.js'
