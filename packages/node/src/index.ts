@@ -21,10 +21,21 @@
 
 export type { PeerEventJson } from './admin-api.js'
 export type { NodeConfig, NodeDiscv4Options, NodeP2pOptions } from './config.js'
+export type { NodeConfigToml, NodeP2pToml, NodeSectionToml } from './config-toml.js'
+export {
+  loadNodeConfig,
+  loadNodeConfigToml,
+  nodeConfigFromToml,
+  parseNodeConfig,
+  parseNodeConfigToml,
+  stringifyNodeConfigToml,
+} from './config-toml.js'
 export {
   CLIENT_NAME,
   DATA_DIR_MODE,
+  DEFAULT_HTTP_PORT,
   DEFAULT_IPC_FILE,
+  DEFAULT_WS_PORT,
   LOCK_FILE,
   LOCK_FILE_MODE,
   NODE_DB_DIR,
