@@ -27,6 +27,7 @@ export interface NodeFlags {
   'ws.addr': string
   'ws.port': number
   identity?: string
+  foobar?: boolean
 }
 
 /** Adds the node flags to `cmd` (their defaults are geth's, `--p2p.addr` is ours). */
@@ -59,6 +60,10 @@ export function withNodeFlags(cmd: Command): Command {
     .option('--ws', 'serve JSON-RPC over WebSocket')
     .option('--ws.addr <host>', 'WebSocket listening interface', '127.0.0.1')
     .option('--ws.port <port>', 'WebSocket port (0: any free port)', parsePort, 8546)
+    .option(
+      '--foobar',
+      'run the devp2p tutorial\'s foo/1 protocol ("foo" on connect, "bar" answers "foo"), logging each message at info',
+    )
 }
 
 /** Which flags the user typed (commander's option value source), to lay them over a file. */

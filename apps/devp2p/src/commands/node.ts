@@ -1,6 +1,7 @@
 import type { Logger } from '@devp2p/common'
 import { Node, stringifyNodeConfigToml } from '@devp2p/node'
 import type { Command } from 'commander'
+import { fooBarService } from '../foobar.js'
 import { type CliIo, interruption } from '../io.js'
 import {
   givenOn,
@@ -24,6 +25,7 @@ export function nodeCommand(program: Command, io: CliIo, log: { logger: Logger }
   )
   cmd.action(async (flags: NodeFlags) => {
     const node = new Node({ ...(await nodeConfigFrom(flags, givenOn(cmd))), logger: log.logger })
+    if (flags.foobar === true) node.register(fooBarService(log.logger))
     await node.start()
     const interrupted = interruption()
     try {
