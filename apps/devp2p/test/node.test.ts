@@ -172,4 +172,29 @@ describe('devp2p node', () => {
     expect(r.code).toBe(1)
     expect(r.err).toContain(`devp2p: ${file}: unknown key MaxPeer in [Node.P2P]`)
   })
+
+  it('--json prints the endpoints as one JSON object on stdout', async () => {
+    const node = startCli(
+      'node',
+      '--json',
+      '--p2p.addr',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--nodiscover',
+      '--ws',
+      '--ws.port',
+      '0',
+    )
+    await node.until('err', /node running/)
+    const lines = node.out().trim().split('\n')
+    expect(lines).toHaveLength(1)
+    const e = JSON.parse(lines[0] as string)
+    expect(Object.keys(e).sort()).toEqual(['enode', 'enr', 'ws'])
+    expect(e.enode).toMatch(/^enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+$/)
+    expect(e.enr).toMatch(/^enr:/)
+    expect(e.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
+    process.emit('SIGINT')
+    expect(await node.exit).toBe(0)
+  })
 })

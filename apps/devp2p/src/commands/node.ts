@@ -22,18 +22,22 @@ export function nodeCommand(program: Command, io: CliIo, log: { logger: Logger }
       .description(
         'Runs a node: p2p server, discovery v4 and the admin API over IPC (HTTP and WebSocket on request)',
       ),
-  )
-  cmd.action(async (flags: NodeFlags) => {
+  ).option('--json', 'print the endpoints as one JSON object: { enode, enr, ipc?, http?, ws? }')
+  cmd.action(async (flags: NodeFlags & { json?: boolean }) => {
     const node = new Node({ ...(await nodeConfigFrom(flags, givenOn(cmd))), logger: log.logger })
     if (flags.foobar === true) node.register(fooBarService(log.logger))
     await node.start()
     const interrupted = interruption()
     try {
       const e = node.endpoints()
-      io.out(`enode: ${e.enode}\nenr:   ${e.enr}\n`)
-      if (e.ipc !== undefined) io.out(`ipc:   ${e.ipc}\n`)
-      if (e.http !== undefined) io.out(`http:  ${e.http}\n`)
-      if (e.ws !== undefined) io.out(`ws:    ${e.ws}\n`)
+      if (flags.json) {
+        io.out(`${JSON.stringify(e)}\n`)
+      } else {
+        io.out(`enode: ${e.enode}\nenr:   ${e.enr}\n`)
+        if (e.ipc !== undefined) io.out(`ipc:   ${e.ipc}\n`)
+        if (e.http !== undefined) io.out(`http:  ${e.http}\n`)
+        if (e.ws !== undefined) io.out(`ws:    ${e.ws}\n`)
+      }
       io.err('node running; Ctrl-C to stop\n')
       await interrupted.done
     } finally {
