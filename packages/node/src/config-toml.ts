@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
+import { DEFAULT_HTTP_PORT, DEFAULT_WS_PORT } from '@devp2p/rpc'
 import { parse, stringify, TomlError } from 'smol-toml'
 import type { NodeConfig } from './config.js'
-import { DEFAULT_HTTP_PORT, DEFAULT_WS_PORT } from './constants.js'
 import { NodeError } from './errors.js'
 
 /** `[Node.P2P]` of a node's TOML file: geth's `p2p.Config` keys. */

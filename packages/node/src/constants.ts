@@ -20,9 +20,3 @@ export const LOCK_FILE_MODE = 0o600
 
 /** The first part of the node's client name (Hello and `web3_clientVersion`). */
 export const CLIENT_NAME = 'devp2p-ts'
-
-/** The HTTP JSON-RPC port when a TOML file turns HTTP on without `HTTPPort` (geth's 8545). */
-export const DEFAULT_HTTP_PORT = 8545
-
-/** The WebSocket JSON-RPC port when a TOML file turns WebSocket on without `WSPort` (geth's 8546). */
-export const DEFAULT_WS_PORT = 8546
