@@ -115,6 +115,12 @@ describe('TOML configuration', () => {
       ['[Node]\nP2P = 3\n', /\[Node\.P2P\] must be a table/],
       ['Node = 1\n', /\[Node\] must be a table/],
       ['[Node]\nDataDir = \n', /node\.toml: Invalid TOML document/],
+      ['[Node]\nDataDir = 1979-05-27\n', /\[Node\] DataDir must be a string/],
+      ['[Node]\nHTTPPort = 1.5\n', /\[Node\] HTTPPort must be a port/],
+      [
+        '[Node.P2P]\nListenAddr = ":1"\n[Node.P2P.Extra]\nX = 1\n',
+        /unknown key Extra in \[Node\.P2P\]/,
+      ],
     ]
     for (const [text, message] of cases) {
       const err = codeOf(() => parseNodeConfig(text, { source }))
