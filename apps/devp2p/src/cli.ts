@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { discv4Command } from './commands/discv4.js'
 import { enrdumpCommand } from './commands/enrdump.js'
 import { keyCommand } from './commands/key.js'
-import { nodeCommand } from './commands/node.js'
+import { dumpconfigCommand, nodeCommand } from './commands/node.js'
 import { rlpxCommand } from './commands/rlpx.js'
 import { rpcCommand } from './commands/rpc.js'
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './io.js'
@@ -46,6 +46,7 @@ export function buildProgram(io: CliIo): Command {
   discv4Command(program, io, log)
   rlpxCommand(program, io)
   nodeCommand(program, io, log)
+  dumpconfigCommand(program, io)
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
     for (const sub of cmd.commands)

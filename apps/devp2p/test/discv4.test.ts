@@ -106,4 +106,26 @@ describe('--verbosity and --log.format', () => {
     expect((await cli('--verbosity', '9', 'discv4', 'ping', url)).code).toBe(2)
     expect((await cli('--log.format', 'xml', 'discv4', 'ping', url)).code).toBe(2)
   })
+
+  it('--json: ping prints { id, rttMs }; requestenr and resolve the record as a JSON object', async () => {
+    const url = target.self().toEnodeUrl()
+    const ping = JSON.parse(
+      (await cli('--verbosity', '0', 'discv4', 'ping', '--json', ...local, url)).out,
+    )
+    expect(ping.id).toBe(target.idHex)
+    expect(typeof ping.rttMs).toBe('number')
+    for (const args of [
+      ['requestenr', '--json', ...local, url],
+      ['resolve', '--json', ...local, '--bootnodes', url, url],
+    ]) {
+      const { code, out } = await cli('--verbosity', '0', 'discv4', ...args)
+      expect(code).toBe(0)
+      expect(JSON.parse(out)).toMatchObject({
+        enr: target.self().toEnrText(),
+        id: target.idHex,
+        seq: Number(target.self().seq),
+        pairs: { id: 'v4', ip: '127.0.0.1', tcp: 30303, udp: target.address.port },
+      })
+    }
+  })
 })

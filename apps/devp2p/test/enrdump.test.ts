@@ -37,4 +37,27 @@ describe('devp2p enrdump', () => {
     expect(broken.err).toMatch(/^devp2p: /)
     expect((await cli('enrdump')).code).toBe(1)
   })
+
+  it('--json prints the record as one JSON object, values decoded as the text dump shows them', async () => {
+    const { code, out } = await cli('enrdump', '--json', vectors.record.text)
+    expect(code).toBe(0)
+    const json = JSON.parse(out)
+    expect(json).toEqual({
+      id: 'a448f24c6d18e575453db13171562b71999873db5b286df957af199ec94617f7',
+      enode:
+        'enode://ca634cae0d49acb401d8a4c6b6fe8c55b70d115bf400769cc1400f3258cd31387574077f301b421bc84df7266c44e9e6d569fc56be00812904767bf5ccd1fc7f@127.0.0.1:0?discport=30303',
+      seq: 1,
+      signature: expect.stringMatching(/^[0-9a-f]{128}$/),
+      pairs: {
+        id: 'v4',
+        ip: '127.0.0.1',
+        secp256k1: '03ca634cae0d49acb401d8a4c6b6fe8c55b70d115bf400769cc1400f3258cd3138',
+        udp: 30303,
+      },
+    })
+    // the signature is the record's first 64 bytes after the list header (EIP-778 example: 7098ad86…)
+    expect(
+      json.signature.startsWith('7098ad865b00a582051940cb9cf36836572411a47278783077011599ed5cd16b'),
+    ).toBe(true)
+  })
 })

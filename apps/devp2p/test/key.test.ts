@@ -69,4 +69,17 @@ describe('devp2p key', () => {
     expect(bad.code).toBe(2)
     expect(bad.err).toContain("argument 'abc' is invalid")
   })
+
+  it('--json prints one JSON object: { id }, { id, enode }, { id, seq, enr }', async () => {
+    expect(JSON.parse((await cli('key', 'to-id', '--json', keyFile)).out)).toEqual({ id: NODE_ID })
+    expect(JSON.parse((await cli('key', 'to-enode', '--json', '--udp', '2', keyFile)).out)).toEqual(
+      {
+        id: NODE_ID,
+        enode: `enode://${PUBLIC_KEY}@127.0.0.1:30303?discport=2`,
+      },
+    )
+    const enr = JSON.parse((await cli('key', 'to-enr', '--json', keyFile)).out)
+    expect(enr).toMatchObject({ id: NODE_ID, seq: 0 })
+    expect(Enr.decodeText(enr.enr).udp).toBe(30303)
+  })
 })

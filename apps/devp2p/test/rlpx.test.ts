@@ -57,4 +57,16 @@ describe('devp2p rlpx ping', () => {
       '{Version:5 Name:x Caps:[eth/68 snap/1] ListenPort:30303 ID:[1 255] Rest:[]}',
     )
   })
+
+  it('--json prints the Hello as one JSON object', async () => {
+    const { code, out } = await cli('rlpx', 'ping', '--json', server.self().toEnodeUrl())
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toEqual({
+      version: 5,
+      name: 'rlpx-ping-target',
+      caps: [{ name: 'foo', version: 1 }],
+      listenPort: expect.any(Number),
+      id: Buffer.from(publicKeyFromPrivate(privateKey)).toString('hex'),
+    })
+  })
 })

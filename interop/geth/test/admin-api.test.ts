@@ -27,6 +27,8 @@ const idle: Protocol = {
 let dir: string
 let a: Node
 let b: Node
+// bounded: the two discovery nodes of the table test
+const extra: Node[] = []
 
 interface AdminReport {
   nodeInfo: Record<string, unknown> & { ports: { discovery: number; listener: number } }
@@ -36,6 +38,18 @@ interface AdminReport {
   listening: boolean
   clientVersion: string
   datadir: string
+  discoveryV4Table:
+    | Array<
+        Array<{
+          node: string
+          addedToTable: string
+          addedToBucket: string
+          checks: number
+          live: boolean
+        }>
+      >
+    | null
+    | { error: string }
 }
 
 async function adminReport(url: string): Promise<AdminReport> {
@@ -64,7 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll()
-  await Promise.all([a?.stop(), b?.stop()])
+  await Promise.all([a?.stop(), b?.stop(), ...extra.map((n) => n.stop())])
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -95,6 +109,45 @@ describe("geth's client decodes our admin API into geth's types", () => {
       expect(r.listening).toBe(true)
       expect(r.clientVersion).toBe(a.clientVersion)
       expect(r.datadir).toBe(join(dir, 'a'))
+      // discovery is off on a: geth's answer then is null too
+      expect(r.discoveryV4Table).toBeNull()
     })
   }
+
+  it('debug_discoveryV4Table decodes into [][]discover.BucketNode', async () => {
+    const d = new Node({ p2p: { listenAddr: '127.0.0.1:0' }, discovery: { v4: {} } })
+    extra.push(d)
+    await d.start()
+    const c = new Node({
+      p2p: { listenAddr: '127.0.0.1:0' },
+      discovery: { v4: { bootnodes: [d.endpoints().enr] } },
+      http: { host: '127.0.0.1', port: 0 },
+    })
+    extra.push(c)
+    await c.start()
+    const disc = c.discovery
+    if (disc === undefined) throw new Error('discovery v4 should run on c')
+    if (!disc.tableNodes().some((n) => n.idHex === d.discovery?.idHex)) {
+      await new Promise<void>((resolve) => {
+        const on = (node: { idHex: string }): void => {
+          if (node.idHex !== d.discovery?.idHex) return
+          disc.off('node:added', on)
+          resolve()
+        }
+        disc.on('node:added', on)
+      })
+    }
+    const r = await adminReport(c.endpoints().http as string)
+    if (!Array.isArray(r.discoveryV4Table)) throw new Error(JSON.stringify(r.discoveryV4Table))
+    // geth's 17 buckets, d in one of them: its record as geth re-marshals an enode.Node
+    expect(r.discoveryV4Table).toHaveLength(17)
+    const entries = r.discoveryV4Table.flat()
+    expect(entries.map((e) => e.node)).toEqual([d.endpoints().enr])
+    // time.Time parsed and written back (RFC 3339): the same instant
+    const ours = c.discovery?.tableBuckets().flat()[0]
+    expect(Date.parse(entries[0]?.addedToTable ?? '')).toBe(ours?.addedToTable)
+    expect(Date.parse(entries[0]?.addedToBucket ?? '')).toBe(ours?.addedToBucket)
+    expect(entries[0]?.checks).toBe(ours?.checks)
+    expect(entries[0]?.live).toBe(ours?.live)
+  })
 })

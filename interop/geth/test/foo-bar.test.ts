@@ -5,6 +5,7 @@
  * the other did not would break the exchange. Then the Disconnect reasons, each sent by
  * one side and read by the other: client quitting, too many peers, useless peer.
  */
+import { run, runCaptured } from '@devp2p/cli'
 import { DisconnectReason } from '@devp2p/p2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { killAll, Refpeer } from './helpers/go.js'
@@ -59,6 +60,64 @@ describe('foo/bar with geth', () => {
     expect(add.inbound).toBe(false)
     await exchanged(ref, node)
     expect(node.server.peers().find((p) => p.idHex === ref.ready.id)?.inbound).toBe(true)
+  })
+})
+
+describe('the devp2p command with geth', () => {
+  it('devp2p node --foobar dials geth (admin_addPeer) and exchanges foo/bar, each message logged at info', async () => {
+    const ref = await Refpeer.start({ nodial: true })
+    const text = { out: '', err: '' }
+    // bounded: the waits of this test
+    const waits = new Set<() => void>()
+    const until = (stream: 'out' | 'err', pattern: RegExp): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (!pattern.test(text[stream])) return
+          waits.delete(check)
+          resolve()
+        }
+        waits.add(check)
+        check()
+      })
+    const write = (stream: 'out' | 'err') => (t: string) => {
+      text[stream] += t
+      for (const check of [...waits]) check()
+    }
+    const exit = run(
+      [
+        'node',
+        '--json',
+        '--p2p.addr',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--nodiscover',
+        '--foobar',
+        '--http',
+        '--http.port',
+        '0',
+      ],
+      { out: write('out'), err: write('err') },
+    )
+    try {
+      await until('err', /node running/)
+      const { http } = JSON.parse(text.out) as { http: string }
+      const added = await runCaptured(['rpc', http, 'admin_addPeer', ref.ready.enode])
+      expect(added.out).toBe('true\n')
+      const info = await runCaptured(['rpc', http, 'admin_nodeInfo'])
+      const ourId = (JSON.parse(info.out) as { id: string }).id
+      await ref.waitFor((e) => e.event === 'msg' && e.peer === ourId && e.text === 'foo', 'foo')
+      await ref.waitFor((e) => e.event === 'msg' && e.peer === ourId && e.text === 'bar', 'bar')
+      for (const word of ['foo', 'bar']) {
+        await until(
+          'err',
+          new RegExp(`info foo message received \\{"peer":"${ref.ready.id}","text":"${word}"\\}`),
+        )
+      }
+    } finally {
+      process.emit('SIGINT')
+    }
+    expect(await exit).toBe(0)
   })
 })
 

@@ -13,6 +13,9 @@
  * - `STOPPED`: `start()` on a node that has been stopped (make a new `Node`).
  * - `NOT_RUNNING`: something that needs a started node (`endpoints()`, `attach()`,
  *   `server`) was asked of one that is not running.
+ * - `CONFIG_INVALID`: a TOML configuration is not TOML, has an unknown section or key, or
+ *   a value of the wrong type (the message names the file and the key).
+ * - `CONFIG_IO`: a TOML configuration file could not be read.
  */
 export type NodeErrorCode =
   | 'DATADIR_LOCKED'
@@ -21,6 +24,8 @@ export type NodeErrorCode =
   | 'STOP_FAILED'
   | 'STOPPED'
   | 'NOT_RUNNING'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_IO'
 
 /** The one error this package throws; `code` says why (see {@link NodeErrorCode}). */
 export class NodeError extends Error {

@@ -21,6 +21,15 @@
 
 export type { PeerEventJson } from './admin-api.js'
 export type { NodeConfig, NodeDiscv4Options, NodeP2pOptions } from './config.js'
+export type { NodeConfigToml, NodeP2pToml, NodeSectionToml } from './config-toml.js'
+export {
+  loadNodeConfig,
+  loadNodeConfigToml,
+  nodeConfigFromToml,
+  parseNodeConfig,
+  parseNodeConfigToml,
+  stringifyNodeConfigToml,
+} from './config-toml.js'
 export {
   CLIENT_NAME,
   DATA_DIR_MODE,
@@ -30,6 +39,7 @@ export {
   NODE_DB_DIR,
   NODE_KEY_FILE,
 } from './constants.js'
+export type { BucketNodeJson } from './debug-api.js'
 export type { NodeEndpoints } from './endpoints.js'
 export type { NodeErrorCode } from './errors.js'
 export { NodeError } from './errors.js'

@@ -7,6 +7,7 @@ import { inProcessTransport, RpcClient, RpcServer } from '@devp2p/rpc'
 import { AdminApi, NetApi, type NodeApiBackend, Web3Api } from './admin-api.js'
 import { checkConfig, ipcEndpoint, type NodeConfig } from './config.js'
 import { openDataDir } from './data-dir.js'
+import { DebugApi } from './debug-api.js'
 import { type NodeEndpoints, type RpcEndpoints, startRpcEndpoints } from './endpoints.js'
 import { NodeError } from './errors.js'
 import { type Lifecycle, type NodeApi, type Service, ServiceRegistry } from './services.js'
@@ -202,6 +203,7 @@ export class Node {
         rpc.registerName('admin', new AdminApi(backend))
         rpc.registerName('net', new NetApi(backend))
         rpc.registerName('web3', new Web3Api(backend))
+        rpc.registerName('debug', new DebugApi(() => this.#discovery))
         for (const api of this.#services.apis)
           rpc.registerName(api.namespace, api.service, api.spec)
       })

@@ -140,6 +140,49 @@ describe('the node APIs', () => {
     expect(info.ports.discovery).toBe(info.ports.listener)
   })
 
+  it("answers debug_discoveryV4Table in geth's [][]BucketNode shape, and null without discovery", async () => {
+    const b = testNode({ discovery: { v4: {} } })
+    await b.start()
+    const a = testNode({ discovery: { v4: { bootnodes: [b.endpoints().enr] } } })
+    await a.start()
+    const disc = a.discovery
+    if (disc === undefined) throw new Error('discovery v4 should run')
+    if (!disc.tableNodes().some((n) => n.idHex === b.discovery?.idHex)) {
+      await new Promise<void>((resolve) => {
+        const on = (node: { idHex: string }): void => {
+          if (node.idHex !== b.discovery?.idHex) return
+          disc.off('node:added', on)
+          resolve()
+        }
+        disc.on('node:added', on)
+      })
+    }
+    const table = (await a.attach().call('debug_discoveryV4Table')) as Array<
+      Array<{
+        node: string
+        addedToTable: string
+        addedToBucket: string
+        checks: number
+        live: boolean
+      }>
+    >
+    expect(table).toHaveLength(17)
+    const entries = table.flat()
+    expect(entries).toHaveLength(1)
+    const [entry] = entries
+    expect(entry?.node).toBe(b.endpoints().enr)
+    expect(entry?.addedToTable).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(Date.parse(entry?.addedToBucket ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(entry?.addedToTable ?? ''),
+    )
+    expect(typeof entry?.checks).toBe('number')
+    expect(typeof entry?.live).toBe('boolean')
+
+    const off = testNode()
+    await off.start()
+    expect(await off.attach().call('debug_discoveryV4Table')).toBeNull()
+  })
+
   it("streams admin_peerEvents over IPC in geth's PeerEvent JSON, and marks trusted peers", async () => {
     const a = testNode({ dataDir: tempDir() })
     const b = testNode()

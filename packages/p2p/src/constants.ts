@@ -81,3 +81,14 @@ export const PING_RATE_WINDOW_MS = 10_000
  * it kept pinging after its Pongs stopped, which no client does by accident.
  */
 export const PING_FLOOD_MAX = 2 * PING_RATE_MAX
+
+// ── logging ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * Refused connections (inbound, or dialed from discovery's candidates) logged at info per
+ * {@link REFUSED_LOG_WINDOW_MS} at most; the rest of the window at debug. Failures of
+ * static and trusted nodes are always at info.
+ */
+export const REFUSED_LOG_MAX = 10
+/** The window {@link REFUSED_LOG_MAX} counts in. */
+export const REFUSED_LOG_WINDOW_MS = 60_000

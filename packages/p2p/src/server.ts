@@ -5,7 +5,7 @@ import { type ENode, type Enr, LocalNode } from '@devp2p/enode'
 import type { RlpInput } from '@devp2p/rlp'
 import { EventEmitter } from 'eventemitter3'
 import { DialScheduler } from './dial.js'
-import { DisconnectReason, disconnectReasonFor, P2pError } from './errors.js'
+import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { EventFeed } from './event-feed.js'
 import { ourHello } from './hello.js'
 import { Listener } from './listener.js'
@@ -380,14 +380,17 @@ export class Server extends EventEmitter<ServerEvents> {
     const run = runPeer(peer)
     this.#peerRuns.add(run)
     const { localAddress, remoteAddress } = peer
-    this.#log.debug({ peer: peer.idHex, name: peer.name, inbound: peer.inbound }, 'peer added')
+    this.#log.info({ peer: peer.idHex, name: peer.name, inbound: peer.inbound }, 'peer added')
     this.#emit({ type: 'add', peer: peer.idHex, localAddress, remoteAddress })
     const err = await run
     this.#peerRuns.delete(run)
     this.#peers.remove(peer)
     this.#dialer?.peerRemoved()
-    this.#log.debug({ peer: peer.idHex, err: err.message }, 'peer dropped')
     const reason = disconnectReasonFor(err)
+    this.#log.info(
+      { peer: peer.idHex, reason: disconnectReasonText(reason), err: err.message },
+      'peer dropped',
+    )
     this.#emit({
       type: 'drop',
       peer: peer.idHex,

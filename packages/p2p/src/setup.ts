@@ -3,11 +3,13 @@ import type { Clock, Logger } from '@devp2p/common'
 import { ENode, type NodeIdHex, nodeIdFromPublicKey, nodeIdHex } from '@devp2p/enode'
 import { initiatorHandshake, type RlpxConnection, recipientHandshake } from '@devp2p/rlpx'
 import { matchProtocols } from './caps.js'
+import { REFUSED_LOG_MAX, REFUSED_LOG_WINDOW_MS } from './constants.js'
 import type { NodeDialer } from './dial.js'
 import { sendDisconnect } from './disconnect.js'
-import { DisconnectReason, disconnectReasonFor, P2pError } from './errors.js'
+import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { checkHelloIdentity, exchangeHello } from './hello.js'
 import type { InboundTicket } from './inbound-gate.js'
+import { LogBudget } from './log-budget.js'
 import { hostPort, remoteIp, type StreamAddresses, streamAddresses } from './net-address.js'
 import { createPeer, type Peer } from './peer.js'
 import type { PeerMsgEvent } from './peer-event.js'
@@ -66,9 +68,22 @@ export class ConnectionSetup {
   // bounded: as #streams, plus the dials in their TCP connect
   readonly #tasks = new Set<Promise<void>>()
   #dials = 0
+  // info lines for refused inbound and discovery-dialed connections; the rest at debug
+  readonly #refusedLogs: LogBudget
 
   constructor(options: ConnectionSetupOptions) {
     this.#o = options
+    this.#refusedLogs = new LogBudget(options.clock, REFUSED_LOG_MAX, REFUSED_LOG_WINDOW_MS)
+  }
+
+  /**
+   * The level of a failed setup's log line: info for a static node (the operator asked for
+   * it: `addPeer`, `staticNodes`), info within a budget for the rest (inbound connections,
+   * discovery's candidates), debug beyond it.
+   */
+  #failureLevel(kind: SetupTarget['kind']): 'info' | 'debug' {
+    if (kind === 'static') return 'info'
+    return this.#refusedLogs.take() ? 'info' : 'debug'
   }
 
   /** Connections being dialed, in the encryption handshake or in the Hello exchange. */
@@ -110,7 +125,9 @@ export class ConnectionSetup {
     try {
       stream = await this.#o.dialer.dial(dest, { signal: this.#o.signal })
     } catch (err) {
-      this.#o.logger.debug({ node: dest.idHex, err: (err as Error)?.message }, 'dial failed')
+      // discovery's candidates are often gone: their failed dials are routine, kept at debug
+      const level = kind === 'static' ? 'info' : 'debug'
+      this.#o.logger[level]({ node: dest.idHex, err: (err as Error)?.message }, 'dial failed')
       return
     } finally {
       this.#dials--
@@ -191,7 +208,7 @@ export class ConnectionSetup {
       o.onPeer(peer)
     } catch (err) {
       donePending()
-      await this.#reject(conn, stream, err, dest)
+      await this.#reject(conn, stream, err, target.kind, dest)
     }
   }
 
@@ -199,12 +216,17 @@ export class ConnectionSetup {
     conn: RlpxConnection | undefined,
     stream: SetupStream,
     err: unknown,
+    kind: SetupTarget['kind'],
     dest: ENode | undefined,
   ): Promise<void> {
-    this.#o.logger.debug(
-      { node: dest?.idHex, remote: stream.remoteAddress, err: (err as Error)?.message },
-      'connection setup failed',
-    )
+    const fields = {
+      node: dest?.idHex,
+      remote: stream.remoteAddress,
+      inbound: kind === 'inbound',
+      reason: disconnectReasonText(disconnectReasonFor(err)),
+      err: (err as Error)?.message,
+    }
+    this.#o.logger[this.#failureLevel(kind)](fields, 'connection setup failed')
     if (!conn) {
       stream.destroy()
       return

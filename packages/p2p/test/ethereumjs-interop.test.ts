@@ -83,7 +83,10 @@ function setupFailure(): { logger: Logger; failed: Promise<string> } {
       debug(obj: object, msg?: string) {
         if (msg === 'connection setup failed') report(String((obj as { err?: string }).err))
       },
-      info: ignore,
+      // a refusal is at info (within the log budget) or debug
+      info(obj: object, msg?: string) {
+        if (msg === 'connection setup failed') report(String((obj as { err?: string }).err))
+      },
       warn: ignore,
       error: ignore,
     },

@@ -72,10 +72,11 @@ describe('malicious Hello', { timeout: 5_000 }, () => {
   })
 
   it('a 16 MiB frame header before Hello ends the connection before the body is read', async () => {
+    // an inbound refusal is logged at info (within the log budget), else at debug
     const debug: { msg?: string; err?: string }[] = []
     const logger = {
       debug: (obj: object, msg?: string) => debug.push({ ...obj, msg }),
-      info: () => {},
+      info: (obj: object, msg?: string) => debug.push({ ...obj, msg }),
       warn: () => {},
       error: () => {},
     }

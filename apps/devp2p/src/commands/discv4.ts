@@ -6,11 +6,20 @@ import type { Command } from 'commander'
 import { CliError, type CliIo, interruption } from '../io.js'
 import { parseDuration, parsePositive } from '../options.js'
 import { crawl, loadNodeSet, recordsOf, writeNodeSet } from './crawl.js'
+import { recordJson } from './enrdump.js'
 
 interface Discv4Flags {
   nodekey?: string
   addr: string
   bootnodes: string
+  json?: boolean
+}
+
+/** A node as `--json` prints it: its record's fields when it has one, else its enode URL. */
+function nodeJson(node: ENode): Record<string, unknown> {
+  return node.record === undefined
+    ? { id: node.idHex, enode: node.toEnodeUrl() }
+    : { enr: node.record.encodeText(), ...recordJson(node.record) }
 }
 
 /** A Go `time.Duration` as `String()` writes it, for geth's "RTT 1.234ms". */
@@ -87,21 +96,32 @@ export function discv4Command(program: Command, io: CliIo, log: { logger: Logger
 
   withDiscv4Flags(discv4.command('ping').description('Sends a PING to a node'))
     .argument('<node>', 'enode:// URL or enr: record')
+    .option('--json', 'print { id, rttMs }')
     .action(async (text: string, flags: Discv4Flags) => {
       const node = nodeFrom(text)
       await withDiscv4(log, flags, async (disc) => {
         const start = performance.now()
         await disc.ping(node)
-        io.out(`node responded to ping (RTT ${goDuration(performance.now() - start)}).\n`)
+        const rtt = performance.now() - start
+        io.out(
+          flags.json
+            ? `${JSON.stringify({ id: node.idHex, rttMs: rtt })}\n`
+            : `node responded to ping (RTT ${goDuration(rtt)}).\n`,
+        )
       })
     })
 
   withDiscv4Flags(discv4.command('requestenr').description("Requests a node's record (EIP-868)"))
     .argument('<node>', 'enode:// URL or enr: record')
+    .option('--json', "print the record's fields as one JSON object (as enrdump --json, with enr)")
     .action(async (text: string, flags: Discv4Flags) => {
       const node = nodeFrom(text)
       const record = await withDiscv4(log, flags, (disc) => disc.requestEnr(node))
-      io.out(`${record.encodeText()}\n`)
+      io.out(
+        flags.json
+          ? `${JSON.stringify({ enr: record.encodeText(), ...recordJson(record) })}\n`
+          : `${record.encodeText()}\n`,
+      )
     })
 
   withDiscv4Flags(
@@ -110,10 +130,15 @@ export function discv4Command(program: Command, io: CliIo, log: { logger: Logger
       .description("Finds a node's latest record in the DHT (or the node as given)"),
   )
     .argument('<node>', 'enode:// URL or enr: record')
+    .option(
+      '--json',
+      "print the record's fields as one JSON object ({ id, enode } without a record)",
+    )
     .action(async (text: string, flags: Discv4Flags) => {
       const node = nodeFrom(text)
       const found = (await withDiscv4(log, flags, (disc) => disc.resolve(node))) ?? node
-      io.out(`${found.record === undefined ? found.toEnodeUrl() : found.toEnrText()}\n`)
+      if (flags.json) io.out(`${JSON.stringify(nodeJson(found))}\n`)
+      else io.out(`${found.record === undefined ? found.toEnodeUrl() : found.toEnrText()}\n`)
     })
 
   crawlCommand(discv4, io, log)

@@ -30,6 +30,44 @@ function formatValue(key: string, value: RlpValue): string {
   }
 }
 
+/** One value as JSON: known keys decoded (ip text, ports numbers, id text), others hex, lists as arrays. */
+function jsonValue(key: string, value: RlpValue): unknown {
+  if (!(value instanceof Uint8Array)) return value.map((v) => jsonValue('', v))
+  switch (key) {
+    case 'id':
+      return Buffer.from(value).toString('latin1')
+    case 'ip':
+    case 'ip6':
+      return ipFromBytes(value)
+    case 'tcp':
+    case 'udp':
+    case 'tcp6':
+    case 'udp6':
+      return Number(uint(value))
+    default:
+      return hex(value)
+  }
+}
+
+/** A record as one JSON object (`enrdump --json`): id, enode, seq, signature and its key/value pairs. */
+export function recordJson(record: Enr): Record<string, unknown> {
+  const { publicKey, ip, tcp, udp } = record
+  const pairs: Record<string, unknown> = {}
+  for (const key of record.keys()) {
+    const value = record.get(key)
+    if (value !== undefined) pairs[key] = jsonValue(key, value as RlpValue)
+  }
+  return {
+    id: nodeIdHex(record.nodeId),
+    enode: formatEnodeUrl(
+      ip === undefined ? { publicKey } : { publicKey, ip, tcp: tcp ?? 0, udp: udp ?? tcp ?? 0 },
+    ),
+    seq: Number(record.seq),
+    signature: hex(record.signature),
+    pairs,
+  }
+}
+
 /** The text geth's `devp2p enrdump` prints for a record. */
 export function dumpRecord(record: Enr): string {
   const keys = record.keys()
@@ -55,11 +93,13 @@ export function enrdumpCommand(program: Command, io: CliIo): void {
     .description('Pretty-prints a node record (enr:… text, as an argument or in a file)')
     .argument('[record]', 'the record, enr:…')
     .option('--file <path>', 'read the record from this file')
-    .action(async (text: string | undefined, flags: { file?: string }) => {
+    .option('--json', 'print the record as one JSON object')
+    .action(async (text: string | undefined, flags: { file?: string; json?: boolean }) => {
       let input = text
       if (flags.file !== undefined) input = (await readFile(flags.file, 'utf8')).trim()
       if (input === undefined || input === '')
         throw new CliError('need a record as argument or --file')
-      io.out(dumpRecord(Enr.decodeText(input.trim())))
+      const record = Enr.decodeText(input.trim())
+      io.out(flags.json ? `${JSON.stringify(recordJson(record))}\n` : dumpRecord(record))
     })
 }

@@ -9,6 +9,12 @@ interface EndpointFlags {
   ip: string
   tcp: number
   udp: number
+  json?: boolean
+}
+
+/** One line of output: `value`, or with `--json` the object. */
+function print(io: CliIo, json: boolean | undefined, value: string, object: object): void {
+  io.out(json ? `${JSON.stringify(object)}\n` : `${value}\n`)
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -25,6 +31,7 @@ function withEndpointFlags(cmd: Command): Command {
     .option('--ip <address>', 'IP address of the node', '127.0.0.1')
     .option('--tcp <port>', 'TCP port of the node', parsePort, 30303)
     .option('--udp <port>', 'UDP port of the node', parsePort, 30303)
+    .option('--json', 'print a JSON object')
 }
 
 /** `devp2p key generate|to-id|to-enode|to-enr`, as geth's `cmd/devp2p/keycmd.go`. */
@@ -44,9 +51,11 @@ export function keyCommand(program: Command, io: CliIo): void {
     .command('to-id')
     .description('Creates a node ID from a node key file')
     .argument('<keyfile>')
-    .action(async (file: string) => {
+    .option('--json', 'print a JSON object: { id }')
+    .action(async (file: string, flags: { json?: boolean }) => {
       const privateKey = await loadNodeKey(file)
-      io.out(`${nodeIdHex(nodeIdFromPublicKey(publicKeyFromPrivate(privateKey)))}\n`)
+      const id = nodeIdHex(nodeIdFromPublicKey(publicKeyFromPrivate(privateKey)))
+      print(io, flags.json, id, { id })
     })
 
   withEndpointFlags(
@@ -56,7 +65,8 @@ export function keyCommand(program: Command, io: CliIo): void {
     .action(async (file: string, flags: EndpointFlags) => {
       const privateKey = await loadNodeKey(file)
       const publicKey = publicKeyFromPrivate(privateKey)
-      io.out(`${formatEnodeUrl({ publicKey, ip: flags.ip, tcp: flags.tcp, udp: flags.udp })}\n`)
+      const enode = formatEnodeUrl({ publicKey, ip: flags.ip, tcp: flags.tcp, udp: flags.udp })
+      print(io, flags.json, enode, { id: nodeIdHex(nodeIdFromPublicKey(publicKey)), enode })
     })
 
   withEndpointFlags(key.command('to-enr').description('Creates an ENR from a node key file'))
@@ -70,6 +80,7 @@ export function keyCommand(program: Command, io: CliIo): void {
         tcp: flags.tcp,
         udp: flags.udp,
       })
-      io.out(`${record.encodeText()}\n`)
+      const enr = record.encodeText()
+      print(io, flags.json, enr, { id: nodeIdHex(record.nodeId), seq: 0, enr })
     })
 }

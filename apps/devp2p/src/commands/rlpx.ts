@@ -21,6 +21,17 @@ export function formatHello(hello: Hello): string {
   return `{Version:${hello.version} Name:${hello.name} Caps:[${caps}] ListenPort:${hello.listenPort} ID:[${[...hello.id].join(' ')}] Rest:[]}`
 }
 
+/** A Hello as one JSON object (`rlpx ping --json`), the node id as hex. */
+export function helloJson(hello: Hello): Record<string, unknown> {
+  return {
+    version: hello.version,
+    name: hello.name,
+    caps: hello.caps.map((c) => ({ name: c.name, version: c.version })),
+    listenPort: hello.listenPort,
+    id: Buffer.from(hello.id).toString('hex'),
+  }
+}
+
 async function helloOf(node: ENode, signal: AbortSignal): Promise<Hello> {
   if (node.ip === undefined || node.tcp === undefined || node.tcp === 0) {
     throw new CliError('the node has no TCP endpoint')
@@ -71,7 +82,8 @@ export function rlpxCommand(program: Command, io: CliIo): void {
     .command('ping')
     .description("Connects to a node, completes the RLPx handshake and prints the node's Hello")
     .argument('<node>', 'enode:// URL or enr: record')
-    .action(async (text: string) => {
+    .option('--json', 'print the Hello as one JSON object')
+    .action(async (text: string, flags: { json?: boolean }) => {
       let node: ENode
       try {
         node = parseNode(text)
@@ -81,6 +93,6 @@ export function rlpxCommand(program: Command, io: CliIo): void {
         )
       }
       const hello = await helloOf(node, AbortSignal.timeout(PING_TIMEOUT_MS))
-      io.out(`${formatHello(hello)}\n`)
+      io.out(flags.json ? `${JSON.stringify(helloJson(hello))}\n` : `${formatHello(hello)}\n`)
     })
 }

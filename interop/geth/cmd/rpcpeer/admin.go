@@ -10,12 +10,14 @@ import (
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/p2p"
+	"github.com/ethereum/go-ethereum/p2p/discover"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
 // adminReport is what `rpcpeer admin` prints: each admin_*/net_*/web3_* answer of a node
-// decoded into go-ethereum's own types (p2p.NodeInfo, p2p.PeerInfo, hexutil.Uint), then
+// decoded into go-ethereum's own types (p2p.NodeInfo, p2p.PeerInfo, hexutil.Uint,
+// discover.BucketNode), then
 // written out again, so a field geth cannot read shows as missing or as a decode error.
 type adminReport struct {
 	NodeInfo      any `json:"nodeInfo"`
@@ -25,6 +27,8 @@ type adminReport struct {
 	Listening     any `json:"listening"`
 	ClientVersion any `json:"clientVersion"`
 	Datadir       any `json:"datadir"`
+	// DiscoveryV4Table is debug_discoveryV4Table decoded into [][]discover.BucketNode.
+	DiscoveryV4Table any `json:"discoveryV4Table"`
 }
 
 // runAdmin is `rpcpeer admin --url`: geth's client decodes a node's admin API.
@@ -72,6 +76,8 @@ func runAdmin(args []string) error {
 	r.ClientVersion = call(&version, "web3_clientVersion")
 	var datadir string
 	r.Datadir = call(&datadir, "admin_datadir")
+	var table [][]discover.BucketNode
+	r.DiscoveryV4Table = call(&table, "debug_discoveryV4Table")
 
 	line, err := json.Marshal(r)
 	if err != nil {

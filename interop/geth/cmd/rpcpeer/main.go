@@ -20,8 +20,9 @@
 //	rpcpeer admin --url <http://…|ws://…|ipc path> [--timeout 10s]
 //
 // calls a node's admin_nodeInfo, admin_peers, net_peerCount, net_listening,
-// web3_clientVersion and admin_datadir with geth's client, decoding each into geth's own
-// types (p2p.NodeInfo, []*p2p.PeerInfo, hexutil.Uint, ...), and prints them as one JSON
+// web3_clientVersion, admin_datadir and debug_discoveryV4Table with geth's client,
+// decoding each into geth's own types (p2p.NodeInfo, []*p2p.PeerInfo, hexutil.Uint,
+// [][]discover.BucketNode, ...), and prints them as one JSON
 // object (admin.go): the shapes a node of ours must give for geth's tools to read them.
 //
 // Logs and errors go to stderr; stdout carries only the JSON line.

@@ -109,7 +109,7 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
   evict(node: ENode): void {
     const removed = this.table.get(node.id)
     if (!removed) return
-    const promoted = this.table.replace(node.id)
+    const promoted = this.table.replace(node.id, this.#clock.now())
     this.emit('node:removed', removed.node)
     if (promoted) this.emit('node:added', promoted)
   }

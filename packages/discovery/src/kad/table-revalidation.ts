@@ -48,6 +48,7 @@ export function recordCheck<N extends TableNode>(
   if (ok) {
     slot.livenessChecks++
     slot.lastSeen = now
+    slot.live = true
     slot.revalidateSoon = false
     return 'alive'
   }

@@ -24,12 +24,19 @@ export interface TableEntry<N extends TableNode = ENode> {
   readonly node: N
   /** When the node entered the table (bucket or replacement list), ms. */
   readonly addedAt: number
+  /** When the node last moved into its bucket, ms; `undefined` while it is a replacement (geth's `addedToBucket`). */
+  readonly addedToBucket: number | undefined
   /** Successful revalidations, divided by 3 on each failure (geth's `livenessChecks`). */
   readonly livenessChecks: number
   /** When the node last proved liveness (bonded, or answered a revalidation), ms. */
   readonly lastSeen: number | undefined
   /** When the node was last revalidated (either outcome), ms. */
   readonly lastChecked: number | undefined
+  /**
+   * Whether the node answered its last revalidation and its endpoint has not changed since
+   * (geth's `isValidatedLive`); false for a node not yet revalidated.
+   */
+  readonly live: boolean
   /**
    * Whether the node should be checked before the others: it is new in its bucket (added,
    * promoted from the replacements), its endpoint changed, or its last check failed.
@@ -91,9 +98,11 @@ export interface BucketView<N extends TableNode = ENode> {
 export interface Slot<N extends TableNode> {
   node: N
   addedAt: number
+  addedToBucket: number | undefined
   livenessChecks: number
   lastSeen: number | undefined
   lastChecked: number | undefined
+  live: boolean
   revalidateSoon: boolean
   /** The IP-limit subnet of `node.ip`, or `undefined` for an exempt (LAN) address. */
   subnet: string | undefined

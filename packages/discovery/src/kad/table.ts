@@ -195,8 +195,11 @@ export class Table<N extends TableNode = ENode> {
    * the bucket and marked for a quick revalidation. Returns the promoted node, or
    * `undefined` when there was no replacement. Does nothing (and returns `undefined`)
    * when `id` is not in a bucket.
+   *
+   * @param now the current time, ms (the promoted node's `addedToBucket`).
    */
-  replace(id: NodeId): N | undefined {
+  replace(id: NodeId, now: number): N | undefined {
+    checkTime(now)
     const slot = this.#index.get(nodeIdHex(id))
     if (slot === undefined || !slot.inBucket) return undefined
     const b = this.#bucketFor(slot.node.id)
@@ -211,6 +214,7 @@ export class Table<N extends TableNode = ENode> {
     const [promoted] = b.replacements.splice(Math.max(0, pick), 1)
     if (promoted === undefined) return undefined
     promoted.inBucket = true
+    promoted.addedToBucket = now
     promoted.revalidateSoon = true
     b.entries.push(promoted) // its IP is already counted: replacements count toward the limits
     this.#size++
@@ -282,7 +286,7 @@ export class Table<N extends TableNode = ENode> {
     const slot = this.#index.get(nodeIdHex(id))
     if (slot === undefined || !slot.inBucket) return { status: 'unknown' }
     const outcome = recordCheck(slot, ok, now)
-    if (outcome === 'dead') return { status: 'removed', promoted: this.replace(id) }
+    if (outcome === 'dead') return { status: 'removed', promoted: this.replace(id, now) }
     if (outcome === 'alive') this.#moveToFront(this.#bucketFor(slot.node.id).entries, slot)
     return { status: outcome, entry: slot }
   }
@@ -311,6 +315,7 @@ export class Table<N extends TableNode = ENode> {
           if (refused !== undefined) return refused
           slot.subnet = address.subnet
           slot.revalidateSoon = true
+          slot.live = false
           if (!verified) slot.livenessChecks = 0
         }
         slot.node = node
@@ -324,6 +329,7 @@ export class Table<N extends TableNode = ENode> {
         // a replacement, and its bucket has room: it moves in (its IP is already counted)
         b.replacements.splice(b.replacements.indexOf(slot), 1)
         slot.inBucket = true
+        slot.addedToBucket = now
         slot.revalidateSoon = true
         if (verified) b.entries.unshift(slot)
         else b.entries.push(slot)
@@ -339,13 +345,16 @@ export class Table<N extends TableNode = ENode> {
     const fresh: Slot<N> = {
       node,
       addedAt: now,
+      addedToBucket: undefined,
       livenessChecks: 0,
       lastSeen: verified ? now : undefined,
       lastChecked: undefined,
+      live: false,
       revalidateSoon: true,
       subnet: address.subnet,
       inBucket: b.entries.length < this.bucketSize,
     }
+    if (fresh.inBucket) fresh.addedToBucket = now
     this.#index.set(node.idHex, fresh)
     if (fresh.inBucket) {
       if (verified) b.entries.unshift(fresh)

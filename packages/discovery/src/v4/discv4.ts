@@ -27,6 +27,7 @@ import type { KademliaEvents } from '../kad/kademlia.js'
 import type { LookupOptions } from '../kad/lookup.js'
 import { randomNodes } from '../kad/node-stream.js'
 import type { LookupTarget, NetRestrict } from '../kad/protocol.js'
+import { type BucketNodeSnapshot, bucketSnapshot } from '../kad/table-snapshot.js'
 import { DEFAULT_LISTEN_ADDR } from './constants.js'
 import { composeParts, type Discv4Parts } from './parts.js'
 import type { PongInfo } from './requests.js'
@@ -174,6 +175,15 @@ export class Discv4 extends EventEmitter<Discv4Events> {
   /** Nodes in the table (none before start). */
   tableNodes(): ENode[] {
     return this.#parts?.kad.table.nodes().map((entry) => entry.node) ?? []
+  }
+
+  /**
+   * A copy of the table, one array per bucket (17, closest first), each node with when it
+   * entered the table and its bucket, its liveness checks and whether it is validated live:
+   * geth's `TableBuckets`, what `debug_discoveryV4Table` answers. Empty buckets before start.
+   */
+  tableBuckets(): BucketNodeSnapshot[][] {
+    return bucketSnapshot(this.#parts?.kad.table)
   }
 
   get tableSize(): number {

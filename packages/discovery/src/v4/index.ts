@@ -60,6 +60,7 @@ export type { DiscoveryErrorCode, PacketErrorCode, RequestErrorCode } from '../e
 export { DiscoveryError } from '../errors.js'
 export type { LookupOptions, LookupStats } from '../kad/lookup.js'
 export type { NetRestrict } from '../kad/protocol.js'
+export type { BucketNodeSnapshot } from '../kad/table-snapshot.js'
 export {
   EXPIRATION_S,
   MAX_NEIGHBORS_PER_PACKET,

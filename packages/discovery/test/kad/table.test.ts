@@ -198,7 +198,7 @@ describe('buckets and replacements', () => {
       for (const n of nodes) table.addFoundNode(n, 0)
       // replacements, most recent first: nodes[18], nodes[17], nodes[16]
       const reps = [nodes[18]!, nodes[17]!, nodes[16]!]
-      const promoted = table.replace(nodes[5]!.id)
+      const promoted = table.replace(nodes[5]!.id, 7)
       expect(promoted?.idHex).toBe(reps[pickIndex]!.idHex)
       const expectedEntries = [...nodes.slice(0, 5), ...nodes.slice(6, 16), reps[pickIndex]!]
       expect(idsOf(table.bucket(16).entries)).toEqual(expectedEntries.map((n) => n.idHex))
@@ -208,6 +208,9 @@ describe('buckets and replacements', () => {
       expect(table.size).toBe(16)
       expect(table.has(nodes[5]!.id)).toBe(false)
       expect(table.get(reps[pickIndex]!.id)?.revalidateSoon).toBe(true)
+      // geth's addedToBucket: when it moved in, not when it entered the table
+      expect(table.get(reps[pickIndex]!.id)?.addedToBucket).toBe(7)
+      expect(table.get(reps[pickIndex]!.id)?.addedAt).toBe(0)
     }
   })
 
@@ -215,10 +218,10 @@ describe('buckets and replacements', () => {
     const table = newTable()
     const nodes = makeNodes(3)
     for (const n of nodes) table.addFoundNode(n, 0)
-    expect(table.replace(nodes[1]!.id)).toBeUndefined()
+    expect(table.replace(nodes[1]!.id, 0)).toBeUndefined()
     expect(table.size).toBe(2)
-    expect(table.replace(nodes[1]!.id)).toBeUndefined()
-    expect(table.replace(idAt(SELF, 200))).toBeUndefined()
+    expect(table.replace(nodes[1]!.id, 0)).toBeUndefined()
+    expect(table.replace(idAt(SELF, 200), 0)).toBeUndefined()
     expect(table.size).toBe(2)
   })
 
@@ -325,6 +328,24 @@ describe('liveness and updates', () => {
     expect(table.markRevalidated(a.id, true, 13)).toEqual({ status: 'unknown' })
   })
 
+  it("keeps geth's addedToBucket and live: set on moving in and on an answered check, reset by a new endpoint", () => {
+    const table = newTable({ bucketSize: 1 })
+    table.addFoundNode(a, 3)
+    table.addFoundNode(b, 4) // replacement: not in a bucket yet
+    expect(table.get(a.id)).toMatchObject({ addedAt: 3, addedToBucket: 3, live: false })
+    expect(table.bucket(10).replacements[0]).toMatchObject({ addedAt: 4, addedToBucket: undefined })
+    table.delete(a.id)
+    expect(table.addFoundNode(b, 6)).toBe('added') // the replacement moves in
+    expect(table.get(b.id)).toMatchObject({ addedAt: 4, addedToBucket: 6, live: false })
+    table.markRevalidated(b.id, true, 7)
+    expect(table.get(b.id)?.live).toBe(true)
+    for (let t = 8; t < 11; t++) table.markRevalidated(b.id, true, t)
+    table.markRevalidated(b.id, false, 11) // geth keeps live through a miss
+    expect(table.get(b.id)?.live).toBe(true)
+    expect(table.addVerifiedNode({ ...b, udp: 4001 }, 12)).toBe('exists')
+    expect(table.get(b.id)?.live).toBe(false)
+  })
+
   it('nodeToRevalidate: new and failed nodes first, then the least recently checked', () => {
     const table = newTable()
     expect(table.nodeToRevalidate()).toBeUndefined()
@@ -409,7 +430,7 @@ describe('IP limits', () => {
       'rejected:table-ip-limit',
     )
     expect(table.addFoundNode(fake(idAt(SELF, 251, fill++), '3.3.4.200'), 0)).toBe('added')
-    table.replace(idAt(SELF, 245, 1n))
+    table.replace(idAt(SELF, 245, 1n), 0)
     expect(table.addFoundNode(fake(idAt(SELF, 251, fill++), '3.3.3.201'), 0)).toBe('added')
   })
 
@@ -564,7 +585,7 @@ describe('random operation sequences', () => {
               expect(table.bucket(b).entries[0]!.node.idHex).toBe(node.idHex)
             }
           } else if (kind === 'delete') table.delete(id)
-          else if (kind === 'replace') table.replace(id)
+          else if (kind === 'replace') table.replace(id, t)
           else table.markRevalidated(id, kind === 'ok', t)
 
           // invariants, checked by naive counting after every operation: plain checks

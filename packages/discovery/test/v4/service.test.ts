@@ -6,6 +6,15 @@ import type { Discv4, LookupStats } from '../../src/v4/index.js'
 import { createDiscv4, stopDiscv4 } from './helpers/discv4.js'
 import { seeded } from './helpers/raw-node.js'
 
+/** Log distance: the index of the highest differing bit of a XOR b, plus one (0 when equal). */
+function logDistance(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = (a[i] as number) ^ (b[i] as number)
+    if (x !== 0) return (a.length - i) * 8 - Math.clz32(x) + 24
+  }
+  return 0
+}
+
 const running: Discv4[] = []
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => stopDiscv4(d)))
@@ -48,6 +57,31 @@ describe('Discv4', () => {
     expect(found[0]!.idHex).toBe(target.idHex)
     expect(stats.queries).toBeGreaterThan(0)
     expect(stats.hops).toBeGreaterThanOrEqual(1)
+  })
+
+  it('tableBuckets: 17 buckets holding exactly the table nodes, each in the bucket of its distance', async () => {
+    const { nodes } = await network(4)
+    const a = nodes[0]!
+    const buckets = a.tableBuckets()
+    expect(buckets).toHaveLength(17)
+    const shown = buckets.flat()
+    expect(shown.map((b) => b.node.idHex).sort()).toEqual(
+      a
+        .tableNodes()
+        .map((n) => n.idHex)
+        .sort(),
+    )
+    expect(shown.length).toBe(a.tableSize)
+    for (const [i, bucket] of buckets.entries()) {
+      for (const entry of bucket) {
+        // log distance d > 240 is bucket d - 240, all closer ones bucket 0 (geth's layout)
+        const d = logDistance(a.id, entry.node.id)
+        expect(i).toBe(d <= 240 ? 0 : d - 240)
+        expect(entry.addedToBucket).toBeGreaterThanOrEqual(entry.addedToTable)
+        expect(entry.checks).toBeGreaterThanOrEqual(0)
+        expect(typeof entry.live).toBe('boolean')
+      }
+    }
   })
 
   it('requestEnr returns the current record; resolve follows a changed record', async () => {
