@@ -20,6 +20,20 @@ export class CliError extends Error {
   override readonly name = 'CliError'
 }
 
+// How many commands are watching for Ctrl-C now, and whether one has already stopped on it
+let watching = 0
+let stoppingOnInterrupt = false
+
+/**
+ * Whether a command is handling Ctrl-C and SIGTERM itself (now, or it already began a clean
+ * stop on one): the process's own handler then leaves later signals alone. A second Ctrl-C
+ * arrives when something between the terminal and us forwards the terminal's (`npx`, npm's
+ * run-script): it must not kill a command in the middle of its clean stop.
+ */
+export function interruptsHandled(): boolean {
+  return watching > 0 || stoppingOnInterrupt
+}
+
 /**
  * A signal that aborts on Ctrl-C (SIGINT) or SIGTERM, or after `timeLimitMs` when given,
  * until `dispose()`: how the long-running commands (`node`, `discv4 listen`, `discv4
@@ -40,16 +54,24 @@ export function interruption(timeLimitMs?: number): {
     dispose()
     controller.abort(reason)
   }
-  const abort = (): void => stop(new CliError('interrupted'))
+  const abort = (): void => {
+    stoppingOnInterrupt = true
+    stop(new CliError('interrupted'))
+  }
   const timer =
     timeLimitMs === undefined
       ? undefined
       : setTimeout(() => stop(new CliError('time limit reached')), timeLimitMs)
+  let disposed = false
   const dispose = (): void => {
+    if (disposed) return
+    disposed = true
+    watching--
     clearTimeout(timer)
     process.off('SIGINT', abort)
     process.off('SIGTERM', abort)
   }
+  watching++
   process.once('SIGINT', abort)
   process.once('SIGTERM', abort)
   return { signal: controller.signal, dispose, done }
