@@ -46,6 +46,9 @@ export type EnrErrorCode =
  * Node database:
  * - `DB_UNAVAILABLE`: the database could not be opened even after a reset, or it is
  *   locked by another process (the `cause` is the LevelDB error).
+ * - `DB_LEVELDB_MISSING`: a path was given but `classic-level` (LevelDB, an optional peer
+ *   dependency) is not installed or its native binary does not load; install it, or
+ *   open the database in memory.
  *
  * ENR problems are an {@link EnrError}, a subclass, with an {@link EnrErrorCode}.
  */
@@ -57,6 +60,7 @@ export type EnodeErrorCode =
   | 'INVALID_PORT'
   | 'INVALID_DISCPORT'
   | 'DB_UNAVAILABLE'
+  | 'DB_LEVELDB_MISSING'
   | EnrErrorCode
 
 /**

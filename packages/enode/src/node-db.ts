@@ -14,7 +14,8 @@ import {
   NODE_ID_BYTES,
 } from './constants.js'
 import { EnodeError } from './errors.js'
-import { type KvOp, type KvStore, LevelStore, MemoryStore } from './kv-store.js'
+import { type KvOp, type KvStore, MemoryStore } from './kv-store.js'
+import { LevelStore } from './level-store.js'
 import { ENode } from './node.js'
 import { staleEntries } from './node-db-expire.js'
 import {
@@ -42,7 +43,11 @@ import type { NodeId } from './node-id.js'
 
 /** How to open a {@link NodeDB}. */
 export interface NodeDBOptions {
-  /** Directory of the LevelDB database; without it the database lives in memory only. */
+  /**
+   * Directory of the LevelDB database; without it the database lives in memory only.
+   * LevelDB comes from the `classic-level` package, an optional peer dependency loaded
+   * only when a path is given.
+   */
   readonly path?: string
   readonly clock?: Clock
   readonly logger?: Logger
@@ -110,6 +115,8 @@ export class NodeDB {
    *
    * @throws EnodeError `DB_UNAVAILABLE` when the directory is locked by another process
    *   or cannot be opened even after a reset.
+   * @throws EnodeError `DB_LEVELDB_MISSING` when a path is given and `classic-level` (an
+   *   optional peer dependency, loaded only here) is not installed.
    * @throws TypeError / RangeError for a wrong option type or a negative interval.
    */
   static async open(options: NodeDBOptions = {}): Promise<NodeDB> {

@@ -29,6 +29,7 @@ interface PackageJson {
     readonly directory?: string
   }
   readonly exports?: Record<string, Record<string, string>>
+  readonly dependencies?: Record<string, string>
 }
 
 interface WorkspacePackage {
@@ -82,9 +83,23 @@ function readmeInstalls(markdown: string): Set<string> {
   return out
 }
 
+/**
+ * Whether the README's ```ts blocks open a node database on disk (`NodeDB.open({ path })`),
+ * which loads LevelDB from `classic-level`, an optional peer dependency of
+ * `@devp2p/enode` that such a README must tell its reader to install. Comments do not count.
+ */
+function opensLevelDb(markdown: string): boolean {
+  for (const [, code] of markdown.matchAll(/```ts\n([\s\S]*?)```/g)) {
+    const uncommented = (code as string).replace(/\/\/.*$/gm, '')
+    if (/NodeDB\.open\(\s*\{[^}]*\bpath\b/.test(uncommented)) return true
+  }
+  return false
+}
+
 const all = workspacePackages()
 const publishable = all.filter((p) => !p.json.private)
 const privateNames = new Set(all.filter((p) => p.json.private).map((p) => p.json.name))
+const publishableNames = new Set(publishable.map((p) => p.json.name))
 const rootLicense = readFileSync(join(ROOT, 'LICENSE'), 'utf8')
 
 describe('workspace packages', () => {
@@ -138,6 +153,22 @@ describe.each(publishable)('$dir', ({ dir, json }) => {
       `${dir}/README.md imports these without listing them on a pnpm add line`,
     ).toEqual([])
   })
+
+  it('README install lines name only publishable packages of ours, and classic-level when its example opens LevelDB', () => {
+    const readme = readFileSync(join(ROOT, dir, 'README.md'), 'utf8')
+    const installs = readmeInstalls(readme)
+    const notOurs = [...installs].filter(
+      (p) => p.startsWith('@devp2p/') && !publishableNames.has(p),
+    )
+    expect(notOurs, `${dir}/README.md asks to install packages we do not publish`).toEqual([])
+    const bringsLevelDb = json.dependencies?.['classic-level'] !== undefined
+    if (opensLevelDb(readme) && !bringsLevelDb) {
+      expect(
+        installs,
+        `${dir}/README.md opens NodeDB on disk: its install lines must list classic-level`,
+      ).toContain('classic-level')
+    }
+  })
 })
 
 describe('README parsing', () => {
@@ -155,6 +186,17 @@ describe('README parsing', () => {
       '```',
     ].join('\n')
     expect([...readmeImports(md)].sort()).toEqual(['@devp2p/discovery', '@devp2p/rpc', 'pino'])
+  })
+
+  it('tells an on-disk NodeDB from an in-memory one and from a comment', () => {
+    const ts = (code: string) => ['```ts', code, '```'].join('\n')
+    expect(opensLevelDb(ts("const db = await NodeDB.open({ path: './nodes', logger })"))).toBe(true)
+    expect(opensLevelDb(ts('const db = await NodeDB.open({\n  path,\n})'))).toBe(true)
+    expect(
+      opensLevelDb(ts('const db = await NodeDB.open() // NodeDB.open({ path }) on disk')),
+    ).toBe(false)
+    expect(opensLevelDb(ts('const db = await NodeDB.open({ logger })'))).toBe(false)
+    expect(opensLevelDb(['```sh', "NodeDB.open({ path: 'x' })", '```'].join('\n'))).toBe(false)
   })
 
   it('finds packages on pnpm add lines, ignoring flags and comments', () => {
