@@ -5,7 +5,7 @@
  * as an error code), so a rename or a typo in the doc is caught on a fresh clone by
  * `pnpm test`.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -69,13 +69,19 @@ function undefinedNames(markdown: string, srcDirOf: (pkg: string) => string): st
       }
     }
     const names = defined.get(pkg)
-    if (names === undefined) missing.push(`LIMITS.md:${line} ${pkg} (no packages/${pkg}/src)`)
+    if (names === undefined)
+      missing.push(`LIMITS.md:${line} ${pkg} (no packages/${pkg}/src or apps/${pkg}/src)`)
     else if (!names.has(name)) missing.push(`LIMITS.md:${line} ${pkg} ${name}`)
   }
   return missing
 }
 
-const packageSrc = (pkg: string) => join(ROOT, 'packages', pkg, 'src')
+/** A row's source folder: a package's (`packages/<name>/src`), else an app's (`apps/<name>/src`). */
+const packageSrc = (pkg: string) => {
+  const app = join(ROOT, 'apps', pkg, 'src')
+  const lib = join(ROOT, 'packages', pkg, 'src')
+  return existsSync(lib) || !existsSync(app) ? lib : app
+}
 
 describe('docs/LIMITS.md', () => {
   it('names only constants and codes that the package of their row defines', () => {
@@ -96,7 +102,7 @@ describe('docs/LIMITS.md', () => {
     expect(undefinedNames(doc, packageSrc)).toEqual([
       'LIMITS.md:3 crypto ECIES_TOO_SHORT',
       'LIMITS.md:4 enode MAX_DEPTH',
-      'LIMITS.md:5 nowhere (no packages/nowhere/src)',
+      'LIMITS.md:5 nowhere (no packages/nowhere/src or apps/nowhere/src)',
       'LIMITS.md:6 rlp TOO_DEEEP',
     ])
   })
