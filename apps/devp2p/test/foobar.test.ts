@@ -3,24 +3,12 @@ import { expectMsg, msgPipe, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 import { describe, expect, it } from 'vitest'
 import { FOO_INFO_LOGS_PER_PEER, fooProtocol } from '../src/foobar.js'
-import { cli, endpointLines, startCli } from './run-cli.js'
-
-const nodeArgs = [
-  'node',
-  '--p2p.addr',
-  '127.0.0.1',
-  '--port',
-  '0',
-  '--nodiscover',
-  '--http',
-  '--http.port',
-  '0',
-]
+import { cli, endpointLines, LOCAL_NODE, startCli } from './run-cli.js'
 
 describe('devp2p node --foobar', () => {
   it("two nodes exchange the tutorial's foo and bar, each message logged at info by default", async () => {
-    const a = startCli(...nodeArgs, '--foobar')
-    const b = startCli(...nodeArgs, '--foobar')
+    const a = startCli(...LOCAL_NODE, '--foobar')
+    const b = startCli(...LOCAL_NODE, '--foobar')
     await Promise.all([a.until('err', /node running/), b.until('err', /node running/)])
     const la = endpointLines(a.out())
     const lb = endpointLines(b.out())

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { cli, endpointLines, startCli } from './run-cli.js'
-
-const nodeArgs = [
-  'node',
-  '--p2p.addr',
-  '127.0.0.1',
-  '--port',
-  '0',
-  '--nodiscover',
-  '--http',
-  '--http.port',
-  '0',
-]
+import { cli, endpointLines, LOCAL_NODE, startCli } from './run-cli.js'
 
 describe('what devp2p node shows at the default verbosity', () => {
   it('a peer added with admin_addPeer that has only a protocol we do not run: refused as a useless peer', async () => {
-    const plain = startCli(...nodeArgs) // no protocol at all
-    const foo = startCli(...nodeArgs, '--foobar') // only foo/1
+    const plain = startCli(...LOCAL_NODE) // no protocol at all
+    const foo = startCli(...LOCAL_NODE, '--foobar') // only foo/1
     await Promise.all([plain.until('err', /node running/), foo.until('err', /node running/)])
     const http = endpointLines(plain.out()).http as string
     const enode = endpointLines(foo.out()).enode as string

@@ -5,7 +5,7 @@ import { parseNodeConfigToml } from '@devp2p/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { run } from '../src/cli.js'
 import { nodeConfigFrom } from '../src/commands/node-flags.js'
-import { cli, endpointLines, startCli } from './run-cli.js'
+import { cli, endpointLines, LOCAL_NODE, startCli } from './run-cli.js'
 
 let dir: string
 
@@ -25,29 +25,14 @@ describe('devp2p node', () => {
       running = r
     })
     const datadir = join(dir, 'a')
-    const exit = run(
-      [
-        'node',
-        '--datadir',
-        datadir,
-        '--p2p.addr',
-        '127.0.0.1',
-        '--port',
-        '0',
-        '--nodiscover',
-        '--http',
-        '--http.port',
-        '0',
-      ],
-      {
-        out: (t) => {
-          out += t
-        },
-        err: (t) => {
-          if (t.startsWith('node running')) running()
-        },
+    const exit = run([...LOCAL_NODE, '--datadir', datadir], {
+      out: (t) => {
+        out += t
       },
-    )
+      err: (t) => {
+        if (t.startsWith('node running')) running()
+      },
+    })
     await started
     const lines = Object.fromEntries(
       out

@@ -58,3 +58,16 @@ export function endpointLines(out: string): Record<string, string> {
       .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
   )
 }
+
+/** `devp2p node` on 127.0.0.1, free ports, no discovery, HTTP on: add the flags a test needs. */
+export const LOCAL_NODE: readonly string[] = [
+  'node',
+  '--p2p.addr',
+  '127.0.0.1',
+  '--port',
+  '0',
+  '--nodiscover',
+  '--http',
+  '--http.port',
+  '0',
+]

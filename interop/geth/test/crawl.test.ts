@@ -12,11 +12,10 @@ import { runCaptured } from '@devp2p/cli'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { nodeIdFromPublicKey } from '@devp2p/enode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { killAll, Refpeer, runDevp2p } from './helpers/go.js'
-import { type OurNode, startOurs } from './helpers/ours.js'
+import { killAll, runDevp2p } from './helpers/go.js'
+import { startMixedNetwork } from './helpers/mixed-network.js'
+import type { OurNode } from './helpers/ours.js'
 
-/** How long the network may take to connect (seconds when alone). */
-const MESH_TIMEOUT_MS = 60_000
 /** Each crawl's own time limit: the network is five nodes, found in the first second. */
 const CRAWL_TIME = '8s'
 
@@ -43,43 +42,10 @@ function crawlerKey(): { hex: string; id: string } {
 
 describe('discv4 crawl of a mixed network: ours finds what geth finds', () => {
   it('both crawls list the five nodes of the network (and at most the other crawler)', async () => {
-    const boot = await Refpeer.start(
-      { listen: '', protocol: '', discv4: true, nodial: true },
-      'bootnode',
-    )
-    const bootnodes = [boot.ready.enode]
-    const geth = await Promise.all(
-      ['geth0', 'geth1'].map((name) =>
-        Refpeer.start({ discv4: true, bootnodes, maxpeers: 10, name }, name),
-      ),
-    )
-    ourNodes.push(
-      ...(await Promise.all(
-        ['ours0', 'ours1'].map((name) => startOurs({ name, bootnodes, maxPeers: 10 })),
-      )),
-    )
-    const network = [boot.ready.id, ...geth.map((g) => g.ready.id), ...ourNodes.map((n) => n.idHex)]
-    // every node connected to the other three: discovery has run, the bootnode knows them all
-    const members = network.slice(1)
-    await Promise.all([
-      ...geth.map((g) =>
-        g.until(
-          () => members.every((id) => id === g.ready.id || g.peerIds().has(id)),
-          'connected to all others',
-          MESH_TIMEOUT_MS,
-        ),
-      ),
-      ...ourNodes.map((node) =>
-        node.peerEvents.until(
-          () => {
-            const connected = new Set<string>(node.server.peers().map((p) => p.idHex))
-            return members.every((id) => id === node.idHex || connected.has(id))
-          },
-          'connected to all others',
-          MESH_TIMEOUT_MS,
-        ),
-      ),
-    ])
+    const { boot, ids, connected } = await startMixedNetwork(10, (n) => ourNodes.push(n))
+    // every node connected to the three others: discovery has run, the bootnode knows them all
+    await connected()
+    const network = [boot.ready.id, ...ids]
 
     const gethKey = crawlerKey()
     const ourKey = crawlerKey()

@@ -1,16 +1,15 @@
 /**
  * A mixed discovery network on 127.0.0.1: a bootnode that is go-ethereum's (the refpeer
  * running discovery v4 alone: no TCP listener, no protocol), two geth nodes and two of
- * ours (Server + Discv4, composed as apps/demo does). Each node knows only the bootnode;
+ * ours (Server + Discv4, test/helpers/mixed-network.ts). Each node knows only the bootnode;
  * every node must find the three others through discovery v4, connect to each of them
  * (within its dial ratio) and exchange foo/bar with each.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { killAll, Refpeer } from './helpers/go.js'
-import { type OurNode, startOurs } from './helpers/ours.js'
+import { killAll } from './helpers/go.js'
+import { MESH_TIMEOUT_MS, startMixedNetwork } from './helpers/mixed-network.js'
+import type { OurNode } from './helpers/ours.js'
 
-/** How long the whole network may take to connect (it takes seconds when alone). */
-const MESH_TIMEOUT_MS = 60_000
 /**
  * Peers per node. A node dials at most maxPeers / 3 (geth's dial ratio, ours too): 3,
  * enough for all three others even if it had to dial every one of them itself.
@@ -26,56 +25,31 @@ afterAll(async () => {
 
 describe('a mixed network of geth nodes and ours', () => {
   it('every node finds the others through discovery v4, connects to each and exchanges foo/bar', async () => {
-    const boot = await Refpeer.start(
-      { listen: '', protocol: '', discv4: true, nodial: true },
-      'bootnode',
+    const { boot, geth, ids, others, connected } = await startMixedNetwork(MAX_PEERS, (n) =>
+      ourNodes.push(n),
     )
-    const bootnodes = [boot.ready.enode]
-    const geth = await Promise.all(
-      ['geth0', 'geth1'].map((name) =>
-        Refpeer.start({ discv4: true, bootnodes, maxpeers: MAX_PEERS, name }, name),
-      ),
-    )
-    ourNodes.push(
-      ...(await Promise.all(
-        ['ours0', 'ours1'].map((name) => startOurs({ name, bootnodes, maxPeers: MAX_PEERS })),
-      )),
-    )
-    const ids = [...geth.map((g) => g.ready.id), ...ourNodes.map((n) => n.idHex)]
-    const others = (id: string) => ids.filter((other) => other !== id).sort()
-
+    await connected()
     await Promise.all([
-      ...geth.map(async (g) => {
-        const want = others(g.ready.id)
-        await g.until(
-          () => want.every((id) => g.peerIds().has(id)),
-          'connected to all others',
-          MESH_TIMEOUT_MS,
-        )
-        await g.until(
+      ...geth.map((g) =>
+        g.until(
           () =>
-            want.every((id) =>
+            others(g.ready.id).every((id) =>
               g.events.some((e) => e.event === 'msg' && e.peer === id && e.text === 'bar'),
             ),
           'a bar from every other node',
           MESH_TIMEOUT_MS,
-        )
-      }),
-      ...ourNodes.map(async (node) => {
-        const want = others(node.idHex)
-        const connected = () => new Set<string>(node.server.peers().map((p) => p.idHex))
-        await node.peerEvents.until(
-          () => want.every((id) => connected().has(id)),
-          'connected to all others',
-          MESH_TIMEOUT_MS,
-        )
-        await node.received.until(
+        ),
+      ),
+      ...ourNodes.map((node) =>
+        node.received.until(
           () =>
-            want.every((id) => node.received.items.some((m) => m.peer === id && m.text === 'bar')),
+            others(node.idHex).every((id) =>
+              node.received.items.some((m) => m.peer === id && m.text === 'bar'),
+            ),
           'a bar from every other node',
           MESH_TIMEOUT_MS,
-        )
-      }),
+        ),
+      ),
     ])
 
     // every node: exactly the three others, never the bootnode (it has no TCP port)
