@@ -1,0 +1,27 @@
+/** Helpers for overlay addresses: a destination is a prefix (0–32 bytes) of a node id. */
+
+/** Whether `id` starts with `prefix` (an empty prefix matches every id). */
+export function matchesPrefix(prefix: Uint8Array, id: Uint8Array): boolean {
+  if (prefix.length > id.length) return false
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== id[i]) return false
+  return true
+}
+
+/**
+ * Compares the XOR distances of `a` and `b` to `target` over `target`'s bytes only (a
+ * partial address says nothing about the rest): negative when `a` is closer.
+ */
+export function compareXor(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < target.length; i++) {
+    const t = target[i]!
+    const da = (a[i] ?? 0) ^ t
+    const db = (b[i] ?? 0) ^ t
+    if (da !== db) return da - db
+  }
+  return 0
+}
+
+/** Lower-case hex without a prefix, for map keys. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
+}
