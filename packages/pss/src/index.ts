@@ -1,15 +1,39 @@
 /**
  * pss: messages relayed across devp2p connections to nodes we are not connected to,
  * routed by XOR distance to a destination address (full, partial or empty), as
- * go-ethereum's Swarm pss did. See the package README for the wire format.
+ * go-ethereum's Swarm pss did. See the package README for the wire format and the rules.
+ *
+ * @example
+ * ```ts
+ * import { Pss, stringToTopic } from '@devp2p/pss'
+ *
+ * const pss = new Pss({ privateKey })
+ * const server = new Server({ privateKey, protocols: [pss.protocol], ... })
+ * const topic = stringToTopic('chat')
+ * for await (const { payload } of pss.subscribe(topic, { signal })) console.log(payload)
+ * pss.sendRaw(otherNodeId, topic, new TextEncoder().encode('hello'))
+ * ```
  *
  * @packageDocumentation
  */
+export type { PssApiBackend, PssRpcMessage } from './api.js'
+export { PssApi } from './api.js'
 export {
+  DEFAULT_FANOUT,
   DEFAULT_TTL_S,
+  DIGEST_TTL_MS,
   MAX_ADDRESS_BYTES,
+  MAX_DIGESTS,
+  MAX_FORWARDS_PER_MESSAGE,
   MAX_MESSAGE_BYTES,
+  MAX_OUTBOX_BYTES,
+  MAX_OUTBOX_MESSAGES,
+  MAX_SUBSCRIPTION_BUFFER,
   MAX_TTL_S,
+  PEER_BURST_BYTES,
+  PEER_BURST_MSGS,
+  PEER_RATE_BYTES_PER_S,
+  PEER_RATE_MSGS_PER_S,
   PSS_PROTOCOL_NAME,
   PSS_PROTOCOL_VERSION,
   TOPIC_BYTES,
@@ -18,3 +42,9 @@ export type { PssErrorCode } from './errors.js'
 export { PssError } from './errors.js'
 export type { PssKind, PssMessage } from './message.js'
 export { decodeMessage, encodeMessage, messageDigest, messageKind } from './message.js'
+export type { Opened, PssNodeStats, PssOptions, PssService } from './pss.js'
+export { Pss } from './pss.js'
+export type { DropReason, PeerSend, PssRouterOptions, PssStats, RouteResult } from './router.js'
+export { PssRouter } from './router.js'
+export type { PssReceived, PssSubscription } from './subscription.js'
+export { stringToTopic } from './topic.js'

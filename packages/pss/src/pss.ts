@@ -1,0 +1,236 @@
+import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
+import { publicKeyFromPrivate } from '@devp2p/crypto'
+import { nodeIdFromPublicKey } from '@devp2p/enode'
+import type { Protocol } from '@devp2p/p2p'
+import { toHex } from './address.js'
+import { PssApi, pssApiSpec } from './api.js'
+import {
+  DEFAULT_TTL_S,
+  FLAG_RAW,
+  MAX_ADDRESS_BYTES,
+  MAX_OUTBOX_BYTES,
+  MAX_OUTBOX_MESSAGES,
+  MAX_SUBSCRIPTION_BUFFER,
+  TOPIC_BYTES,
+} from './constants.js'
+import { encodeMessage, type PssMessage } from './message.js'
+import { pssProtocol } from './protocol.js'
+import { PssRouter, type PssRouterOptions, type PssStats } from './router.js'
+import { type PssReceived, type PssSubscription, Subscription } from './subscription.js'
+
+/** What `open` makes of an envelope it could open. */
+export interface Opened {
+  /** The writer's public key, when the envelope was signed. */
+  readonly from?: Uint8Array
+  readonly payload: Uint8Array
+}
+
+/** Options of {@link Pss}. Routing limits are {@link PssRouterOptions}'. */
+export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'logger'> {
+  /** The node's key: our overlay address is its node id. */
+  readonly privateKey: Uint8Array
+  readonly clock?: Clock
+  /** Default silent; pino or `consoleLogger` from `@devp2p/common` fit. */
+  readonly logger?: Logger
+  /**
+   * Tries to open a non-raw message for us (decrypt and check its envelope); `undefined`
+   * when it is not ours to read. Without it, only raw messages reach subscribers.
+   */
+  readonly open?: (message: PssMessage) => Opened | undefined
+  /** `MAX_OUTBOX_MESSAGES` per peer. */
+  readonly maxOutboxMessages?: number
+  /** `MAX_OUTBOX_BYTES` per peer. */
+  readonly maxOutboxBytes?: number
+  /** `MAX_SUBSCRIPTION_BUFFER` messages per subscription. */
+  readonly maxSubscriptionBuffer?: number
+}
+
+/** {@link PssStats} plus the counters of the parts around the router. */
+export interface PssNodeStats extends PssStats {
+  /** Messages dropped from subscriptions whose consumer was behind. */
+  readonly subscriptionDropped: number
+}
+
+/** A node service: what `node.register(pss.service())` takes. */
+export interface PssService {
+  readonly protocols: readonly Protocol[]
+  readonly apis: readonly {
+    readonly namespace: string
+    readonly service: object
+    readonly spec?: typeof pssApiSpec
+  }[]
+  stop(): void
+}
+
+function checkBytes(name: string, value: unknown, min: number, max: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
+  if (value.length < min || value.length > max)
+    throw new RangeError(
+      `${name} must be ${min === max ? min : `${min}–${max}`} bytes, got ${value.length}`,
+    )
+  return value
+}
+
+/**
+ * pss on one node: the `pss` devp2p protocol (`pss.protocol`, for a `Server`'s
+ * `protocols` or a node service), sending, and subscriptions by topic.
+ *
+ * @example
+ * ```ts
+ * const pss = new Pss({ privateKey })
+ * const server = new Server({ privateKey, protocols: [pss.protocol], ... })
+ * for await (const msg of pss.subscribe(stringToTopic('chat'), { signal })) console.log(msg.payload)
+ * pss.sendRaw(otherNodeId, stringToTopic('chat'), new TextEncoder().encode('hi'))
+ * ```
+ */
+export class Pss {
+  /** The devp2p protocol (`pss/2`) to run on every peer. */
+  readonly protocol: Protocol
+  readonly #router: PssRouter
+  readonly #clock: Clock
+  readonly #log: Logger
+  readonly #open: ((message: PssMessage) => Opened | undefined) | undefined
+  readonly #maxSubscriptionBuffer: number
+  // bounded: subscriptions are made by local code and RPC sessions (whose count the rpc
+  // package bounds per connection); each ends on abort, return() or stop()
+  readonly #subs = new Map<string, Set<Subscription>>()
+  #subscriptionDropped = 0
+
+  /** @throws TypeError or RangeError for a bad key or option. */
+  constructor(options: PssOptions) {
+    const { privateKey, clock, logger, open, ...routerOptions } = options
+    const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
+    this.#clock = clock ?? systemClock
+    this.#log = logger ?? silentLogger
+    this.#open = open
+    this.#maxSubscriptionBuffer = options.maxSubscriptionBuffer ?? MAX_SUBSCRIPTION_BUFFER
+    if (!Number.isSafeInteger(this.#maxSubscriptionBuffer) || this.#maxSubscriptionBuffer < 1)
+      throw new RangeError('maxSubscriptionBuffer must be a positive integer')
+    this.#router = new PssRouter({ ...routerOptions, self, clock: this.#clock, logger: this.#log })
+    let outboxRefused = 0
+    this.protocol = pssProtocol({
+      router: this.#router,
+      logger: this.#log,
+      maxOutboxMessages: options.maxOutboxMessages ?? MAX_OUTBOX_MESSAGES,
+      maxOutboxBytes: options.maxOutboxBytes ?? MAX_OUTBOX_BYTES,
+      onDeliver: (message) => this.#deliver(message),
+      onOutboxRefused: () => {
+        outboxRefused++
+        if ((outboxRefused & (outboxRefused - 1)) === 0)
+          this.#log.debug({ outboxRefused }, 'pss: a peer outbox is full, messages dropped')
+      },
+    })
+  }
+
+  /** Peers running the protocol now. */
+  get peerCount(): number {
+    return this.#router.peerCount
+  }
+
+  /** Our overlay address: our 32-byte node id (a copy). */
+  baseAddr(): Uint8Array {
+    return this.#router.self
+  }
+
+  /**
+   * Sends `payload` unencrypted under `topic` to `address` (0–32 bytes of a node id: a
+   * full id, a prefix for a neighbourhood, empty for everyone), expiring in
+   * `DEFAULT_TTL_S`. Delivery is not confirmed (UDP-like); the result is how many peers
+   * took it, 0 when there is none to take it.
+   *
+   * @throws TypeError / RangeError for an address over 32 bytes, a topic that is not 4
+   *   bytes, or a message over `MAX_MESSAGE_BYTES`.
+   */
+  sendRaw(address: Uint8Array, topic: Uint8Array, payload: Uint8Array): number {
+    return this.#send(address, topic, FLAG_RAW, payload)
+  }
+
+  /**
+   * The messages of `topic` for us, in arrival order: raw ones, and others that `open`
+   * opened. The buffer holds `maxSubscriptionBuffer` messages for a slow consumer, then
+   * drops the oldest (counted in `stats().subscriptionDropped`). Ends when `signal`
+   * aborts, when the loop breaks, or on `stop()`.
+   *
+   * @throws TypeError / RangeError for a topic that is not 4 bytes.
+   */
+  subscribe(topic: Uint8Array, options: { signal?: AbortSignal } = {}): PssSubscription {
+    const key = toHex(checkBytes('topic', topic, TOPIC_BYTES, TOPIC_BYTES))
+    const { signal } = options
+    const onAbort = (): void => sub.end()
+    const sub = new Subscription(this.#maxSubscriptionBuffer, (ended) => {
+      signal?.removeEventListener('abort', onAbort)
+      this.#subscriptionDropped += ended.dropped
+      const set = this.#subs.get(key)
+      set?.delete(ended)
+      if (set?.size === 0) this.#subs.delete(key)
+    })
+    let set = this.#subs.get(key)
+    if (set === undefined) {
+      set = new Set()
+      this.#subs.set(key, set)
+    }
+    set.add(sub)
+    if (signal?.aborted) sub.end()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+    return sub
+  }
+
+  /** The counters of the router, plus subscription drops. */
+  stats(): PssNodeStats {
+    let live = 0
+    for (const set of this.#subs.values()) for (const sub of set) live += sub.dropped
+    return { ...this.#router.stats(), subscriptionDropped: this.#subscriptionDropped + live }
+  }
+
+  /**
+   * pss as a node service: the protocol, and the `pss_*` RPC methods (`pss_baseAddr`,
+   * `pss_stringToTopic`, `pss_sendRaw`, `pss_subscribe("receive", topic)`).
+   */
+  service(): PssService {
+    return {
+      protocols: [this.protocol],
+      apis: [{ namespace: 'pss', service: new PssApi(this), spec: pssApiSpec }],
+      stop: () => this.stop(),
+    }
+  }
+
+  /** Ends every subscription (idempotent). Peers end with their connections. */
+  stop(): void {
+    for (const set of [...this.#subs.values()]) for (const sub of [...set]) sub.end()
+  }
+
+  #send(address: Uint8Array, topic: Uint8Array, flags: number, payload: Uint8Array): number {
+    checkBytes('address', address, 0, MAX_ADDRESS_BYTES)
+    checkBytes('topic', topic, TOPIC_BYTES, TOPIC_BYTES)
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
+    const expiry = Math.floor(this.#clock.now() / 1000) + DEFAULT_TTL_S
+    const encoded = encodeMessage({ to: address, expiry, topic, flags, payload })
+    return this.#router.send(encoded).forwards
+  }
+
+  #deliver(message: PssMessage): void {
+    const set = this.#subs.get(toHex(message.topic))
+    if (set === undefined) return
+    let received: PssReceived
+    if (message.flags === FLAG_RAW) {
+      received = { topic: message.topic, payload: message.payload, raw: true }
+    } else {
+      let opened: Opened | undefined
+      try {
+        opened = this.#open?.(message)
+      } catch (err) {
+        // a tampered or foreign envelope must never reach the protocol loop
+        this.#log.debug({ err }, 'pss: open threw, message not delivered')
+        return
+      }
+      if (opened === undefined) return
+      received = {
+        ...(opened.from === undefined ? {} : { from: opened.from }),
+        topic: message.topic,
+        payload: opened.payload,
+        raw: false,
+      }
+    }
+    for (const sub of set) sub.push(received)
+  }
+}

@@ -1,0 +1,94 @@
+import { generatePrivateKey } from '@devp2p/crypto'
+import { msgPipe, type Peer } from '@devp2p/p2p'
+import { inProcessTransport, RpcClient, RpcError, RpcServer } from '@devp2p/rpc'
+import { hex, ManualClock } from '@devp2p/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeMessage } from '../src/message.js'
+import { Pss } from '../src/pss.js'
+
+// bounded: the servers of one test
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const fn of cleanups.splice(0)) fn()
+})
+
+function setup() {
+  const clock = new ManualClock()
+  const pss = new Pss({ privateKey: generatePrivateKey(), clock })
+  const rpc = new RpcServer()
+  for (const api of pss.service().apis) rpc.registerName(api.namespace, api.service, api.spec)
+  const client = new RpcClient(inProcessTransport(rpc))
+  cleanups.push(() => {
+    void client.close()
+    rpc.stop()
+    pss.stop()
+  })
+  return { clock, pss, client }
+}
+
+describe('pss_* RPC methods', () => {
+  it('pss_baseAddr is our node id and pss_stringToTopic keccak256(name)[0:4], as 0x-hex', async () => {
+    const { pss, client } = setup()
+    expect(await client.call('pss_baseAddr')).toBe(`0x${hex(pss.baseAddr())}`)
+    // keccak256("foo") = 41b1a0649752af1b28b3dc29a1556eee781e4a4c3a1f7f53f90fa834de098c4d
+    expect(await client.call('pss_stringToTopic', 'foo')).toBe('0x41b1a064')
+  })
+
+  it('pss_sendRaw hands the message to a peer; bad hex is an error with a message', async () => {
+    const { pss, client } = setup()
+    const peerId = new Uint8Array(32).fill(9)
+    const [ours, theirs] = msgPipe()
+    const run = pss.protocol.run({ id: peerId, idHex: hex(peerId) } as unknown as Peer, ours)
+    await new Promise<void>((r) => setImmediate(r))
+    expect(await client.call('pss_sendRaw', '0x09', '0x01020304', '0xabcd')).toBeNull()
+    const msg = await theirs.readMsg()
+    const { decodeMessage } = await import('../src/message.js')
+    const decoded = decodeMessage(msg.payload)
+    expect(hex(decoded.to)).toBe('09')
+    expect(hex(decoded.topic)).toBe('01020304')
+    expect(hex(decoded.payload)).toBe('abcd')
+    const failure = await client.call('pss_sendRaw', '0x0', '0x01020304', '0x').catch((e) => e)
+    expect(failure).toBeInstanceOf(RpcError)
+    expect((failure as RpcError).message).toMatch(/address must be hex bytes/)
+    const badTopic = await client.call('pss_sendRaw', '0x', '0x0102', '0x').catch((e) => e)
+    expect((badTopic as RpcError).message).toMatch(/topic must be 4 bytes/)
+    ours.close()
+    await run
+  })
+
+  it('pss_subscribe("receive", topic) streams the messages of that topic', async () => {
+    const { clock, pss, client } = setup()
+    const peerId = new Uint8Array(32).fill(9)
+    const [ours, theirs] = msgPipe()
+    const run = pss.protocol.run({ id: peerId, idHex: hex(peerId) } as unknown as Peer, ours)
+    const sub = await client.subscribe('pss', 'receive', '0x01020304')
+    const payloads: string[] = []
+    const reading = (async () => {
+      for await (const m of sub) {
+        payloads.push((m as { payload: string }).payload)
+        expect(m).toMatchObject({ topic: '0x01020304', raw: true })
+        if (payloads.length === 2) break
+      }
+    })()
+    for (const [topic, payload] of [
+      [[1, 2, 3, 4], [0xaa]],
+      [[9, 9, 9, 9], [0xbb]],
+      [[1, 2, 3, 4], [0xcc]],
+    ]) {
+      await theirs.writeMsg({
+        code: 0,
+        payload: encodeMessage({
+          to: new Uint8Array(),
+          expiry: Math.floor(clock.now() / 1000) + 60,
+          topic: new Uint8Array(topic!),
+          flags: 0,
+          payload: new Uint8Array(payload!),
+        }),
+      })
+    }
+    await reading
+    expect(payloads).toEqual(['0xaa', '0xcc'])
+    ours.close()
+    await run
+  })
+})

@@ -1,0 +1,186 @@
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
+import { nodeIdFromPublicKey } from '@devp2p/enode'
+import { type Msg, msgPipe, type Peer } from '@devp2p/p2p'
+import { hex, ManualClock } from '@devp2p/testing'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { MAX_OUTBOX_MESSAGES, MAX_SUBSCRIPTION_BUFFER } from '../src/constants.js'
+import { encodeMessage } from '../src/message.js'
+import { Pss } from '../src/pss.js'
+import { stringToTopic } from '../src/topic.js'
+
+const TOPIC = stringToTopic('test')
+
+function fakePeer(): Peer {
+  const id = nodeIdFromPublicKey(publicKeyFromPrivate(generatePrivateKey()))
+  return { id, idHex: hex(id) } as unknown as Peer
+}
+
+/** A Pss and a way to connect fake peers to its protocol over message pipes. */
+function setup(options: Partial<ConstructorParameters<typeof Pss>[0]> = {}) {
+  const clock = new ManualClock()
+  const pss = new Pss({ privateKey: generatePrivateKey(), clock, ...options })
+  const connect = () => {
+    const peer = fakePeer()
+    const [ours, theirs] = msgPipe({ clock })
+    let ended = false
+    const run = pss.protocol.run(peer, ours).finally(() => {
+      ended = true
+    })
+    return { peer, theirs, run, isEnded: () => ended, close: () => ours.close() }
+  }
+  const message = (to: Uint8Array, payload: Uint8Array, flags = 0, topic = TOPIC) =>
+    encodeMessage({ to, expiry: Math.floor(clock.now() / 1000) + 60, topic, flags, payload })
+  return { clock, pss, connect, message }
+}
+
+/** Lets the protocol's loops run. */
+const turn = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r))
+}
+
+describe('pss protocol', () => {
+  it('is pss/2 with one message code', () => {
+    const { pss } = setup()
+    expect([pss.protocol.name, pss.protocol.version, pss.protocol.length]).toEqual(['pss', 2, 1])
+  })
+
+  it('fuzzed messages are dropped one by one as invalid, the peer stays and nothing throws', async () => {
+    const { pss, connect } = setup({ peerBurstMsgs: 10_000, peerRateMsgsPerS: 10_000 })
+    const a = connect()
+    const samples = fc.sample(fc.uint8Array({ maxLength: 120 }), { numRuns: 300, seed: 19 })
+    for (const payload of samples) await a.theirs.writeMsg({ code: 0, payload })
+    await turn()
+    const stats = pss.stats()
+    expect(stats.received).toBe(samples.length)
+    expect(stats.dropped.invalid).toBeGreaterThan(samples.length - 5)
+    expect(a.isEnded()).toBe(false)
+    a.close()
+    await a.run
+    expect(pss.peerCount).toBe(0)
+  })
+
+  it('a peer that does not read gets at most MAX_OUTBOX_MESSAGES queued; the rest is dropped and counted', async () => {
+    const { pss, connect, message } = setup()
+    const sender = connect()
+    const stuck = connect() // never reads: its first write waits forever
+    await turn()
+    expect(pss.peerCount).toBe(2)
+    const n = MAX_OUTBOX_MESSAGES + 50
+    for (let i = 0; i < n; i++) {
+      await sender.theirs.writeMsg({
+        code: 0,
+        payload: message(new Uint8Array(), new Uint8Array([i])),
+      })
+    }
+    await turn()
+    const stats = pss.stats()
+    // one in the blocked write, MAX_OUTBOX_MESSAGES waiting behind it
+    expect(stats.forwarded).toBe(MAX_OUTBOX_MESSAGES + 1)
+    expect(stats.dropped['outbox-full']).toBe(n - MAX_OUTBOX_MESSAGES - 1)
+    // the stuck peer reads: it gets the queued messages in order
+    const got: Msg[] = []
+    for (let i = 0; i < MAX_OUTBOX_MESSAGES + 1; i++) got.push(await stuck.theirs.readMsg())
+    expect(got.map((m) => m.payload.at(-1))).toEqual([...Array(MAX_OUTBOX_MESSAGES + 1).keys()])
+    sender.close()
+    stuck.close()
+    await Promise.all([sender.run, stuck.run])
+  })
+
+  it('delivers raw messages for us to the subscribers of their topic only', async () => {
+    const { pss, connect, message } = setup()
+    const a = connect()
+    const sub = pss.subscribe(TOPIC)
+    const other = pss.subscribe(stringToTopic('other'))
+    await a.theirs.writeMsg({ code: 0, payload: message(pss.baseAddr(), new Uint8Array([7])) })
+    // not for us: an address that is not a prefix of ours
+    const notUs = pss.baseAddr()
+    notUs[0]! ^= 0xff
+    await a.theirs.writeMsg({ code: 0, payload: message(notUs, new Uint8Array([8])) })
+    await a.theirs.writeMsg({ code: 0, payload: message(new Uint8Array(), new Uint8Array([9])) })
+    const first = await sub.next()
+    expect(first.value).toEqual({ topic: TOPIC, payload: new Uint8Array([7]), raw: true })
+    expect((await sub.next()).value?.payload).toEqual(new Uint8Array([9]))
+    await other.return()
+    expect(await other.next()).toEqual({ value: undefined, done: true })
+    a.close()
+    await a.run
+  })
+
+  it('hands non-raw messages to open, delivers what it opened, and survives a throwing open', async () => {
+    const from = new Uint8Array(64).fill(1)
+    const { pss, connect, message } = setup({
+      open: (msg) => {
+        if (msg.payload[0] === 0xee) throw new Error('tampered')
+        return msg.payload[0] === 0xaa ? { from, payload: msg.payload.subarray(1) } : undefined
+      },
+    })
+    const a = connect()
+    const sub = pss.subscribe(TOPIC)
+    for (const payload of [[0xee], [0xbb, 1], [0xaa, 2]]) {
+      await a.theirs.writeMsg({
+        code: 0,
+        payload: message(new Uint8Array(), new Uint8Array(payload), 1),
+      })
+    }
+    const { value } = await sub.next()
+    expect(value).toEqual({ from, topic: TOPIC, payload: new Uint8Array([2]), raw: false })
+    expect(a.isEnded()).toBe(false)
+    a.close()
+    await a.run
+  })
+
+  it('a subscription holds MAX_SUBSCRIPTION_BUFFER messages for a slow consumer, dropping the oldest', async () => {
+    const { pss, connect, message } = setup()
+    const a = connect()
+    const sub = pss.subscribe(TOPIC)
+    const n = MAX_SUBSCRIPTION_BUFFER + 10
+    for (let i = 0; i < n; i++) {
+      await a.theirs.writeMsg({
+        code: 0,
+        payload: message(new Uint8Array(), new Uint8Array([i & 0xff, i >> 8])),
+      })
+    }
+    await turn()
+    expect(pss.stats().subscriptionDropped).toBe(10)
+    const { value } = await sub.next()
+    expect(value?.payload).toEqual(new Uint8Array([10, 0]))
+    a.close()
+    await a.run
+  })
+
+  it('a subscription ends when its signal aborts, and stop() ends the rest', async () => {
+    const { pss } = setup()
+    const controller = new AbortController()
+    const sub = pss.subscribe(TOPIC, { signal: controller.signal })
+    const waiting = sub.next()
+    controller.abort()
+    expect(await waiting).toEqual({ value: undefined, done: true })
+    const other = pss.subscribe(TOPIC)
+    const seen: unknown[] = []
+    const loop = (async () => {
+      for await (const m of other) seen.push(m)
+    })()
+    pss.stop()
+    await loop
+    expect(seen).toEqual([])
+    const aborted = new AbortController()
+    aborted.abort()
+    expect(await pss.subscribe(TOPIC, { signal: aborted.signal }).next()).toEqual({
+      value: undefined,
+      done: true,
+    })
+  })
+
+  it('sendRaw checks its arguments', () => {
+    const { pss } = setup()
+    expect(() => pss.sendRaw(new Uint8Array(33), TOPIC, new Uint8Array())).toThrow(RangeError)
+    expect(() => pss.sendRaw(new Uint8Array(), new Uint8Array(3), new Uint8Array())).toThrow(
+      RangeError,
+    )
+    expect(() => pss.sendRaw(new Uint8Array(), TOPIC, 'x' as unknown as Uint8Array)).toThrow(
+      TypeError,
+    )
+    expect(pss.sendRaw(new Uint8Array(), TOPIC, new Uint8Array([1]))).toBe(0) // no peers
+  })
+})
