@@ -16,8 +16,7 @@
  *
  * @packageDocumentation
  */
-export type { PssApiBackend, PssRpcMessage } from './api.js'
-export { PssApi } from './api.js'
+export type { PssApi, PssRpcMessage } from './api.js'
 export {
   DEFAULT_FANOUT,
   DEFAULT_TTL_S,

@@ -88,6 +88,22 @@ describe('pss_* RPC methods', () => {
     }
     await reading
     expect(payloads).toEqual(['0xaa', '0xcc'])
+    // leaving the loop unsubscribed, which ended the pss subscription: a flood of the
+    // topic is buffered nowhere (a live subscription would drop its oldest, counted)
+    for (let i = 0; i < 300; i++) {
+      await theirs.writeMsg({
+        code: 0,
+        payload: encodeMessage({
+          to: new Uint8Array(),
+          expiry: Math.floor(clock.now() / 1000) + 60,
+          topic: new Uint8Array([1, 2, 3, 4]),
+          flags: 0,
+          payload: new Uint8Array([i & 0xff, i >> 8]),
+        }),
+      })
+    }
+    await new Promise<void>((r) => setImmediate(r)) // the last one read is routed
+    expect(pss.stats()).toMatchObject({ delivered: 303, subscriptionDropped: 0 })
     ours.close()
     await run
   })
