@@ -1,8 +1,11 @@
 import { generatePrivateKey } from '@devp2p/crypto'
 import type { Protocol } from '@devp2p/p2p'
 import { Server } from '@devp2p/p2p'
+import { ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { PEER_BURST_MSGS } from '../src/constants.js'
+import { encodeMessage } from '../src/message.js'
 import { Pss } from '../src/pss.js'
 import { stringToTopic } from '../src/topic.js'
 
@@ -18,9 +21,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()))
 })
 
-async function startNode(name: string, protocols?: (pss: Pss) => Protocol[]): Promise<TestNode> {
+async function startNode(
+  name: string,
+  protocols?: (pss: Pss) => Protocol[],
+  clock?: ManualClock,
+): Promise<TestNode> {
   const privateKey = generatePrivateKey()
-  const pss = new Pss({ privateKey })
+  // a manual clock for pss only (the servers keep real time): token buckets do not refill
+  const pss = new Pss({ privateKey, ...(clock === undefined ? {} : { clock }) })
   const server = new Server({
     privateKey,
     name,
@@ -80,5 +88,55 @@ describe('pss over real servers', () => {
     expect(sent).toBe(samples.length)
     expect(target.pss.stats().dropped.invalid).toBeGreaterThan(samples.length - 5)
     expect(target.server.peerCount).toBe(1)
+  })
+
+  it('a flooder is held to its burst while an honest peer of the same node gets every message through', async () => {
+    const clock = new ManualClock()
+    const expiry = Math.floor(clock.now() / 1000) + 60
+    const floodTopic = stringToTopic('flood')
+    const chatTopic = stringToTopic('chat')
+    const target = await startNode('target', undefined, clock)
+    const honest = await startNode('honest', undefined, clock)
+    const floodCount = PEER_BURST_MSGS + 600
+    const flooder = await startNode(
+      'flooder',
+      (pss) => [
+        {
+          ...pss.protocol,
+          async run(_peer, rw) {
+            for (let i = 0; i < floodCount; i++) {
+              const payload = new Uint8Array([i & 0xff, i >> 8])
+              const msg = { to: new Uint8Array(), expiry, topic: floodTopic, flags: 0, payload }
+              await rw.writeMsg({ code: 0, payload: encodeMessage(msg) })
+            }
+            for await (const _ of rw) {
+              // keep the connection open
+            }
+          },
+        },
+      ],
+      clock,
+    )
+    const inbox = target.pss.subscribe(chatTopic)
+    honest.server.addPeer(target.server.self())
+    await vi.waitFor(() => expect(honest.pss.peerCount).toBe(1), { timeout: 10_000 })
+    flooder.server.addPeer(target.server.self())
+    // the flooder is over its budget before the honest peer says anything
+    await vi.waitFor(() => expect(target.pss.stats().dropped['rate-limited']).toBeGreaterThan(0), {
+      timeout: 10_000,
+    })
+    for (let i = 0; i < 10; i++)
+      honest.pss.sendRaw(target.pss.baseAddr(), chatTopic, new Uint8Array([i]))
+    const got: number[] = []
+    for await (const m of inbox) {
+      got.push(m.payload[0]!)
+      if (got.length === 10) break
+    }
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    await vi.waitFor(() => expect(target.pss.stats().received).toBe(floodCount + 10), {
+      timeout: 10_000,
+    })
+    expect(target.pss.stats().dropped['rate-limited']).toBe(floodCount - PEER_BURST_MSGS)
+    expect(target.server.peerCount).toBe(2)
   })
 })
