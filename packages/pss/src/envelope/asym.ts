@@ -81,5 +81,5 @@ export function openAsym(
   const digest = signingDigest(KIND_ASYM, topic, asymRecipient(self), inner.payload)
   const from = verifySigner(digest, inner.signer)
   if (from === undefined) return undefined
-  return { from, payload: inner.payload.slice() }
+  return { from, payload: new Uint8Array(inner.payload) }
 }

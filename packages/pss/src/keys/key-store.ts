@@ -4,9 +4,8 @@
  * bounded; inbound symmetric messages are tried against at most
  * {@link MAX_SYM_TRIES_PER_MESSAGE} keys.
  */
-import { randomBytes } from 'node:crypto'
 import { BoundedMap, type Clock, systemClock } from '@devp2p/common'
-import { decodePublicKey } from '@devp2p/crypto'
+import { decodePublicKey, randomBytes } from '@devp2p/crypto'
 import { assertBytes, assertSymKey, assertTopic } from '../envelope/args.js'
 import {
   MAX_PEER_PUBLIC_KEYS,
@@ -120,18 +119,19 @@ export class KeyStore {
     if (expiresAt !== undefined && !Number.isFinite(expiresAt))
       throw new RangeError(`expiresAt must be a finite number, got ${expiresAt}`)
     const entry: SymEntry = {
-      key: key.slice(),
+      // new Uint8Array, not slice(): a Buffer's slice() is a view of the caller's bytes
+      key: new Uint8Array(key),
       peer: peer === undefined ? undefined : decodePublicKey(peer),
-      topic: topic?.slice(),
+      topic: topic === undefined ? undefined : new Uint8Array(topic),
       expiresAt,
     }
-    const id: SymKeyId = `0x${randomBytes(16).toString('hex')}`
+    const id: SymKeyId = `0x${hex(randomBytes(16))}`
     this.#sym.set(id, entry)
     if (entry.topic !== undefined) {
       const t = hex(entry.topic)
-      let ids = this.#byTopic.get(t)
-      if (ids === undefined) this.#byTopic.set(t, (ids = new Set()))
-      ids.add(id)
+      const ids = this.#byTopic.get(t)
+      if (ids === undefined) this.#byTopic.set(t, new Set([id]))
+      else ids.add(id)
     }
     return id
   }
@@ -212,8 +212,8 @@ export class KeyStore {
     const key = decodePublicKey(publicKey)
     this.#peers.set(`${hex(key)}:${hex(topic)}`, {
       publicKey: key,
-      topic: topic.slice(),
-      address: address.slice(),
+      topic: new Uint8Array(topic),
+      address: new Uint8Array(address),
     })
   }
 

@@ -31,6 +31,19 @@ describe('KeyStore', () => {
     expect(() => store.addSymKey(key, { topic: new Uint8Array(2) })).toThrow(RangeError)
   })
 
+  it('copies a Buffer key (whose slice() would be a view): zeroing the input changes nothing', () => {
+    const store = new KeyStore()
+    const input = Buffer.from(randomBytes(32))
+    const copy = new Uint8Array(input)
+    const id = store.addSymKey(input, { topic })
+    input.fill(0)
+    expect(store.symKey(id)).toEqual(copy)
+    const bufferTopic = Buffer.from(otherTopic)
+    const id2 = store.addSymKey(copy, { topic: bufferTopic })
+    bufferTopic.fill(0)
+    expect(store.symKeyInfo(id2)?.topic).toEqual(otherTopic)
+  })
+
   it(`holds at most MAX_SYM_KEYS (${MAX_SYM_KEYS}) keys, dropping the oldest`, () => {
     const store = new KeyStore()
     const first = store.addSymKey(randomBytes(32), { topic })
