@@ -186,7 +186,7 @@ export class KeyExchange {
       topic,
       key: receiveKey,
       keyExpiry: toSeconds(expiresAt),
-      validUntil: toSeconds(now + this.#timeoutMs) + 1,
+      validUntil: Math.ceil((now + this.#timeoutMs) / 1000),
     })
     receiveKey.fill(0)
 
