@@ -1,8 +1,5 @@
 /** Misuse checks for the envelope functions' arguments (they throw; network input never does). */
-import { SYM_KEY_BYTES } from './constants.js'
-
-/** A pss topic is 4 bytes. */
-export const TOPIC_BYTES = 4
+import { SYM_KEY_BYTES, TOPIC_BYTES } from './constants.js'
 
 /** @throws TypeError / RangeError when `value` is not a `Uint8Array` of `length` bytes. */
 export function assertLength(value: unknown, length: number, name: string): void {

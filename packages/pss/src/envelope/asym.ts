@@ -45,7 +45,9 @@ export function sealAsym(options: SealAsymOptions): Uint8Array {
   const recipient = decodePublicKey(to)
   const digest = signingDigest(KIND_ASYM, topic, asymRecipient(recipient), payload)
   const inner = encodeInner(payload, signerBlock(digest, signer), padTo)
-  return eciesEncrypt(recipient, inner, topic)
+  const sealed = eciesEncrypt(recipient, inner, topic)
+  inner.fill(0)
+  return sealed
 }
 
 /**

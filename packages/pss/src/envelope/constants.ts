@@ -3,6 +3,12 @@
  * key-exchange handshake (docs/LIMITS.md lists each one; ENCRYPTION.md the formats).
  */
 
+/** A pss topic is 4 bytes (e.g. the first 4 bytes of keccak256 of a name). */
+export const TOPIC_BYTES = 4
+
+/** A routing address is 0–32 bytes of a node's overlay address (empty = everyone). */
+export const MAX_ADDRESS_BYTES = 32
+
 /** Version byte at the start of every inner plaintext (ENCRYPTION.md). */
 export const ENVELOPE_VERSION = 1
 

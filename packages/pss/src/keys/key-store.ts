@@ -8,6 +8,7 @@ import { BoundedMap, type Clock, systemClock } from '@devp2p/common'
 import { decodePublicKey, randomBytes } from '@devp2p/crypto'
 import { assertBytes, assertSymKey, assertTopic } from '../envelope/args.js'
 import {
+  MAX_ADDRESS_BYTES,
   MAX_PEER_PUBLIC_KEYS,
   MAX_SYM_KEYS,
   MAX_SYM_TRIES_PER_MESSAGE,
@@ -18,9 +19,6 @@ import type { Opened } from '../envelope/types.js'
 
 /** A symmetric key's id: `0x` and 32 hex digits, random, never derived from the key. */
 export type SymKeyId = string
-
-/** The most bytes of a routing address (a full 32-byte overlay address). */
-const MAX_ADDRESS_BYTES = 32
 
 /** Options of {@link KeyStore.addSymKey}. */
 export interface SymKeyOptions {
