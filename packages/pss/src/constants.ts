@@ -54,3 +54,92 @@ export const MAX_OUTBOX_BYTES = 4 * 1024 * 1024
 
 /** Messages a subscription holds for a consumer that is behind; then the oldest is dropped. */
 export const MAX_SUBSCRIPTION_BUFFER = 256
+
+// ── envelopes, keys and the handshake (ENCRYPTION.md) ─────────────────────────────
+
+/*
+ * Limits, sizes and timeouts of pss's encryption: the envelopes, the key store and the
+ * key-exchange handshake (docs/LIMITS.md lists each one; ENCRYPTION.md the formats).
+ */
+
+/** Version byte at the start of every inner plaintext (ENCRYPTION.md). */
+export const ENVELOPE_VERSION = 1
+
+/**
+ * The inner plaintext is padded to a multiple of this many bytes. pss used 16 (the AES
+ * block); 256 hides more: every chat line under ~180 bytes has the same size on the wire.
+ */
+export const PADDING_BLOCK_BYTES = 256
+
+/** The largest `padTo` a sender may ask for (pss's maximum message size, 1 MiB). */
+export const MAX_PAD_TO_BYTES = 1_048_576
+
+/** version (1) ‖ flags (1) ‖ payload length (4, big-endian) at the start of the inner plaintext. */
+export const INNER_HEADER_BYTES = 6
+
+/** The largest payload an envelope can carry: the 4-byte length field's range is larger. */
+export const MAX_ENVELOPE_PAYLOAD_BYTES = MAX_PAD_TO_BYTES
+
+/**
+ * A signed envelope carries the signer's compressed public key (33) and a compact
+ * low-s ECDSA signature r ‖ s (64), checked with `verify`: a signature over another
+ * digest is rejected, where recovering a key from it would just give a stranger's key.
+ */
+export const SIGNER_BLOCK_BYTES = 33 + 64
+
+/** Symmetric keys are AES-256 keys. */
+export const SYM_KEY_BYTES = 32
+
+/** AES-256-GCM nonce, random per envelope. */
+export const SYM_NONCE_BYTES = 12
+
+/** AES-256-GCM authentication tag. */
+export const SYM_TAG_BYTES = 16
+
+/**
+ * A short keyed hint in front of each symmetric envelope (HMAC-SHA256(key, nonce), first
+ * bytes), so a receiver holding many keys rejects a wrong key without decrypting.
+ */
+export const SYM_KEY_HINT_BYTES = 8
+
+/** Bytes a symmetric envelope adds to its padded inner plaintext: hint, nonce, tag. */
+export const SYM_OVERHEAD_BYTES = SYM_KEY_HINT_BYTES + SYM_NONCE_BYTES + SYM_TAG_BYTES
+
+/** Symmetric keys held by a {@link KeyStore} (pss: 512); the oldest added goes first. */
+export const MAX_SYM_KEYS = 512
+
+/**
+ * Keys tried for one inbound symmetric message (newest first). Each try costs one
+ * HMAC over 12 bytes; only a key whose hint matches is used to decrypt.
+ */
+export const MAX_SYM_TRIES_PER_MESSAGE = 64
+
+/** (public key, topic) → routing address entries of a {@link KeyStore}; the oldest goes first. */
+export const MAX_PEER_PUBLIC_KEYS = 1024
+
+/** How long a handshake waits for the answer. */
+export const HANDSHAKE_TIMEOUT_MS = 30_000
+
+/** How long keys agreed by a handshake live (both sides expire them). */
+export const HANDSHAKE_KEY_LIFETIME_MS = 3_600_000
+
+/** Handshakes we have started and not finished, per remote public key. */
+export const MAX_PENDING_HANDSHAKES_PER_PEER = 4
+
+/** Handshakes we have started and not finished, all peers together. */
+export const MAX_PENDING_HANDSHAKES = 256
+
+/** Request ids remembered (until their deadline) so a replayed request is not answered. */
+export const MAX_SEEN_HANDSHAKE_REQUESTS = 4096
+
+/** A handshake request may claim to stay valid at most this long from now. */
+export const MAX_HANDSHAKE_REQUEST_AGE_MS = 120_000
+
+/** Handshake message format version (the first RLP item). */
+export const HANDSHAKE_VERSION = 1
+
+/** Random bytes identifying one handshake request; the answer echoes them. */
+export const HANDSHAKE_ID_BYTES = 16
+
+/** The largest handshake message we decode; a real one is under 100 bytes. */
+export const MAX_HANDSHAKE_MESSAGE_BYTES = 256

@@ -11,6 +11,11 @@
  *   (leading zero bytes, or too wide).
  * - `INVALID_FLAGS`: the flags are not a canonical integer, or set a reserved bit, or say
  *   both asymmetric and symmetric.
+ * - `HANDSHAKE_BUSY`: too many key-exchange handshakes are waiting (with this peer, or in all).
+ * - `HANDSHAKE_TIMEOUT`: the peer did not answer a handshake in time.
+ * - `NO_PEER_KEY`: no public key is known for that peer (`setPeerPublicKey` first).
+ * - `NO_SYM_KEY`: no symmetric key has that id (or it expired).
+ * - `STOPPED`: `stop()` was called.
  */
 export type PssErrorCode =
   | 'MESSAGE_TOO_LARGE'
@@ -19,6 +24,11 @@ export type PssErrorCode =
   | 'INVALID_TOPIC'
   | 'INVALID_EXPIRY'
   | 'INVALID_FLAGS'
+  | 'HANDSHAKE_BUSY'
+  | 'HANDSHAKE_TIMEOUT'
+  | 'NO_PEER_KEY'
+  | 'NO_SYM_KEY'
+  | 'STOPPED'
 
 /** The one error this package throws for bad input; `code` says why (see {@link PssErrorCode}). */
 export class PssError extends Error {

@@ -1,5 +1,5 @@
 /** Misuse checks for the envelope functions' arguments (they throw; network input never does). */
-import { SYM_KEY_BYTES, TOPIC_BYTES } from './constants.js'
+import { SYM_KEY_BYTES, TOPIC_BYTES } from '../constants.js'
 
 /** @throws TypeError / RangeError when `value` is not a `Uint8Array` of `length` bytes. */
 export function assertLength(value: unknown, length: number, name: string): void {

@@ -8,7 +8,7 @@ import {
   INNER_HEADER_BYTES,
   MAX_ENVELOPE_PAYLOAD_BYTES,
   SIGNER_BLOCK_BYTES,
-} from './constants.js'
+} from '../constants.js'
 import { fillPadding, paddedLength } from './padding.js'
 
 /** Flags bit 0: a signer block follows the payload. Other bits are reserved (0). */

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto'
-import { MAX_PAD_TO_BYTES, PADDING_BLOCK_BYTES } from './constants.js'
+import { MAX_PAD_TO_BYTES, PADDING_BLOCK_BYTES } from '../constants.js'
 
 /**
  * The size an inner plaintext of `unpaddedBytes` is padded to: at least `padTo`, rounded

@@ -14,7 +14,7 @@ import {
   sign,
   verify,
 } from '@devp2p/crypto'
-import { SIGNER_BLOCK_BYTES } from './constants.js'
+import { SIGNER_BLOCK_BYTES } from '../constants.js'
 
 const encoder = new TextEncoder()
 

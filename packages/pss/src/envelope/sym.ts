@@ -10,13 +10,13 @@ import {
   randomFillSync,
   timingSafeEqual,
 } from 'node:crypto'
-import { assertBytes, assertSymKey, assertTopic } from './args.js'
 import {
   SYM_KEY_HINT_BYTES,
   SYM_NONCE_BYTES,
   SYM_OVERHEAD_BYTES,
   SYM_TAG_BYTES,
-} from './constants.js'
+} from '../constants.js'
+import { assertBytes, assertSymKey, assertTopic } from './args.js'
 import { decodeInner, encodeInner } from './inner.js'
 import { KIND_SYM, signerBlock, signingDigest, symRecipient, verifySigner } from './signing.js'
 import type { Opened } from './types.js'

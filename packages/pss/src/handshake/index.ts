@@ -9,7 +9,7 @@ export {
   HANDSHAKE_TIMEOUT_MS,
   MAX_PENDING_HANDSHAKES,
   MAX_PENDING_HANDSHAKES_PER_PEER,
-} from '../envelope/constants.js'
+} from '../constants.js'
 export type {
   AcceptedHandshake,
   HandshakeKeys,

@@ -4,6 +4,7 @@
  * {@link HANDSHAKE_TOPIC}. Each side gives the other the key it wants to receive with,
  * so both end with one key per direction, registered in the {@link KeyStore} with an expiry.
  */
+
 import {
   BoundedMap,
   type Clock,
@@ -14,7 +15,6 @@ import {
   systemClock,
 } from '@devp2p/common'
 import { decodePublicKey, equalBytes, randomBytes } from '@devp2p/crypto'
-import { assertTopic } from '../envelope/args.js'
 import {
   HANDSHAKE_ID_BYTES,
   HANDSHAKE_KEY_LIFETIME_MS,
@@ -25,7 +25,9 @@ import {
   MAX_SEEN_HANDSHAKE_REQUESTS,
   MAX_SYM_KEYS,
   SYM_KEY_BYTES,
-} from '../envelope/constants.js'
+} from '../constants.js'
+import { assertTopic } from '../envelope/args.js'
+import { PssError } from '../errors.js'
 import type { KeyStore, SymKeyId } from '../keys/key-store.js'
 import {
   decodeHandshake,
@@ -151,10 +153,12 @@ export class KeyExchange {
    * receiving key and waits for theirs.
    *
    * @returns the key ids, once the peer's answer arrives.
-   * @throws DOMException `TimeoutError` when no valid answer came within `timeoutMs`;
+   * @throws PssError `HANDSHAKE_TIMEOUT` when no valid answer came within `timeoutMs`;
    *   the signal's reason when it aborts; whatever `sendAsym` throws.
-   * @throws RangeError when `topic` is not 4 bytes, or MAX_PENDING_HANDSHAKES_PER_PEER
-   *   (or MAX_PENDING_HANDSHAKES in all) handshakes are already waiting; or after `stop()`.
+   * @throws PssError `HANDSHAKE_BUSY` when MAX_PENDING_HANDSHAKES_PER_PEER (or
+   *   MAX_PENDING_HANDSHAKES in all) handshakes are already waiting; `STOPPED` after
+   *   `stop()` (also what waiting handshakes reject with then).
+   * @throws RangeError when `topic` is not 4 bytes.
    * @throws CryptoError `INVALID_PUBLIC_KEY` when `publicKey` is not a valid point.
    */
   async handshake(
@@ -166,12 +170,13 @@ export class KeyExchange {
     const peer = decodePublicKey(publicKey)
     const { signal } = options
     signal?.throwIfAborted()
-    if (this.#stopped) throw new RangeError('the key exchange is stopped')
+    if (this.#stopped) throw new PssError('STOPPED', 'the key exchange is stopped')
     const peerHex = hex(peer)
     let forPeer = 0
     for (const p of this.#pending.values()) if (p.peerHex === peerHex) forPeer++
     if (forPeer >= MAX_PENDING_HANDSHAKES_PER_PEER || this.#pending.size >= MAX_PENDING_HANDSHAKES)
-      throw new RangeError(
+      throw new PssError(
+        'HANDSHAKE_BUSY',
         `too many handshakes waiting (${forPeer} with this peer, ${this.#pending.size} in all)`,
       )
 
@@ -218,7 +223,7 @@ export class KeyExchange {
       settle,
     })
     deadline = this.#clock.deadline(this.#timeoutMs, () =>
-      settle(new DOMException(`handshake timed out after ${this.#timeoutMs} ms`, 'TimeoutError')),
+      settle(new PssError('HANDSHAKE_TIMEOUT', `handshake timed out after ${this.#timeoutMs} ms`)),
     )
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
@@ -246,11 +251,11 @@ export class KeyExchange {
     else this.#finish(from, message)
   }
 
-  /** Rejects every waiting handshake (`AbortError`) and stops answering. Idempotent. */
+  /** Rejects every waiting handshake (PssError `STOPPED`) and stops answering. Idempotent. */
   stop(): void {
     this.#stopped = true
     for (const p of [...this.#pending.values()])
-      p.settle(new DOMException('the key exchange stopped', 'AbortError'))
+      p.settle(new PssError('STOPPED', 'the key exchange stopped'))
   }
 
   #answer(from: Uint8Array, request: HandshakeMessage): void {

@@ -10,7 +10,7 @@ import {
   HANDSHAKE_VERSION,
   MAX_HANDSHAKE_MESSAGE_BYTES,
   SYM_KEY_BYTES,
-} from '../envelope/constants.js'
+} from '../constants.js'
 
 /** The topic handshake messages travel on: the first 4 bytes of keccak256("pss-handshake"). */
 export const HANDSHAKE_TOPIC: Uint8Array = new Uint8Array(

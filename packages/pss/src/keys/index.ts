@@ -8,7 +8,7 @@ export {
   MAX_PEER_PUBLIC_KEYS,
   MAX_SYM_KEYS,
   MAX_SYM_TRIES_PER_MESSAGE,
-} from '../envelope/constants.js'
+} from '../constants.js'
 export type {
   KeyStoreOptions,
   SymKeyId,

@@ -6,14 +6,14 @@
  */
 import { BoundedMap, type Clock, systemClock } from '@devp2p/common'
 import { decodePublicKey, randomBytes } from '@devp2p/crypto'
-import { assertBytes, assertSymKey, assertTopic } from '../envelope/args.js'
 import {
   MAX_ADDRESS_BYTES,
   MAX_PEER_PUBLIC_KEYS,
   MAX_SYM_KEYS,
   MAX_SYM_TRIES_PER_MESSAGE,
   SYM_KEY_BYTES,
-} from '../envelope/constants.js'
+} from '../constants.js'
+import { assertBytes, assertSymKey, assertTopic } from '../envelope/args.js'
 import { openSym } from '../envelope/sym.js'
 import type { Opened } from '../envelope/types.js'
 

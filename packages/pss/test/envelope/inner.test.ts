@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { INNER_HEADER_BYTES, PADDING_BLOCK_BYTES } from '../../src/envelope/constants.js'
+import { INNER_HEADER_BYTES, PADDING_BLOCK_BYTES } from '../../src/constants.js'
 import { decodeInner, encodeInner } from '../../src/envelope/inner.js'
 import { paddedLength } from '../../src/envelope/padding.js'
 

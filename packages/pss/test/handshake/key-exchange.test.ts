@@ -2,6 +2,7 @@ import { generatePrivateKey } from '@devp2p/crypto'
 import { ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { openAsym, sealSym } from '../../src/envelope/index.js'
+import { PssError } from '../../src/errors.js'
 import {
   HANDSHAKE_TIMEOUT_MS,
   HANDSHAKE_TOPIC,
@@ -94,8 +95,8 @@ describe('KeyExchange: two state machines back to back', () => {
     clock.advance(1)
     await settle()
     expect(result.settled()).toBe(true)
-    expect(result.error).toBeInstanceOf(DOMException)
-    expect((result.error as DOMException).name).toBe('TimeoutError')
+    expect(result.error).toBeInstanceOf(PssError)
+    expect((result.error as PssError).code).toBe('HANDSHAKE_TIMEOUT')
     expect(a.exchange.pendingCount).toBe(0)
     expect(a.keys.symKeyCount).toBe(0)
     expect(clock.pending).toBe(0)
@@ -154,7 +155,7 @@ describe('KeyExchange: two state machines back to back', () => {
     expect(result.settled()).toBe(false)
     clock.advance(HANDSHAKE_TIMEOUT_MS)
     await settle()
-    expect((result.error as DOMException).name).toBe('TimeoutError')
+    expect((result.error as PssError).code).toBe('HANDSHAKE_TIMEOUT')
     // the same answer from Bob, after the timeout, is ignored too (nothing pending)
     exchange.receive(bobPub, answer)
     expect(aKeys.symKeyCount).toBe(0)
@@ -204,11 +205,13 @@ describe('KeyExchange: two state machines back to back', () => {
     const waiting = []
     for (let i = 0; i < MAX_PENDING_HANDSHAKES_PER_PEER; i++)
       waiting.push(track(a.exchange.handshake(b.publicKey, topic)))
-    await expect(a.exchange.handshake(b.publicKey, topic)).rejects.toThrow(RangeError)
+    await expect(a.exchange.handshake(b.publicKey, topic)).rejects.toMatchObject({
+      code: 'HANDSHAKE_BUSY',
+    })
     expect(a.exchange.pendingCount).toBe(4)
     a.exchange.stop()
     await settle()
-    for (const w of waiting) expect((w.error as DOMException).name).toBe('AbortError')
+    for (const w of waiting) expect((w.error as PssError).code).toBe('STOPPED')
     expect(a.keys.symKeyCount).toBe(0)
     expect(clock.pending).toBe(0)
     await expect(a.exchange.handshake(b.publicKey, topic)).rejects.toThrow(/stopped/)
