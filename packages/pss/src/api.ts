@@ -1,10 +1,17 @@
+import { PssError } from './errors.js'
 import type { PssReceived } from './subscription.js'
 import { stringToTopic } from './topic.js'
 
 /** What the API calls: the part of `Pss` it serves (a structural type, so no import cycle). */
 export interface PssApiBackend {
   baseAddr(): Uint8Array
+  publicKey(): Uint8Array
   sendRaw(address: Uint8Array, topic: Uint8Array, payload: Uint8Array): number
+  sendAsym(publicKey: Uint8Array, topic: Uint8Array, payload: Uint8Array): number
+  sendSym(keyId: string, topic: Uint8Array, payload: Uint8Array): number
+  setPeerPublicKey(publicKey: Uint8Array, topic: Uint8Array, address: Uint8Array): void
+  addSymKey(key: Uint8Array, options: { topic?: Uint8Array; peer?: Uint8Array }): string
+  symKey(keyId: string): Uint8Array | undefined
   subscribe(topic: Uint8Array): AsyncIterable<PssReceived>
 }
 
@@ -41,6 +48,42 @@ export const pssApiSpec = {
       ],
       description: 'sends an unencrypted message to an address (0–32 bytes, 0x-hex)',
     },
+    getPublicKey: { params: [], description: 'our public key (64 bytes), what others encrypt to' },
+    setPeerPublicKey: {
+      params: [
+        { name: 'publicKey', schema: { type: 'string' } },
+        { name: 'topic', schema: { type: 'string' } },
+        { name: 'address', schema: { type: 'string' } },
+      ],
+      description: 'where messages to that key on that topic go (0–32 bytes of its node id)',
+    },
+    sendAsym: {
+      params: [
+        { name: 'publicKey', schema: { type: 'string' } },
+        { name: 'topic', schema: { type: 'string' } },
+        { name: 'payload', schema: { type: 'string' } },
+      ],
+      description: 'sends a message encrypted to a public key and signed by us',
+    },
+    sendSym: {
+      params: [
+        { name: 'keyId', schema: { type: 'string' } },
+        { name: 'topic', schema: { type: 'string' } },
+        { name: 'payload', schema: { type: 'string' } },
+      ],
+      description: 'sends a message encrypted with a stored symmetric key and signed by us',
+    },
+    setSymmetricKey: {
+      params: [
+        { name: 'key', schema: { type: 'string' } },
+        { name: 'topic', schema: { type: 'string' } },
+      ],
+      description: 'stores a 32-byte symmetric key for a topic; answers its id',
+    },
+    getSymmetricKey: {
+      params: [{ name: 'keyId', schema: { type: 'string' } }],
+      description: 'the symmetric key with that id',
+    },
     receive: {
       params: [{ name: 'topic', schema: { type: 'string' } }],
       subscription: true,
@@ -51,7 +94,9 @@ export const pssApiSpec = {
 
 /**
  * The `pss` RPC namespace, as Swarm's pss API names it (hex strings `0x…` for bytes):
- * `pss_baseAddr`, `pss_stringToTopic`, `pss_sendRaw`, and `pss_subscribe("receive", topic)`.
+ * `pss_baseAddr`, `pss_getPublicKey`, `pss_stringToTopic`, `pss_setPeerPublicKey`,
+ * `pss_sendRaw`, `pss_sendAsym`, `pss_sendSym`, `pss_setSymmetricKey`,
+ * `pss_getSymmetricKey`, and `pss_subscribe("receive", topic)`.
  * Errors in arguments are thrown as `TypeError`/`RangeError` (answered -32000 with the
  * message).
  */
@@ -80,6 +125,51 @@ export class PssApi {
       fromHex('payload', payload),
     )
     return null
+  }
+
+  /** Our public key (64 bytes). */
+  getPublicKey(): Uint8Array {
+    return this.#pss.publicKey()
+  }
+
+  /** Where messages to `publicKey` on `topic` go; answers `null`. */
+  setPeerPublicKey(publicKey: string, topic: string, address: string): null {
+    this.#pss.setPeerPublicKey(
+      fromHex('publicKey', publicKey),
+      fromHex('topic', topic),
+      fromHex('address', address),
+    )
+    return null
+  }
+
+  /** Sends encrypted to a public key; answers `null` (delivery is not confirmed). */
+  sendAsym(publicKey: string, topic: string, payload: string): null {
+    this.#pss.sendAsym(
+      fromHex('publicKey', publicKey),
+      fromHex('topic', topic),
+      fromHex('payload', payload),
+    )
+    return null
+  }
+
+  /** Sends encrypted with a stored symmetric key; answers `null`. */
+  sendSym(keyId: string, topic: string, payload: string): null {
+    if (typeof keyId !== 'string') throw new TypeError('keyId must be a string')
+    this.#pss.sendSym(keyId, fromHex('topic', topic), fromHex('payload', payload))
+    return null
+  }
+
+  /** Stores a symmetric key for `topic`; answers its id. */
+  setSymmetricKey(key: string, topic: string): string {
+    return this.#pss.addSymKey(fromHex('key', key), { topic: fromHex('topic', topic) })
+  }
+
+  /** The symmetric key with that id (`PssError` `NO_SYM_KEY` when unknown or expired). */
+  getSymmetricKey(keyId: string): Uint8Array {
+    if (typeof keyId !== 'string') throw new TypeError('keyId must be a string')
+    const key = this.#pss.symKey(keyId)
+    if (key === undefined) throw new PssError('NO_SYM_KEY', `no symmetric key ${keyId}`)
+    return key
   }
 
   /** The subscription: every message of `topic` for us, until the client unsubscribes. */

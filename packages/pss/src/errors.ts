@@ -13,7 +13,6 @@
  *   both asymmetric and symmetric.
  * - `HANDSHAKE_BUSY`: too many key-exchange handshakes are waiting (with this peer, or in all).
  * - `HANDSHAKE_TIMEOUT`: the peer did not answer a handshake in time.
- * - `NO_PEER_KEY`: no public key is known for that peer (`setPeerPublicKey` first).
  * - `NO_SYM_KEY`: no symmetric key has that id (or it expired).
  * - `STOPPED`: `stop()` was called.
  */
@@ -26,7 +25,6 @@ export type PssErrorCode =
   | 'INVALID_FLAGS'
   | 'HANDSHAKE_BUSY'
   | 'HANDSHAKE_TIMEOUT'
-  | 'NO_PEER_KEY'
   | 'NO_SYM_KEY'
   | 'STOPPED'
 

@@ -37,11 +37,15 @@ export {
   PSS_PROTOCOL_VERSION,
   TOPIC_BYTES,
 } from './constants.js'
+export type { Opened } from './envelope/types.js'
 export type { PssErrorCode } from './errors.js'
 export { PssError } from './errors.js'
+export type { AcceptedHandshake, HandshakeKeys } from './handshake/index.js'
+export { HANDSHAKE_TOPIC } from './handshake/index.js'
+export type { SymKeyId } from './keys/index.js'
 export type { PssKind, PssMessage } from './message.js'
 export { decodeMessage, encodeMessage, messageDigest, messageKind } from './message.js'
-export type { Opened, PssNodeStats, PssOptions, PssService } from './pss.js'
+export type { PssNodeStats, PssOptions, PssService } from './pss.js'
 export { Pss } from './pss.js'
 export type { DropReason, PeerSend, PssRouterOptions, PssStats, RouteResult } from './router.js'
 export { PssRouter } from './router.js'

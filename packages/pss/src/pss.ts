@@ -13,17 +13,14 @@ import {
   MAX_SUBSCRIPTION_BUFFER,
   TOPIC_BYTES,
 } from './constants.js'
+import { Encryption, type Sealed } from './encryption.js'
+import type { Opened } from './envelope/types.js'
+import type { AcceptedHandshake, HandshakeKeys } from './handshake/index.js'
+import type { SymKeyId } from './keys/index.js'
 import { encodeMessage, type PssMessage } from './message.js'
 import { pssProtocol } from './protocol.js'
 import { PssRouter, type PssRouterOptions, type PssStats } from './router.js'
 import { type PssReceived, type PssSubscription, Subscription } from './subscription.js'
-
-/** What `open` makes of an envelope it could open. */
-export interface Opened {
-  /** The writer's public key, when the envelope was signed. */
-  readonly from?: Uint8Array
-  readonly payload: Uint8Array
-}
 
 /** Options of {@link Pss}. Routing limits are {@link PssRouterOptions}'. */
 export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'logger'> {
@@ -33,10 +30,16 @@ export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'l
   /** Default silent; pino or `consoleLogger` from `@devp2p/common` fit. */
   readonly logger?: Logger
   /**
-   * Tries to open a non-raw message for us (decrypt and check its envelope); `undefined`
-   * when it is not ours to read. Without it, only raw messages reach subscribers.
+   * Whether to answer a node's key-exchange request for `topic` (see {@link Pss.handshake}).
+   * Default: answer none, so a stranger cannot make us store keys; a chat passes
+   * `() => true` or checks a list of public keys.
    */
-  readonly open?: (message: PssMessage) => Opened | undefined
+  readonly acceptHandshake?: (publicKey: Uint8Array, topic: Uint8Array) => boolean
+  /**
+   * Told of each key-exchange request we answered: the peer, the topic and the key ids
+   * (`sendSym(h.sendKeyId, h.topic, …)` answers the peer).
+   */
+  readonly onHandshakeAccepted?: (handshake: AcceptedHandshake) => void
   /** `MAX_OUTBOX_MESSAGES` per peer. */
   readonly maxOutboxMessages?: number
   /** `MAX_OUTBOX_BYTES` per peer. */
@@ -89,7 +92,7 @@ export class Pss {
   readonly #router: PssRouter
   readonly #clock: Clock
   readonly #log: Logger
-  readonly #open: ((message: PssMessage) => Opened | undefined) | undefined
+  readonly #crypto: Encryption
   readonly #maxSubscriptionBuffer: number
   // bounded: subscriptions are made by local code and RPC sessions (whose count the rpc
   // package bounds per connection); each ends on abort, return() or stop()
@@ -98,11 +101,19 @@ export class Pss {
 
   /** @throws TypeError or RangeError for a bad key or option. */
   constructor(options: PssOptions) {
-    const { privateKey, clock, logger, open, ...routerOptions } = options
+    const { privateKey, clock, logger, acceptHandshake, onHandshakeAccepted, ...routerOptions } =
+      options
     const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
     this.#clock = clock ?? systemClock
     this.#log = logger ?? silentLogger
-    this.#open = open
+    this.#crypto = new Encryption({
+      privateKey,
+      clock: this.#clock,
+      logger: this.#log,
+      acceptHandshake,
+      onHandshakeAccepted,
+      sendAsym: (publicKey, topic, payload) => this.sendAsym(publicKey, topic, payload),
+    })
     this.#maxSubscriptionBuffer = options.maxSubscriptionBuffer ?? MAX_SUBSCRIPTION_BUFFER
     if (!Number.isSafeInteger(this.#maxSubscriptionBuffer) || this.#maxSubscriptionBuffer < 1)
       throw new RangeError('maxSubscriptionBuffer must be a positive integer')
@@ -143,6 +154,69 @@ export class Pss {
    */
   sendRaw(address: Uint8Array, topic: Uint8Array, payload: Uint8Array): number {
     return this.#send(address, topic, FLAG_RAW, payload)
+  }
+
+  /**
+   * Sends `payload` under `topic` to the owner of `publicKey`, encrypted to that key
+   * (ECIES) and signed by us, so the recipient learns who wrote it. It is routed to the
+   * address `setPeerPublicKey` set for that key and topic, else to the key's node id.
+   *
+   * @returns how many peers took it (delivery is not confirmed).
+   * @throws CryptoError for a public key that is not a point; TypeError / RangeError as
+   *   {@link sendRaw}.
+   */
+  sendAsym(publicKey: Uint8Array, topic: Uint8Array, payload: Uint8Array): number {
+    return this.#sendSealed(topic, this.#crypto.sealAsym(publicKey, topic, payload))
+  }
+
+  /**
+   * Sends `payload` under `topic` encrypted with the symmetric key `keyId` (AES-256-GCM)
+   * and signed by us: to the key's peer when it has one (a handshake's keys do), to
+   * everyone otherwise (a group key: whoever holds it reads it).
+   *
+   * @throws PssError `NO_SYM_KEY` for an unknown or expired key.
+   */
+  sendSym(keyId: SymKeyId, topic: Uint8Array, payload: Uint8Array): number {
+    return this.#sendSealed(topic, this.#crypto.sealSym(keyId, topic, payload))
+  }
+
+  /** Where messages to `publicKey` on `topic` go: 0–32 bytes of its node id (empty: everyone). */
+  setPeerPublicKey(publicKey: Uint8Array, topic: Uint8Array, address: Uint8Array): void {
+    this.#crypto.keys.setPeerPublicKey(publicKey, topic, address)
+  }
+
+  /** Our public key (64 bytes), what others encrypt to. */
+  publicKey(): Uint8Array {
+    return this.#crypto.publicKey.slice()
+  }
+
+  /**
+   * Stores a 32-byte symmetric key; messages of `topic` under it are opened for our
+   * subscribers, and `sendSym` with the id sends under it (to `peer` when given).
+   */
+  addSymKey(key: Uint8Array, options: { peer?: Uint8Array; topic?: Uint8Array } = {}): SymKeyId {
+    return this.#crypto.keys.addSymKey(key, options)
+  }
+
+  /** A copy of a stored symmetric key, or `undefined`. */
+  symKey(keyId: SymKeyId): Uint8Array | undefined {
+    return this.#crypto.keys.symKey(keyId)
+  }
+
+  /**
+   * Agrees symmetric keys for `topic` with the owner of `publicKey` over asymmetric pss
+   * messages (ENCRYPTION.md, "Handshake"); the peer must accept (`acceptHandshake`).
+   * Then `sendSym(keys.sendKeyId, topic, …)` reaches the peer and its messages open with
+   * `keys.receiveKeyId`.
+   *
+   * @throws PssError `HANDSHAKE_TIMEOUT`, `HANDSHAKE_BUSY` or `STOPPED`; the signal's reason.
+   */
+  handshake(
+    publicKey: Uint8Array,
+    topic: Uint8Array,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<HandshakeKeys> {
+    return this.#crypto.handshake(publicKey, topic, options)
   }
 
   /**
@@ -194,8 +268,9 @@ export class Pss {
     }
   }
 
-  /** Ends every subscription (idempotent). Peers end with their connections. */
+  /** Ends every subscription and waiting handshake (idempotent). Peers end with their connections. */
   stop(): void {
+    this.#crypto.stop()
     for (const set of [...this.#subs.values()]) for (const sub of [...set]) sub.end()
   }
 
@@ -208,21 +283,20 @@ export class Pss {
     return this.#router.send(encoded).forwards
   }
 
+  #sendSealed(topic: Uint8Array, sealed: Sealed): number {
+    return this.#send(sealed.address, topic, sealed.flags, sealed.payload)
+  }
+
   #deliver(message: PssMessage): void {
+    if (this.#crypto.consumeHandshake(message)) return
     const set = this.#subs.get(toHex(message.topic))
     if (set === undefined) return
     let received: PssReceived
     if (message.flags === FLAG_RAW) {
       received = { topic: message.topic, payload: message.payload, raw: true }
     } else {
-      let opened: Opened | undefined
-      try {
-        opened = this.#open?.(message)
-      } catch (err) {
-        // a tampered or foreign envelope must never reach the protocol loop
-        this.#log.debug({ err }, 'pss: open threw, message not delivered')
-        return
-      }
+      // not ours to read, or tampered: dropped here, still forwarded by the router
+      const opened: Opened | undefined = this.#crypto.open(message)
       if (opened === undefined) return
       received = {
         ...(opened.from === undefined ? {} : { from: opened.from }),

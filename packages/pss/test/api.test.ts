@@ -108,3 +108,43 @@ describe('pss_* RPC methods', () => {
     await run
   })
 })
+
+describe('pss_* RPC methods for encrypted messages', () => {
+  it('pss_getPublicKey, pss_sendAsym and pss_sendSym with pss_setSymmetricKey / pss_getSymmetricKey reach the other node, which reads them over its own pss_subscribe', async () => {
+    const a = setup()
+    const b = setup()
+    // the two nodes connected back to back
+    const [ab, ba] = msgPipe()
+    const peer = (p: Pss) => ({ id: p.baseAddr(), idHex: hex(p.baseAddr()) }) as unknown as Peer
+    const runs = [a.pss.protocol.run(peer(b.pss), ab), b.pss.protocol.run(peer(a.pss), ba)]
+    const topic = '0x0a0b0c0d'
+    const bKey = (await b.client.call('pss_getPublicKey')) as string
+    expect(bKey).toBe(`0x${hex(b.pss.publicKey())}`)
+    const sub = await b.client.subscribe('pss', 'receive', topic)
+    const inbox = sub[Symbol.asyncIterator]()
+
+    expect(await a.client.call('pss_sendAsym', bKey, topic, '0x0102')).toBeNull()
+    expect((await inbox.next()).value).toEqual({
+      from: `0x${hex(a.pss.publicKey())}`,
+      topic,
+      payload: '0x0102',
+      raw: false,
+    })
+
+    const key = `0x${'42'.repeat(32)}`
+    const aKeyId = (await a.client.call('pss_setSymmetricKey', key, topic)) as string
+    await b.client.call('pss_setSymmetricKey', key, topic)
+    expect(await a.client.call('pss_getSymmetricKey', aKeyId)).toBe(key)
+    expect(await a.client.call('pss_sendSym', aKeyId, topic, '0x0304')).toBeNull()
+    expect((await inbox.next()).value).toMatchObject({ topic, payload: '0x0304', raw: false })
+
+    const unknown = await a.client.call('pss_getSymmetricKey', '0x00').catch((e) => e)
+    expect((unknown as RpcError).message).toMatch(/no symmetric key/)
+    const noKey = await a.client.call('pss_sendSym', '0x00', topic, '0x').catch((e) => e)
+    expect((noKey as RpcError).message).toMatch(/no symmetric key/)
+    await sub.unsubscribe()
+    ab.close()
+    ba.close()
+    await Promise.all(runs)
+  })
+})

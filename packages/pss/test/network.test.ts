@@ -5,8 +5,9 @@ import { ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { PEER_BURST_MSGS } from '../src/constants.js'
+import type { AcceptedHandshake } from '../src/handshake/index.js'
 import { encodeMessage } from '../src/message.js'
-import { Pss } from '../src/pss.js'
+import { Pss, type PssOptions } from '../src/pss.js'
 import { stringToTopic } from '../src/topic.js'
 
 interface TestNode {
@@ -25,10 +26,11 @@ async function startNode(
   name: string,
   protocols?: (pss: Pss) => Protocol[],
   clock?: ManualClock,
+  options: Omit<PssOptions, 'privateKey' | 'clock'> = {},
 ): Promise<TestNode> {
   const privateKey = generatePrivateKey()
   // a manual clock for pss only (the servers keep real time): token buckets do not refill
-  const pss = new Pss({ privateKey, ...(clock === undefined ? {} : { clock }) })
+  const pss = new Pss({ privateKey, ...options, ...(clock === undefined ? {} : { clock }) })
   const server = new Server({
     privateKey,
     name,
@@ -61,6 +63,63 @@ describe('pss over real servers', () => {
     expect(stats.map((s) => s.forwarded)).toEqual([1, 1, 1, 1, 0])
     expect(stats.map((s) => s.delivered)).toEqual([0, 0, 0, 0, 1])
     await received.return()
+  })
+
+  it('end to end encrypted along the line: asymmetric from A to E, then a handshake and symmetric messages both ways', async () => {
+    let accepted: (h: AcceptedHandshake) => void = () => {}
+    const acceptedByE = new Promise<AcceptedHandshake>((r) => {
+      accepted = r
+    })
+    const names = ['A', 'B', 'C', 'D', 'E']
+    const nodes = await Promise.all(
+      names.map((n) =>
+        startNode(
+          n,
+          undefined,
+          undefined,
+          n === 'E' ? { acceptHandshake: () => true, onHandshakeAccepted: (h) => accepted(h) } : {},
+        ),
+      ),
+    )
+    for (let i = 0; i + 1 < nodes.length; i++) nodes[i]!.server.addPeer(nodes[i + 1]!.server.self())
+    await vi.waitFor(() => expect(nodes.map((n) => n.pss.peerCount)).toEqual([1, 2, 2, 2, 1]), {
+      timeout: 10_000,
+    })
+    const [a, , c, , e] = nodes as [TestNode, TestNode, TestNode, TestNode, TestNode]
+    const topic = stringToTopic('secret')
+    const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes)
+    const atE = e.pss.subscribe(topic)
+    const atA = a.pss.subscribe(topic)
+    const atC = c.pss.subscribe(topic) // on the path: forwards, cannot read
+
+    // to everyone (an empty address): every node on the path tries to open it, only E can
+    a.pss.setPeerPublicKey(e.pss.publicKey(), topic, new Uint8Array(0))
+    a.pss.sendAsym(e.pss.publicKey(), topic, new TextEncoder().encode('for E only'))
+    const first = (await atE.next()).value
+    expect([text(first?.payload), first?.raw, first?.from]).toEqual([
+      'for E only',
+      false,
+      a.pss.publicKey(),
+    ])
+
+    const keys = await a.pss.handshake(e.pss.publicKey(), topic)
+    const theirs = await acceptedByE
+    expect(theirs.peer).toEqual(a.pss.publicKey())
+    a.pss.sendSym(keys.sendKeyId, topic, new TextEncoder().encode('sym to E'))
+    const second = (await atE.next()).value
+    expect([text(second?.payload), second?.from]).toEqual(['sym to E', a.pss.publicKey()])
+    e.pss.sendSym(theirs.sendKeyId, topic, new TextEncoder().encode('sym to A'))
+    const reply = (await atA.next()).value
+    expect([text(reply?.payload), reply?.from]).toEqual(['sym to A', e.pss.publicKey()])
+
+    // C relayed all of it (the handshake included) and read none of it: both messages to
+    // E's empty address (the asymmetric one, and the symmetric one, routed as E's key says)
+    // reached C before E (C handles a message before forwarding it), yet nothing is queued
+    expect(c.pss.stats().delivered).toBe(2)
+    expect(c.pss.stats().forwarded).toBeGreaterThanOrEqual(4)
+    const nothing = Symbol('nothing queued')
+    expect(await Promise.race([atC.next(), Promise.resolve(nothing)])).toBe(nothing)
+    for (const sub of [atA, atC, atE]) await sub.return()
   })
 
   it('a peer sending garbage over pss/2 keeps its connection, the garbage is dropped as invalid', async () => {

@@ -5,6 +5,7 @@ import { hex, ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MAX_OUTBOX_MESSAGES, MAX_SUBSCRIPTION_BUFFER } from '../src/constants.js'
+import { sealAsym, sealSym } from '../src/envelope/index.js'
 import { encodeMessage } from '../src/message.js'
 import { Pss } from '../src/pss.js'
 import { stringToTopic } from '../src/topic.js'
@@ -107,24 +108,56 @@ describe('pss protocol', () => {
     await a.run
   })
 
-  it('hands non-raw messages to open, delivers what it opened, and survives a throwing open', async () => {
-    const from = new Uint8Array(64).fill(1)
-    const { pss, connect, message } = setup({
-      open: (msg) => {
-        if (msg.payload[0] === 0xee) throw new Error('tampered')
-        return msg.payload[0] === 0xaa ? { from, payload: msg.payload.subarray(1) } : undefined
-      },
-    })
+  it('opens envelopes for us (asymmetric to our key, symmetric under a stored key), drops foreign and tampered ones, and the peer stays', async () => {
+    const privateKey = generatePrivateKey()
+    const { pss, connect, message } = setup({ privateKey })
+    const writer = generatePrivateKey()
+    const writerPublic = publicKeyFromPrivate(writer)
+    const key = new Uint8Array(32).fill(7)
+    pss.addSymKey(key, { topic: TOPIC })
     const a = connect()
     const sub = pss.subscribe(TOPIC)
-    for (const payload of [[0xee], [0xbb, 1], [0xaa, 2]]) {
-      await a.theirs.writeMsg({
-        code: 0,
-        payload: message(new Uint8Array(), new Uint8Array(payload), 1),
-      })
+    const asym = sealAsym({
+      to: pss.publicKey(),
+      signer: writer,
+      topic: TOPIC,
+      payload: Uint8Array.of(1),
+    })
+    const tampered = asym.slice()
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
+    const foreign = sealAsym({
+      to: publicKeyFromPrivate(generatePrivateKey()),
+      signer: writer,
+      topic: TOPIC,
+      payload: Uint8Array.of(2),
+    })
+    const sym = sealSym({ key, topic: TOPIC, payload: Uint8Array.of(3) })
+    const wrongKey = sealSym({
+      key: new Uint8Array(32).fill(8),
+      topic: TOPIC,
+      payload: Uint8Array.of(4),
+    })
+    for (const [payload, flags] of [
+      [tampered, 1],
+      [foreign, 1],
+      [asym, 1],
+      [wrongKey, 2],
+      [sym, 2],
+    ] as const) {
+      await a.theirs.writeMsg({ code: 0, payload: message(new Uint8Array(), payload, flags) })
     }
-    const { value } = await sub.next()
-    expect(value).toEqual({ from, topic: TOPIC, payload: new Uint8Array([2]), raw: false })
+    expect((await sub.next()).value).toEqual({
+      from: writerPublic,
+      topic: TOPIC,
+      payload: Uint8Array.of(1),
+      raw: false,
+    })
+    expect((await sub.next()).value).toEqual({
+      topic: TOPIC,
+      payload: Uint8Array.of(3),
+      raw: false,
+    })
+    expect(pss.stats().received).toBe(5)
     expect(a.isEnded()).toBe(false)
     a.close()
     await a.run
