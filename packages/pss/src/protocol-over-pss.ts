@@ -76,6 +76,20 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value
 }
 
+/** The checks a `Server` makes of a protocol value (p2p does not export its own). */
+function checkProtocol(protocol: Protocol): void {
+  if (typeof protocol !== 'object' || protocol === null)
+    throw new TypeError('protocol must be an object')
+  if (typeof protocol.name !== 'string' || protocol.name.length === 0)
+    throw new TypeError('protocol.name must be a non-empty string')
+  if (!Number.isInteger(protocol.version) || protocol.version < 0 || protocol.version > 0xffff_ffff)
+    throw new RangeError(`protocol ${protocol.name}: version must be a uint32`)
+  if (!Number.isInteger(protocol.length) || protocol.length < 1 || protocol.length > 0x10000)
+    throw new RangeError(`protocol ${protocol.name}: length must be an integer 1–65536`)
+  if (typeof protocol.run !== 'function')
+    throw new TypeError(`protocol ${protocol.name}: run must be a function`)
+}
+
 /** Runs `protocol.run` with `peer`; resolves once the peer ended, rejecting for a failure. */
 function startRun(protocol: Protocol, peer: VirtualPeer): Promise<void> {
   Promise.resolve()
@@ -123,6 +137,7 @@ export function runProtocolOverPss(
   remote: Uint8Array | AcceptRemotes,
   options: RunProtocolOptions = {},
 ): Promise<void> {
+  checkProtocol(protocol)
   const topic = options.topic ?? protocolTopic(protocol)
   if (!(topic instanceof Uint8Array) || topic.length !== TOPIC_BYTES)
     throw new RangeError(`topic must be ${TOPIC_BYTES} bytes`)

@@ -327,8 +327,9 @@ export class Pss {
    * `run` threw; an accepting run logs those and goes on.
    *
    * @throws PssError `VIRTUAL_PEER_BUSY` when the protocol already runs with that remote
-   *   on that topic; CryptoError for a public key that is not a point; RangeError for a
-   *   topic that is not 4 bytes or a bad limit.
+   *   on that topic; CryptoError for a public key that is not a point; TypeError /
+   *   RangeError for a protocol value a `Server` would refuse, a topic that is not 4
+   *   bytes or a bad limit.
    */
   runProtocol(
     protocol: Protocol,

@@ -97,6 +97,22 @@ function captured(length = 2): {
 }
 
 describe('protocols over pss', () => {
+  it('refuses what a Server would refuse: a bad protocol value, a topic that is not 4 bytes, a bad key', () => {
+    const pss = new Pss({ privateKey: generatePrivateKey() })
+    const remote = new Pss({ privateKey: generatePrivateKey() }).publicKey()
+    const good = fooBar([], false)
+    expect(() => pss.runProtocol({ ...good, length: 0 }, remote)).toThrow(RangeError)
+    expect(() => pss.runProtocol({ ...good, name: '' }, remote)).toThrow(TypeError)
+    expect(() => pss.runProtocol(good, remote, { topic: new Uint8Array(3) })).toThrow(RangeError)
+    expect(() => pss.runProtocol(good, remote, { maxQueuedMsgs: 0 })).toThrow(RangeError)
+    expect(() => pss.runProtocol(good, new Uint8Array(64))).toThrow(
+      expect.objectContaining({ name: 'CryptoError' }),
+    )
+    expect(() =>
+      pss.runProtocol(good, { accept: undefined } as unknown as { accept: () => boolean }),
+    ).toThrow(TypeError)
+  })
+
   it('foo/bar between the ends of a line of four servers, both directions', async () => {
     const [a, , , d] = (await line(4)) as [TestNode, TestNode, TestNode, TestNode]
     expect(a.server.peers().some((p) => p.idHex === d.server.self().idHex)).toBe(false)
