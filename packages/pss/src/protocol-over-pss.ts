@@ -20,7 +20,10 @@ import {
 export interface RunProtocolOptions {
   /** Ends the run (every virtual peer of it) when it aborts; the promise then resolves. */
   readonly signal?: AbortSignal
-  /** The pss topic of the protocol's messages; default `stringToTopic(`${name}/${version}`)`. */
+  /**
+   * The pss topic of the protocol's messages; default `stringToTopic(name + '/' + version)`
+   * (`foo/1` for foo version 1).
+   */
   readonly topic?: Uint8Array
   /** `MAX_VIRTUAL_PEER_QUEUE_MSGS`: messages waiting for the protocol to read them, per virtual peer. */
   readonly maxQueuedMsgs?: number

@@ -317,7 +317,7 @@ export class Pss {
    * Runs an ordinary devp2p `Protocol` with a node reached only through pss, as a
    * virtual peer (README, "Protocols over pss"). Each message of the protocol is
    * `[code, payload]` RLP in an asymmetric envelope to the remote's key, on `topic`
-   * (default `stringToTopic(`${name}/${version}`)`); inbound ones count only when signed
+   * (default `stringToTopic(name + '/' + version)`); inbound ones count only when signed
    * by the remote. `remote` is the remote's public key, or `{ accept, maxPeers? }` to
    * run the protocol with each node that writes on the topic and that `accept` admits.
    *
