@@ -59,6 +59,8 @@ export const MAX_SUBSCRIPTION_BUFFER = 256
 export const MAX_VIRTUAL_PEER_QUEUE_MSGS = 64
 /** Virtual peers one accepting `runProtocol` runs at once; writers beyond it are ignored. */
 export const MAX_VIRTUAL_PEERS = 64
+/** A virtual peer of an accepting `runProtocol` whose remote sent nothing for this long ends. */
+export const VIRTUAL_PEER_IDLE_MS = 300_000
 
 // ── envelopes, keys and the handshake (ENCRYPTION.md) ─────────────────────────────
 

@@ -38,6 +38,7 @@ export {
   PSS_PROTOCOL_NAME,
   PSS_PROTOCOL_VERSION,
   TOPIC_BYTES,
+  VIRTUAL_PEER_IDLE_MS,
 } from './constants.js'
 export type { Opened } from './envelope/types.js'
 export type { PssErrorCode } from './errors.js'

@@ -1,8 +1,13 @@
-import type { Clock, Logger } from '@devp2p/common'
+import type { Clock, Logger, TimerHandle } from '@devp2p/common'
 import { equalBytes } from '@devp2p/crypto'
 import { DisconnectReason, P2pError, type Protocol } from '@devp2p/p2p'
 import { toHex } from './address.js'
-import { MAX_VIRTUAL_PEER_QUEUE_MSGS, MAX_VIRTUAL_PEERS, TOPIC_BYTES } from './constants.js'
+import {
+  MAX_VIRTUAL_PEER_QUEUE_MSGS,
+  MAX_VIRTUAL_PEERS,
+  TOPIC_BYTES,
+  VIRTUAL_PEER_IDLE_MS,
+} from './constants.js'
 import { PssError } from './errors.js'
 import type { PssReceived, PssSubscription } from './subscription.js'
 import { stringToTopic } from './topic.js'
@@ -39,6 +44,12 @@ export interface AcceptRemotes {
   readonly accept: (publicKey: Uint8Array) => boolean
   /** `MAX_VIRTUAL_PEERS`: virtual peers at a time; writers beyond it are ignored until one ends. */
   readonly maxPeers?: number
+  /**
+   * `VIRTUAL_PEER_IDLE_MS`: a virtual peer that has sent nothing for this long ends (as
+   * p2p's "read timeout"), so strangers cannot hold the `maxPeers` slots forever; its
+   * next message starts a new one.
+   */
+  readonly idleTimeoutMs?: number
 }
 
 /** @internal What the runner needs of a `Pss` (an interface, so it does not import pss.ts). */
@@ -163,8 +174,11 @@ export function runProtocolOverPss(
     })
   if (remote instanceof Uint8Array) return runOne(context, protocol, make(remote, false), options)
   if (typeof remote?.accept !== 'function') throw new TypeError('accept must be a function')
-  const maxPeers = positive('maxPeers', remote.maxPeers, MAX_VIRTUAL_PEERS)
-  return runAccepting(context, protocol, topic, remote.accept, maxPeers, make, options.signal)
+  const limits = {
+    maxPeers: positive('maxPeers', remote.maxPeers, MAX_VIRTUAL_PEERS),
+    idleMs: positive('idleTimeoutMs', remote.idleTimeoutMs, VIRTUAL_PEER_IDLE_MS),
+  }
+  return runAccepting(context, protocol, topic, remote.accept, limits, make, options.signal)
 }
 
 function runOne(
@@ -201,23 +215,41 @@ async function pump(inbox: PssSubscription, handle: (m: PssReceived) => void): P
   for await (const message of inbox) handle(message)
 }
 
+/** One virtual peer of an accepting run, with when its remote last wrote. */
+interface Accepted {
+  readonly peer: VirtualPeer
+  lastSeen: number
+  timer: TimerHandle
+}
+
 async function runAccepting(
   context: PssContext,
   protocol: Protocol,
   topic: Uint8Array,
   accept: (publicKey: Uint8Array) => boolean,
-  maxPeers: number,
+  { maxPeers, idleMs }: { maxPeers: number; idleMs: number },
   make: (publicKey: Uint8Array, inbound: boolean) => VirtualPeer,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const { clock } = context
   const set = runningOf(context.pss)
   const log = context.logger
   // bounded: at most maxPeers (MAX_VIRTUAL_PEERS) virtual peers, each removed when it ends
-  const peers = new Map<string, VirtualPeer>()
+  const peers = new Map<string, Accepted>()
   // bounded: the same virtual peers' run promises
   const runs = new Set<Promise<void>>()
   let refused = 0
-  const start = (publicKey: Uint8Array): VirtualPeer | undefined => {
+  // one timer per virtual peer, moved on lazily: a message only updates lastSeen
+  const watch = (entry: Accepted): void => {
+    const idle = clock.now() - entry.lastSeen
+    if (idle < idleMs) {
+      entry.timer = clock.setTimeout(() => watch(entry), idleMs - idle)
+      return
+    }
+    const detail = `no message for ${idleMs} ms`
+    endVirtualPeer(entry.peer, P2pError.local(DisconnectReason.ReadTimeout, detail))
+  }
+  const start = (publicKey: Uint8Array): Accepted | undefined => {
     const key = virtualPeerKey(topic, publicKey)
     if (set.has(key)) return undefined // a runProtocol with this remote handles its messages
     if (peers.size >= maxPeers) {
@@ -234,8 +266,10 @@ async function runAccepting(
     }
     if (!admitted) return undefined
     const peer = make(publicKey, true)
+    const entry: Accepted = { peer, lastSeen: clock.now(), timer: undefined }
+    entry.timer = clock.setTimeout(() => watch(entry), idleMs)
     set.add(key)
-    peers.set(key, peer)
+    peers.set(key, entry)
     const run = startRun(protocol, peer).then(
       () => {},
       (err: unknown) => {
@@ -244,21 +278,24 @@ async function runAccepting(
     )
     runs.add(run)
     void run.then(() => {
+      clock.clearTimeout(entry.timer)
       runs.delete(run)
       peers.delete(key)
       set.delete(key)
     })
-    return peer
+    return entry
   }
   const inbox = context.pss.subscribe(topic, signal === undefined ? {} : { signal })
   await pump(inbox, (message) => {
     if (message.raw || message.from === undefined) return
     const key = virtualPeerKey(topic, message.from)
-    const peer = peers.get(key) ?? start(message.from)
-    if (peer !== undefined) receiveVirtual(peer, message.payload)
+    const entry = peers.get(key) ?? start(message.from)
+    if (entry === undefined) return
+    entry.lastSeen = clock.now()
+    receiveVirtual(entry.peer, message.payload)
   })
   // the subscription ended: our signal aborted or the Pss stopped
   const reason = new PssError('STOPPED', 'runProtocol stopped', { cause: signal?.reason })
-  for (const peer of peers.values()) endVirtualPeer(peer, reason)
+  for (const { peer } of peers.values()) endVirtualPeer(peer, reason)
   await Promise.all(runs)
 }

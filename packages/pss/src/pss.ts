@@ -318,8 +318,9 @@ export class Pss {
    * virtual peer (README, "Protocols over pss"). Each message of the protocol is
    * `[code, payload]` RLP in an asymmetric envelope to the remote's key, on `topic`
    * (default `stringToTopic(name + '/' + version)`); inbound ones count only when signed
-   * by the remote. `remote` is the remote's public key, or `{ accept, maxPeers? }` to
-   * run the protocol with each node that writes on the topic and that `accept` admits.
+   * by the remote. `remote` is the remote's public key, or `{ accept, maxPeers?,
+   * idleTimeoutMs? }` to run the protocol with each node that writes on the topic and
+   * that `accept` admits.
    *
    * Resolves when the run ends: `run` returned, `peer.disconnect()`, the signal aborted
    * or `stop()` (an accepting run: once every virtual peer has ended). Rejects with

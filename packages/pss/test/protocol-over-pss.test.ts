@@ -5,6 +5,7 @@
 import { generatePrivateKey } from '@devp2p/crypto'
 import { type Msg, type MsgReadWriter, P2pError, type Protocol, Server, send } from '@devp2p/p2p'
 import { encode, t } from '@devp2p/rlp'
+import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_MESSAGE_BYTES } from '../src/constants.js'
 import { PssError } from '../src/errors.js'
@@ -27,11 +28,12 @@ afterEach(async () => {
 })
 
 /** `count` real servers on loopback in a line: each knows only its neighbours. */
-async function line(count: number): Promise<TestNode[]> {
+async function line(count: number, clock?: ManualClock): Promise<TestNode[]> {
   const nodes = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const privateKey = generatePrivateKey()
-      const pss = new Pss({ privateKey })
+      // a manual clock for pss only, when given (the servers keep real time)
+      const pss = new Pss({ privateKey, ...(clock === undefined ? {} : { clock }) })
       const server = new Server({
         privateKey,
         name: `node${i}`,
@@ -75,7 +77,10 @@ function fooBar(heard: string[], opener: boolean): Protocol {
 }
 
 /** A protocol that hands out its peer and rw and reads nothing until told. */
-function captured(length = 2): {
+function captured(
+  length = 2,
+  name = 'cap',
+): {
   protocol: Protocol
   peer: Promise<{ peer: VirtualPeer; rw: MsgReadWriter }>
 } {
@@ -84,7 +89,7 @@ function captured(length = 2): {
     resolve = r
   })
   const protocol: Protocol = {
-    name: 'cap',
+    name,
     version: 3,
     length,
     run(p, rw) {
@@ -259,6 +264,33 @@ describe('protocols over pss', () => {
     expect(() => a.pss.runProtocol(fooBar([], false), c.pss.publicKey())).toThrow(
       expect.objectContaining({ code: 'VIRTUAL_PEER_BUSY' }),
     )
+    stop.abort()
+    await expect(accepting).resolves.toBeUndefined()
+  })
+
+  it('an accepted virtual peer whose remote is silent for idleTimeoutMs ends; each message restarts the wait', async () => {
+    const clock = new ManualClock()
+    const [a, , c] = (await line(3, clock)) as [TestNode, TestNode, TestNode]
+    const { protocol, peer } = captured(1, 'idle')
+    const stop = new AbortController()
+    const accepting = a.pss.runProtocol(
+      protocol,
+      { accept: () => true, idleTimeoutMs: 60_000 },
+      { signal: stop.signal },
+    )
+    const topic = protocolTopic(protocol)
+    c.pss.sendAsym(a.pss.publicKey(), topic, encode([0, encode('first')]))
+    const { peer: virtual, rw } = await peer
+    expect(virtual.inbound).toBe(true)
+    expect(text(await rw.readMsg())).toBe('first')
+    clock.advance(40_000)
+    c.pss.sendAsym(a.pss.publicKey(), topic, encode([0, encode('second')]))
+    expect(text(await rw.readMsg())).toBe('second')
+    clock.advance(40_000) // 80 s after the first message, 40 s after the last
+    expect(virtual.signal.aborted).toBe(false)
+    clock.advance(20_000)
+    expect(virtual.signal.aborted).toBe(true)
+    expect(virtual.error).toMatchObject({ code: 'LOCAL_DISCONNECT', reason: 0x0b })
     stop.abort()
     await expect(accepting).resolves.toBeUndefined()
   })
