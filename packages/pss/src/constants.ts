@@ -55,6 +55,13 @@ export const MAX_OUTBOX_BYTES = 4 * 1024 * 1024
 /** Messages a subscription holds for a consumer that is behind; then the oldest is dropped. */
 export const MAX_SUBSCRIPTION_BUFFER = 256
 
+/** Messages waiting for one virtual peer's protocol to read them; more are dropped and counted. */
+export const MAX_VIRTUAL_PEER_QUEUE_MSGS = 64
+/** Virtual peers one accepting `runProtocol` runs at once; writers beyond it are ignored. */
+export const MAX_VIRTUAL_PEERS = 64
+/** A virtual peer of an accepting `runProtocol` whose remote sent nothing for this long ends. */
+export const VIRTUAL_PEER_IDLE_MS = 300_000
+
 // ── envelopes, keys and the handshake (ENCRYPTION.md) ─────────────────────────────
 
 /*

@@ -15,6 +15,11 @@
  * - `HANDSHAKE_TIMEOUT`: the peer did not answer a handshake in time.
  * - `NO_SYM_KEY`: no symmetric key has that id (or it expired).
  * - `STOPPED`: `stop()` was called.
+ * - `VIRTUAL_PEER_BREACH`: the remote of a protocol run over pss sent a message that is
+ *   not `[code, payload]` RLP, or a code outside the protocol's `length`; the virtual
+ *   peer ends with it.
+ * - `VIRTUAL_PEER_BUSY`: `runProtocol` for a remote and topic that already has a
+ *   virtual peer on this node.
  */
 export type PssErrorCode =
   | 'MESSAGE_TOO_LARGE'
@@ -27,6 +32,8 @@ export type PssErrorCode =
   | 'HANDSHAKE_TIMEOUT'
   | 'NO_SYM_KEY'
   | 'STOPPED'
+  | 'VIRTUAL_PEER_BREACH'
+  | 'VIRTUAL_PEER_BUSY'
 
 /** The one error this package throws for bad input; `code` says why (see {@link PssErrorCode}). */
 export class PssError extends Error {

@@ -29,6 +29,8 @@ export {
   MAX_OUTBOX_MESSAGES,
   MAX_SUBSCRIPTION_BUFFER,
   MAX_TTL_S,
+  MAX_VIRTUAL_PEER_QUEUE_MSGS,
+  MAX_VIRTUAL_PEERS,
   PEER_BURST_BYTES,
   PEER_BURST_MSGS,
   PEER_RATE_BYTES_PER_S,
@@ -36,6 +38,7 @@ export {
   PSS_PROTOCOL_NAME,
   PSS_PROTOCOL_VERSION,
   TOPIC_BYTES,
+  VIRTUAL_PEER_IDLE_MS,
 } from './constants.js'
 export type { Opened } from './envelope/types.js'
 export type { PssErrorCode } from './errors.js'
@@ -45,9 +48,12 @@ export { HANDSHAKE_TOPIC } from './handshake/index.js'
 export type { SymKeyId } from './keys/index.js'
 export type { PssKind, PssMessage } from './message.js'
 export { decodeMessage, encodeMessage, messageDigest, messageKind } from './message.js'
+export type { AcceptRemotes, RunProtocolOptions } from './protocol-over-pss.js'
+export { protocolTopic } from './protocol-over-pss.js'
 export type { PssNodeStats, PssOptions, PssService } from './pss.js'
 export { Pss } from './pss.js'
 export type { DropReason, PeerSend, PssRouterOptions, PssStats, RouteResult } from './router.js'
 export { PssRouter } from './router.js'
 export type { PssReceived, PssSubscription } from './subscription.js'
 export { stringToTopic } from './topic.js'
+export { VirtualPeer } from './virtual-peer.js'

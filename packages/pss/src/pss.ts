@@ -19,6 +19,11 @@ import type { AcceptedHandshake, HandshakeKeys } from './handshake/index.js'
 import type { SymKeyId } from './keys/index.js'
 import { encodeMessage, type PssMessage } from './message.js'
 import { pssProtocol } from './protocol.js'
+import {
+  type AcceptRemotes,
+  type RunProtocolOptions,
+  runProtocolOverPss,
+} from './protocol-over-pss.js'
 import { PssRouter, type PssRouterOptions, type PssStats } from './router.js'
 import { type PssReceived, type PssSubscription, Subscription } from './subscription.js'
 
@@ -306,5 +311,37 @@ export class Pss {
       }
     }
     for (const sub of set) sub.push(received)
+  }
+
+  /**
+   * Runs an ordinary devp2p `Protocol` with a node reached only through pss, as a
+   * virtual peer (README, "Protocols over pss"). Each message of the protocol is
+   * `[code, payload]` RLP in an asymmetric envelope to the remote's key, on `topic`
+   * (default `stringToTopic(name + '/' + version)`); inbound ones count only when signed
+   * by the remote. `remote` is the remote's public key, or `{ accept, maxPeers?,
+   * idleTimeoutMs? }` to run the protocol with each node that writes on the topic and
+   * that `accept` admits.
+   *
+   * Resolves when the run ends: `run` returned, `peer.disconnect()`, the signal aborted
+   * or `stop()` (an accepting run: once every virtual peer has ended). Rejects with
+   * `PssError` `VIRTUAL_PEER_BREACH` when the remote broke the protocol, or with what
+   * `run` threw; an accepting run logs those and goes on.
+   *
+   * @throws PssError `VIRTUAL_PEER_BUSY` when the protocol already runs with that remote
+   *   on that topic; CryptoError for a public key that is not a point; TypeError /
+   *   RangeError for a protocol value a `Server` would refuse, a topic that is not 4
+   *   bytes or a bad limit.
+   */
+  runProtocol(
+    protocol: Protocol,
+    remote: Uint8Array | AcceptRemotes,
+    options: RunProtocolOptions = {},
+  ): Promise<void> {
+    return runProtocolOverPss(
+      { pss: this, clock: this.#clock, logger: this.#log },
+      protocol,
+      remote,
+      options,
+    )
   }
 }
