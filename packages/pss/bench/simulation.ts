@@ -6,7 +6,8 @@
  *
  * Run: npx pnpm --filter @devp2p/pss sim
  *   (tsx --conditions=@devp2p/source bench/simulation.ts; ~1 min on one core)
- * Environment: SIM_SEED (1), SIM_NODES (comma list, default "100,1000").
+ * Environment: SIM_SEED (1), SIM_NODES (comma list, default "100,1000"), SIM_BIN_PEERS
+ * (`DEFAULT_BIN_PEERS`, the kademlia topology's `binPeers`).
  *
  * Topologies:
  * - `random`: "as found through discovery". Every node dials `dialPeers` (8) nodes drawn
@@ -14,17 +15,20 @@
  *   random targets: effectively uniform), refused by a node already at `maxPeers` (25);
  *   with the inbound ones a node ends with ~16 peers (8–25), as a geth node with
  *   maxPeers 50 of which a third dialed has ~17 dialed.
- * - `kademlia`: as Swarm's hive: every node dials `binPeers` (1) random nodes in each
- *   proximity-order bin (the nodes sharing exactly `po` leading bits with it), all of a
- *   bin when it has fewer; the inbound ones add about as many again.
+ * - `kademlia`: the same discovery, with the router's dial hint: a node considers
+ *   `candidates` (100) uniformly drawn nodes plus the 16 closest to its own id (what a
+ *   lookup of one's own id returns, as geth does at start) and dials those for which
+ *   `PssRouter.wantsPeer` says they fill a proximity-order bin (fewer than `binPeers`, 1,
+ *   connected peers sharing exactly as many leading bits with it), as Swarm's hive did;
+ *   the inbound ones add about as many again. Both topologies respect `maxPeers`.
  *
  * Traffic over `durationMs` (5 simulated minutes): full-address messages between random
  * live pairs, messages to a 1-byte prefix of a live node's id (a neighbourhood), and a few
  * to the empty address (everyone). With churn, `churnPerMinute` (10 %) of the nodes leave
  * per simulated minute and as many join, spread evenly: a leaver's links vanish (and what
  * is in flight on them); a joiner gets a new id and dials as above; a node that lost a peer
- * dials a replacement 1–5 s later (random: any node; kademlia: one in the lost peer's bin
- * when that bin is now empty). A message whose recipient left before it arrived is not
+ * dials again 1–5 s later (random: one node; kademlia: the wanted ones among fresh
+ * candidates). A message whose recipient left before it arrived is not
  * counted (it could not be delivered); a neighbourhood or broadcast message is expected at
  * the nodes that were live in it when it was sent and still are at the end.
  *
@@ -33,8 +37,8 @@
 
 import { pathToFileURL } from 'node:url'
 import { ManualClock, seededRandom } from '@devp2p/testing'
-import { toHex } from '../src/address.js'
-import { DEFAULT_TTL_S } from '../src/constants.js'
+import { compareXor, toHex } from '../src/address.js'
+import { DEFAULT_BIN_PEERS, DEFAULT_TTL_S } from '../src/constants.js'
 import { encodeMessage } from '../src/message.js'
 import { PssRouter, type PssRouterOptions } from '../src/router.js'
 
@@ -53,6 +57,8 @@ export interface SimConfig {
   readonly dialPeers?: number
   readonly maxPeers?: number
   readonly binPeers?: number
+  /** kademlia: uniformly drawn discovery candidates a node considers when it dials (100). */
+  readonly candidates?: number
   readonly minLatencyMs?: number
   readonly maxLatencyMs?: number
   /** Options for every router (fanout, forwardOwn, ...). */
@@ -89,6 +95,13 @@ export interface SimResult {
   readonly recipientLeft: number
   readonly joined: number
   readonly left: number
+  /**
+   * Why full-address messages fail: of their transmissions before the recipient had them,
+   * how many went to a node farther from the destination than the sender (`awayHops` of
+   * `hops`); how many walks ended at a node that had seen the message (`endedByRepeat`, a
+   * loop) or at one with no other peer (`endedNoPeer`).
+   */
+  readonly diagnosis: { hops: number; awayHops: number; endedByRepeat: number; endedNoPeer: number }
 }
 
 const DEFAULTS = {
@@ -100,11 +113,14 @@ const DEFAULTS = {
   broadcasts: 5,
   dialPeers: 8,
   maxPeers: 25,
-  binPeers: 1,
+  binPeers: DEFAULT_BIN_PEERS,
+  candidates: 100,
   minLatencyMs: 10,
   maxLatencyMs: 150,
 }
 
+/** What a discovery v4 lookup of our own id returns: the closest nodes (a bucket's worth). */
+const LOOKUP_RESULTS = 16
 const REDIAL_MIN_MS = 1000
 const REDIAL_SPREAD_MS = 4000
 
@@ -174,6 +190,7 @@ interface SimNode {
 
 interface Tracked {
   readonly kind: 'full' | 'partial' | 'broadcast'
+  readonly to: Uint8Array
   readonly sentAt: number
   /** node keys expected to get it */
   readonly expected: Set<string>
@@ -181,15 +198,6 @@ interface Tracked {
   readonly reached: Map<string, number>
   firstAt?: number
   tx: number
-}
-
-/** Proximity order: the number of leading bits `a` and `b` share. */
-export function proximity(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]! ^ b[i]!
-    if (x !== 0) return i * 8 + Math.clz32(x) - 24
-  }
-  return a.length * 8
 }
 
 /** Runs one simulation to the end (every delivery done) and returns its figures. */
@@ -206,6 +214,7 @@ export function runSimulation(input: SimConfig): SimResult {
   const tracked: Tracked[] = []
   let joined = 0
   let left = 0
+  const diag = { hops: 0, awayHops: 0, endedByRepeat: 0, endedNoPeer: 0 }
   // set around each router call, read by the send functions it calls
   let current: { msg: Tracked; hops: number } | undefined
 
@@ -232,6 +241,14 @@ export function runSimulation(input: SimConfig): SimResult {
     current = { msg, hops }
     const result = to.router.handle(from.id, bytes)
     current = undefined
+    if (msg.kind === 'full' && msg.firstAt === undefined) {
+      // before the recipient has it: did this hop move away, or end the walk?
+      if (compareXor(msg.to, to.id, from.id) > 0) diag.awayHops++
+      diag.hops++
+      if (result.dropped === 'repeat') diag.endedByRepeat++
+      else if (result.dropped === undefined && result.forwards === 0 && !result.deliver)
+        diag.endedNoPeer++
+    }
     if (result.deliver !== undefined && !msg.reached.has(to.key)) {
       msg.reached.set(to.key, hops)
       if (msg.kind === 'full') msg.firstAt = clock.now()
@@ -272,7 +289,7 @@ export function runSimulation(input: SimConfig): SimResult {
     const candidates = live.filter(
       (c) => c !== node && !node.links.has(c.key) && c.links.size < cfg.maxPeers && accept(c),
     )
-    for (let n = 0; n < count && candidates.length > 0; n++) {
+    for (let n = 0; n < count && candidates.length > 0 && node.links.size < cfg.maxPeers; n++) {
       const i = Math.floor(random() * candidates.length)
       const c = candidates[i]!
       candidates[i] = candidates[candidates.length - 1]!
@@ -281,25 +298,34 @@ export function runSimulation(input: SimConfig): SimResult {
     }
   }
 
-  function dialInitial(node: SimNode): void {
-    if (cfg.topology === 'random') {
-      dialSome(node, cfg.dialPeers, () => true)
-      return
-    }
-    for (let po = 0; po < 256; po++) {
-      if (!live.some((c) => c !== node && proximity(node.id, c.id) >= po)) break
-      dialSome(node, cfg.binPeers, (c) => proximity(node.id, c.id) === po)
+  /**
+   * kademlia: discovery's candidates (`candidates` nodes drawn uniformly, as random lookups
+   * yield, plus the `LOOKUP_RESULTS` live nodes closest to us, as a lookup of our own id
+   * yields), dialed when the router's `wantsPeer` says they fill a bin.
+   */
+  function dialWanted(node: SimNode): void {
+    const seen = new Set<SimNode>()
+    for (let i = 0; i < cfg.candidates; i++) seen.add(pick(live))
+    const closest = [...live].sort((a, b) => compareXor(node.id, a.id, b.id))
+    for (const c of closest.slice(0, LOOKUP_RESULTS + 1)) seen.add(c)
+    for (const c of seen) {
+      if (node.links.size >= cfg.maxPeers) return
+      if (c === node || c.links.size >= cfg.maxPeers) continue
+      if (node.router.wantsPeer(c.id, cfg.binPeers)) connect(node, c)
     }
   }
 
-  function redialLater(node: SimNode, lostPo: number): void {
+  function dialInitial(node: SimNode): void {
+    if (cfg.topology === 'random') dialSome(node, cfg.dialPeers, () => true)
+    else dialWanted(node)
+  }
+
+  function redialLater(node: SimNode): void {
     const at = clock.now() + REDIAL_MIN_MS + Math.floor(random() * REDIAL_SPREAD_MS)
     queue.push(at, () => {
       if (!node.alive || node.links.size >= cfg.maxPeers) return
-      if (cfg.topology === 'random') return dialSome(node, 1, () => true)
-      for (const key of node.links.keys())
-        if (proximity(node.id, nodes.get(key)!.id) === lostPo) return
-      dialSome(node, cfg.binPeers, (c) => proximity(node.id, c.id) === lostPo)
+      if (cfg.topology === 'random') dialSome(node, 1, () => true)
+      else dialWanted(node)
     })
   }
 
@@ -309,7 +335,7 @@ export function runSimulation(input: SimConfig): SimResult {
     for (const key of [...node.links.keys()]) {
       const peer = nodes.get(key)!
       disconnect(node, peer)
-      redialLater(peer, proximity(peer.id, node.id))
+      redialLater(peer)
     }
     left++
   }
@@ -331,7 +357,7 @@ export function runSimulation(input: SimConfig): SimResult {
       to = new Uint8Array()
       for (const n of live) if (n !== sender) expected.add(n.key)
     }
-    const msg: Tracked = { kind, sentAt: clock.now(), expected, reached: new Map(), tx: 0 }
+    const msg: Tracked = { kind, to, sentAt: clock.now(), expected, reached: new Map(), tx: 0 }
     tracked.push(msg)
     const payload = new Uint8Array(4)
     new DataView(payload.buffer).setUint32(0, tracked.length)
@@ -420,6 +446,7 @@ export function runSimulation(input: SimConfig): SimResult {
     recipientLeft,
     joined,
     left,
+    diagnosis: diag,
   }
 }
 
@@ -454,24 +481,26 @@ export function tableRow(r: SimResult): string {
     r.partial.txPerDelivered.toFixed(1),
     pct(r.broadcast.ratio),
     r.broadcast.txPerDelivered.toFixed(1),
+    pct(r.diagnosis.hops === 0 ? 0 : r.diagnosis.awayHops / r.diagnosis.hops),
   ]
   return `| ${cells.join(' | ')} |`
 }
 
 export const TABLE_HEADER = [
-  '| N | topology | churn | peers (mean) | full: delivered | hops mean / median / max | log2 N | latency ms mean / median / max | tx per delivered (full) | partial: delivered | tx/delivered | broadcast: delivered | tx/delivered |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| N | topology | churn | peers (mean) | full: delivered | hops mean / median / max | log2 N | latency ms mean / median / max | tx per delivered (full) | partial: delivered | tx/delivered | broadcast: delivered | tx/delivered | hops away from the destination (full) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ].join('\n')
 
 async function main(): Promise<void> {
   const seed = Number(process.env.SIM_SEED ?? 1)
+  const binPeers = Number(process.env.SIM_BIN_PEERS ?? DEFAULT_BIN_PEERS)
   const sizes = (process.env.SIM_NODES ?? '100,1000').split(',').map(Number)
   console.log(`pss routing simulation, seed ${seed}, router defaults\n`)
   console.log(TABLE_HEADER)
   for (const nodes of sizes)
     for (const topology of ['random', 'kademlia'] as const)
       for (const churnPerMinute of [0, 0.1]) {
-        const r = runSimulation({ nodes, topology, churnPerMinute, seed })
+        const r = runSimulation({ nodes, topology, churnPerMinute, seed, binPeers })
         console.log(tableRow(r))
       }
 }

@@ -18,6 +18,7 @@
  */
 export type { PssApi, PssRpcMessage } from './api.js'
 export {
+  DEFAULT_BIN_PEERS,
   DEFAULT_FANOUT,
   DEFAULT_TTL_S,
   DIGEST_TTL_MS,
