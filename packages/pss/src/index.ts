@@ -38,6 +38,7 @@ export {
   PSS_PROTOCOL_VERSION,
   TOPIC_BYTES,
 } from './constants.js'
+export { kademliaCandidates } from './dial-candidates.js'
 export type { Opened } from './envelope/types.js'
 export type { PssErrorCode } from './errors.js'
 export { PssError } from './errors.js'
