@@ -20,7 +20,10 @@
  *   lookup of one's own id returns, as geth does at start) and dials those for which
  *   `PssRouter.wantsPeer` says they fill a proximity-order bin (fewer than `binPeers`, 1,
  *   connected peers sharing exactly as many leading bits with it), as Swarm's hive did;
- *   the inbound ones add about as many again. Both topologies respect `maxPeers`.
+ *   the inbound ones add about as many again.
+ * - `mixed`: both, as a server dialing discovery's random nodes (`nodeSource`) and the
+ *   hint's candidates (pss's `dialCandidates`): the kademlia dials, then `dialPeers`
+ *   uniformly random ones. Every topology respects `maxPeers`.
  *
  * Traffic over `durationMs` (5 simulated minutes): full-address messages between random
  * live pairs, messages to a 1-byte prefix of a live node's id (a neighbourhood), and a few
@@ -28,7 +31,7 @@
  * per simulated minute and as many join, spread evenly: a leaver's links vanish (and what
  * is in flight on them); a joiner gets a new id and dials as above; a node that lost a peer
  * dials again 1–5 s later (random: one node; kademlia: the wanted ones among fresh
- * candidates). A message whose recipient left before it arrived is not
+ * candidates; mixed: both). A message whose recipient left before it arrived is not
  * counted (it could not be delivered); a neighbourhood or broadcast message is expected at
  * the nodes that were live in it when it was sent and still are at the end.
  *
@@ -42,7 +45,7 @@ import { DEFAULT_BIN_PEERS, DEFAULT_TTL_S } from '../src/constants.js'
 import { encodeMessage } from '../src/message.js'
 import { PssRouter, type PssRouterOptions } from '../src/router.js'
 
-export type Topology = 'random' | 'kademlia'
+export type Topology = 'random' | 'kademlia' | 'mixed'
 
 export interface SimConfig {
   readonly nodes: number
@@ -316,16 +319,16 @@ export function runSimulation(input: SimConfig): SimResult {
   }
 
   function dialInitial(node: SimNode): void {
-    if (cfg.topology === 'random') dialSome(node, cfg.dialPeers, () => true)
-    else dialWanted(node)
+    if (cfg.topology !== 'random') dialWanted(node)
+    if (cfg.topology !== 'kademlia') dialSome(node, cfg.dialPeers, () => true)
   }
 
   function redialLater(node: SimNode): void {
     const at = clock.now() + REDIAL_MIN_MS + Math.floor(random() * REDIAL_SPREAD_MS)
     queue.push(at, () => {
       if (!node.alive || node.links.size >= cfg.maxPeers) return
-      if (cfg.topology === 'random') dialSome(node, 1, () => true)
-      else dialWanted(node)
+      if (cfg.topology !== 'random') dialWanted(node)
+      if (cfg.topology !== 'kademlia') dialSome(node, 1, () => true)
     })
   }
 
@@ -498,7 +501,7 @@ async function main(): Promise<void> {
   console.log(`pss routing simulation, seed ${seed}, router defaults\n`)
   console.log(TABLE_HEADER)
   for (const nodes of sizes)
-    for (const topology of ['random', 'kademlia'] as const)
+    for (const topology of ['random', 'kademlia', 'mixed'] as const)
       for (const churnPerMinute of [0, 0.1]) {
         const r = runSimulation({ nodes, topology, churnPerMinute, seed, binPeers })
         console.log(tableRow(r))
