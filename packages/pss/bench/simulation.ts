@@ -7,7 +7,7 @@
  * Run: npx pnpm --filter @devp2p/pss sim
  *   (tsx --conditions=@devp2p/source bench/simulation.ts; ~1 min on one core)
  * Environment: SIM_SEED (1), SIM_NODES (comma list, default "100,1000"), SIM_BIN_PEERS
- * (`DEFAULT_BIN_PEERS`, the kademlia topology's `binPeers`).
+ * (`DEFAULT_BIN_PEERS`, the kademlia topology's `binPeers`), SIM_MAX_PEERS (25).
  *
  * Topologies:
  * - `random`: "as found through discovery". Every node dials `dialPeers` (8) nodes drawn
@@ -497,13 +497,14 @@ export const TABLE_HEADER = [
 async function main(): Promise<void> {
   const seed = Number(process.env.SIM_SEED ?? 1)
   const binPeers = Number(process.env.SIM_BIN_PEERS ?? DEFAULT_BIN_PEERS)
+  const maxPeers = Number(process.env.SIM_MAX_PEERS ?? DEFAULTS.maxPeers)
   const sizes = (process.env.SIM_NODES ?? '100,1000').split(',').map(Number)
   console.log(`pss routing simulation, seed ${seed}, router defaults\n`)
   console.log(TABLE_HEADER)
   for (const nodes of sizes)
     for (const topology of ['random', 'kademlia', 'mixed'] as const)
       for (const churnPerMinute of [0, 0.1]) {
-        const r = runSimulation({ nodes, topology, churnPerMinute, seed, binPeers })
+        const r = runSimulation({ nodes, topology, churnPerMinute, seed, binPeers, maxPeers })
         console.log(tableRow(r))
       }
 }
