@@ -21,6 +21,16 @@ export function compareXor(target: Uint8Array, a: Uint8Array, b: Uint8Array): nu
   return 0
 }
 
+/** Proximity order: how many leading bits `a` and `b` share (Kademlia's bin of `b` seen from `a`). */
+export function proximity(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a[i]! ^ b[i]!
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24
+  }
+  return n * 8
+}
+
 /** Lower-case hex without a prefix, for map keys. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')

@@ -35,6 +35,12 @@ export const MAX_DIGESTS = 65_536
 
 /** Peers a message is handed to when it is routed toward an address (the closest first). */
 export const DEFAULT_FANOUT = 1
+/**
+ * `PssRouter.wantsPeer`: a dial candidate is wanted while its proximity-order bin holds
+ * fewer connected peers than this (the bins Swarm's hive kept filled); 2 did worse in the
+ * simulation, filling `maxPeers` near the neighbourhood.
+ */
+export const DEFAULT_BIN_PEERS = 1
 /** At most this many sends (forwards, attempts included) per inbound message: no amplification. */
 export const MAX_FORWARDS_PER_MESSAGE = 16
 

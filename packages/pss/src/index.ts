@@ -18,6 +18,7 @@
  */
 export type { PssApi, PssRpcMessage } from './api.js'
 export {
+  DEFAULT_BIN_PEERS,
   DEFAULT_FANOUT,
   DEFAULT_TTL_S,
   DIGEST_TTL_MS,
@@ -40,6 +41,7 @@ export {
   TOPIC_BYTES,
   VIRTUAL_PEER_IDLE_MS,
 } from './constants.js'
+export { kademliaCandidates } from './dial-candidates.js'
 export type { Opened } from './envelope/types.js'
 export type { PssErrorCode } from './errors.js'
 export { PssError } from './errors.js'

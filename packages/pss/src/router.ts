@@ -1,6 +1,7 @@
 import { type Clock, ExpiringSet, type Logger, silentLogger } from '@devp2p/common'
-import { compareXor, matchesPrefix, toHex } from './address.js'
+import { compareXor, matchesPrefix, proximity, toHex } from './address.js'
 import {
+  DEFAULT_BIN_PEERS,
   DEFAULT_FANOUT,
   DIGEST_TTL_MS,
   MAX_ADDRESS_BYTES,
@@ -208,6 +209,23 @@ export class PssRouter {
       msgs: new TokenBucket(this.#clock, msgRate, msgBurst),
       bytes: new TokenBucket(this.#clock, byteRate, byteBurst),
     })
+  }
+
+  /**
+   * A hint for whoever chooses which nodes to dial (discovery's candidates): whether a
+   * connection to `id` would fill a Kademlia bin, i.e. fewer than `binPeers` connected peers
+   * share exactly as many leading bits with us as `id` does. Routing by XOR distance needs
+   * that shape: with a peer in every bin, each hop shares at least one more bit with the
+   * destination; over uniformly random peers it dead-ends (see the README's Simulation).
+   * `false` for our own id and for a peer already connected.
+   */
+  wantsPeer(id: Uint8Array, binPeers = DEFAULT_BIN_PEERS): boolean {
+    if (id.length !== MAX_ADDRESS_BYTES || this.#peers.has(toHex(id))) return false
+    const bin = proximity(this.#self, id)
+    if (bin === MAX_ADDRESS_BYTES * 8) return false
+    let inBin = 0
+    for (const p of this.#peers.values()) if (proximity(this.#self, p.id) === bin) inBin++
+    return inBin < binPeers
   }
 
   /** Removes a peer; whether it was there. */

@@ -147,6 +147,31 @@ describe('PssRouter: routing', () => {
   })
 })
 
+describe('PssRouter: wantsPeer (the Kademlia dial hint)', () => {
+  it('wants a candidate while its proximity bin holds fewer than binPeers peers', () => {
+    const { router, add } = setup()
+    // SELF is 0x00…: 0x80… is in bin 0, 0x40… in bin 1, 0x01… in bin 7
+    expect(router.wantsPeer(id([0x80]))).toBe(true)
+    add(id([0x80]))
+    expect(router.wantsPeer(id([0xc0]))).toBe(false)
+    expect(router.wantsPeer(id([0xc0]), 2)).toBe(true)
+    expect(router.wantsPeer(id([0x40]))).toBe(true)
+    add(id([0x40]))
+    expect(router.wantsPeer(id([0x41]))).toBe(false)
+    expect(router.wantsPeer(id([0x01]))).toBe(true)
+    router.removePeer(id([0x80]))
+    expect(router.wantsPeer(id([0xc0]))).toBe(true)
+  })
+
+  it('does not want itself, a connected peer or an id that is not 32 bytes', () => {
+    const { router, add } = setup()
+    add(id([0x80]))
+    expect(router.wantsPeer(SELF)).toBe(false)
+    expect(router.wantsPeer(id([0x80]), 5)).toBe(false)
+    expect(router.wantsPeer(new Uint8Array(31).fill(0x80))).toBe(false)
+  })
+})
+
 describe('PssRouter: limits', () => {
   it('drops repeats within DIGEST_TTL_MS and accepts the same bytes after it', () => {
     const { clock, router, add, msg, nowS } = setup()

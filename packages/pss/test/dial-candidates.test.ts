@@ -1,0 +1,50 @@
+import type { ENode } from '@devp2p/enode'
+import type { NodeSource } from '@devp2p/p2p'
+import { ManualClock } from '@devp2p/testing'
+import { describe, expect, it } from 'vitest'
+import { kademliaCandidates } from '../src/dial-candidates.js'
+import { PssRouter } from '../src/router.js'
+
+function id(first: number): Uint8Array {
+  const out = new Uint8Array(32)
+  out[0] = first
+  return out
+}
+
+/** A source yielding nodes with these first id bytes, then ending. */
+function sourceOf(firsts: number[]): NodeSource {
+  return {
+    async *randomNodes() {
+      for (const first of firsts) yield { id: id(first) } as unknown as ENode
+    },
+  }
+}
+
+async function firsts(source: NodeSource, signal = new AbortController().signal) {
+  const out: number[] = []
+  for await (const node of source.randomNodes({ signal })) out.push(node.id[0]!)
+  return out
+}
+
+describe('kademliaCandidates', () => {
+  it('passes on only the candidates in a bin the router wants filled', async () => {
+    const router = new PssRouter({ self: id(0x00), clock: new ManualClock() })
+    router.addPeer(id(0x80), () => true) // bin 0 is full
+    const wanted = kademliaCandidates(sourceOf([0xc0, 0x40, 0x81, 0x20, 0x01]), (x) =>
+      router.wantsPeer(x),
+    )
+    // 0xc0 and 0x81 are in bin 0; 0x40 (bin 1), 0x20 (bin 2) and 0x01 (bin 7) are wanted
+    expect(await firsts(wanted)).toEqual([0x40, 0x20, 0x01])
+  })
+
+  it('ends when the signal aborts', async () => {
+    const controller = new AbortController()
+    const wanted = kademliaCandidates(sourceOf([0x40, 0x20, 0x10]), () => true)
+    const out: number[] = []
+    for await (const node of wanted.randomNodes({ signal: controller.signal })) {
+      out.push(node.id[0]!)
+      controller.abort()
+    }
+    expect(out).toEqual([0x40])
+  })
+})
