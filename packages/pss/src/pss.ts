@@ -1,7 +1,7 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
 import { publicKeyFromPrivate } from '@devp2p/crypto'
 import { nodeIdFromPublicKey } from '@devp2p/enode'
-import type { Protocol } from '@devp2p/p2p'
+import type { NodeSource, Protocol } from '@devp2p/p2p'
 import { toHex } from './address.js'
 import { PssApi, pssApiSpec } from './api.js'
 import {
@@ -13,6 +13,7 @@ import {
   MAX_SUBSCRIPTION_BUFFER,
   TOPIC_BYTES,
 } from './constants.js'
+import { kademliaCandidates } from './dial-candidates.js'
 import { Encryption, type Sealed } from './encryption.js'
 import type { Opened } from './envelope/types.js'
 import type { AcceptedHandshake, HandshakeKeys } from './handshake/index.js'
@@ -51,6 +52,13 @@ export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'l
   readonly maxOutboxBytes?: number
   /** `MAX_SUBSCRIPTION_BUFFER` messages per subscription. */
   readonly maxSubscriptionBuffer?: number
+  /**
+   * Where to find peers, e.g. a `Discv4` (its `randomNodes()`): `pss.protocol` then offers
+   * the server, as its `dialCandidates`, those of them that fill one of our Kademlia bins
+   * ({@link PssRouter.wantsPeer}), the topology pss's routing needs (the README's
+   * Simulation: over uniformly random peers, messages dead-end).
+   */
+  readonly dialCandidates?: NodeSource
 }
 
 /** {@link PssStats} plus the counters of the parts around the router. */
@@ -106,8 +114,15 @@ export class Pss {
 
   /** @throws TypeError or RangeError for a bad key or option. */
   constructor(options: PssOptions) {
-    const { privateKey, clock, logger, acceptHandshake, onHandshakeAccepted, ...routerOptions } =
-      options
+    const {
+      privateKey,
+      clock,
+      logger,
+      acceptHandshake,
+      onHandshakeAccepted,
+      dialCandidates,
+      ...routerOptions
+    } = options
     const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
     this.#clock = clock ?? systemClock
     this.#log = logger ?? silentLogger
@@ -124,7 +139,7 @@ export class Pss {
       throw new RangeError('maxSubscriptionBuffer must be a positive integer')
     this.#router = new PssRouter({ ...routerOptions, self, clock: this.#clock, logger: this.#log })
     let outboxRefused = 0
-    this.protocol = pssProtocol({
+    const protocol = pssProtocol({
       router: this.#router,
       logger: this.#log,
       maxOutboxMessages: options.maxOutboxMessages ?? MAX_OUTBOX_MESSAGES,
@@ -136,6 +151,21 @@ export class Pss {
           this.#log.debug({ outboxRefused }, 'pss: a peer outbox is full, messages dropped')
       },
     })
+    this.protocol =
+      dialCandidates === undefined
+        ? protocol
+        : {
+            ...protocol,
+            dialCandidates: kademliaCandidates(dialCandidates, (id) => this.wantsPeer(id)),
+          }
+  }
+
+  /**
+   * Whether a connection to node `id` would fill one of our Kademlia bins (peers spread
+   * over the proximity orders, as pss's routing needs); for choosing whom to dial.
+   */
+  wantsPeer(id: Uint8Array): boolean {
+    return this.#router.wantsPeer(id)
   }
 
   /** Peers running the protocol now. */

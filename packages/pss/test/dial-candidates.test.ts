@@ -1,8 +1,11 @@
+import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import type { ENode } from '@devp2p/enode'
+import { nodeIdFromPublicKey } from '@devp2p/enode'
 import type { NodeSource } from '@devp2p/p2p'
 import { ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { kademliaCandidates } from '../src/dial-candidates.js'
+import { Pss } from '../src/pss.js'
 import { PssRouter } from '../src/router.js'
 
 function id(first: number): Uint8Array {
@@ -46,5 +49,27 @@ describe('kademliaCandidates', () => {
       controller.abort()
     }
     expect(out).toEqual([0x40])
+  })
+})
+
+describe('Pss({ dialCandidates })', () => {
+  it("filters the source through pss.wantsPeer as pss.protocol's dialCandidates (our own id is never wanted)", async () => {
+    expect(new Pss({ privateKey: generatePrivateKey() }).protocol.dialCandidates).toBeUndefined()
+    const privateKey = generatePrivateKey()
+    const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
+    const others = [id(0x01), id(0x02)].map((x) =>
+      x.map((b, i) => (i === 0 ? b ^ self[0]! ^ 0x80 : b)),
+    )
+    const source: NodeSource = {
+      async *randomNodes() {
+        for (const node of [others[0]!, self, others[1]!]) yield { id: node } as unknown as ENode
+      },
+    }
+    const pss = new Pss({ privateKey, dialCandidates: source })
+    const offered: Uint8Array[] = []
+    const candidates = pss.protocol.dialCandidates as NodeSource
+    for await (const node of candidates.randomNodes({ signal: new AbortController().signal }))
+      offered.push(node.id)
+    expect(offered).toEqual(others)
   })
 })
