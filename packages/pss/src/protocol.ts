@@ -9,6 +9,7 @@ import {
 } from './constants.js'
 import type { PssMessage } from './message.js'
 import { Outbox } from './outbox.js'
+import type { RouteTracer } from './route-trace.js'
 import type { PssRouter } from './router.js'
 
 /** What the protocol needs from its `Pss`. */
@@ -21,6 +22,8 @@ export interface PssProtocolDeps {
   onDeliver(message: PssMessage, peer: Peer): void
   /** A peer's outbox refused a message (full or closed). */
   onOutboxRefused(): void
+  /** Told which peers took each message, when `Pss` has an `onRoute` hook. */
+  readonly tracer?: RouteTracer
 }
 
 /**
@@ -30,7 +33,7 @@ export interface PssProtocolDeps {
  * `invalid`, logged at debug), not the peer: the rate limit bounds what garbage costs.
  */
 export function pssProtocol(deps: PssProtocolDeps): Protocol {
-  const { router, logger } = deps
+  const { router, logger, tracer } = deps
   return {
     name: PSS_PROTOCOL_NAME,
     version: PSS_PROTOCOL_VERSION,
@@ -43,7 +46,8 @@ export function pssProtocol(deps: PssProtocolDeps): Protocol {
       )
       router.addPeer(peer.id, (encoded) => {
         const ok = outbox.push(encoded)
-        if (!ok) deps.onOutboxRefused()
+        if (ok) tracer?.took(peer.id)
+        else deps.onOutboxRefused()
         return ok
       })
       logger.debug({ peer: peer.idHex }, 'pss: peer added')
@@ -52,7 +56,9 @@ export function pssProtocol(deps: PssProtocolDeps): Protocol {
           // the payload is kept in other peers' outboxes and by subscribers: own a copy,
           // but never of more than the largest message (the router refuses it unread)
           const payload = msg.size > MAX_MESSAGE_BYTES ? msg.payload : msg.payload.slice()
-          const result = router.handle(peer.id, payload)
+          const result = tracer
+            ? tracer.trace(payload, peer.id, () => router.handle(peer.id, payload))
+            : router.handle(peer.id, payload)
           if (result.deliver !== undefined) deps.onDeliver(result.deliver, peer)
         }
       } finally {
