@@ -34,6 +34,10 @@ export interface PssProtocolDeps {
  */
 export function pssProtocol(deps: PssProtocolDeps): Protocol {
   const { router, logger, tracer } = deps
+  // bounded: one entry per connected peer (the p2p server's maxPeers bounds them): which
+  // run owns the peer's router entry, so an older connection ending does not remove the
+  // newer one that replaced it (p2p keeps the newer of two crossed connections)
+  const owners = new Map<string, symbol>()
   return {
     name: PSS_PROTOCOL_NAME,
     version: PSS_PROTOCOL_VERSION,
@@ -44,6 +48,8 @@ export function pssProtocol(deps: PssProtocolDeps): Protocol {
         { maxMessages: deps.maxOutboxMessages, maxBytes: deps.maxOutboxBytes },
         logger,
       )
+      const owner = Symbol(peer.idHex)
+      owners.set(peer.idHex, owner)
       router.addPeer(peer.id, (encoded) => {
         const ok = outbox.push(encoded)
         if (ok) tracer?.took(peer.id)
@@ -62,7 +68,10 @@ export function pssProtocol(deps: PssProtocolDeps): Protocol {
           if (result.deliver !== undefined) deps.onDeliver(result.deliver, peer)
         }
       } finally {
-        router.removePeer(peer.id)
+        if (owners.get(peer.idHex) === owner) {
+          owners.delete(peer.idHex)
+          router.removePeer(peer.id)
+        }
         outbox.close()
         logger.debug({ peer: peer.idHex }, 'pss: peer removed')
       }
