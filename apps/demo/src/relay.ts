@@ -23,6 +23,8 @@ import { type Graph, planChat, type Routing } from './relay-plan.js'
 import { type AdminPeer, describeAdd, describeEvent, describePeers, hex, short } from './report.js'
 import { type Logger, tagged } from './tagged-logger.js'
 
+const SETTLING = 'the network to settle (every node with its dialed peer)'
+
 /** One line of the relay chat, and the path it took. */
 export interface RelayLine {
   readonly from: string
@@ -90,11 +92,12 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
   const timeoutMs = options.timeoutMs ?? DEMO_TIMEOUT_MS
   const names = Array.from({ length: count }, (_, i) => `node${i}`)
   let waitingFor = 'the bootnode'
-  const deadline = demoDeadline(
-    timeoutMs,
-    signal,
-    () => new Error(`relay demo timed out after ${timeoutMs / 1000} s waiting for ${waitingFor}`),
-  )
+  const deadline = demoDeadline(timeoutMs, signal, () => {
+    const why = waitingFor === SETTLING ? nodes.map(unsettled).filter(Boolean) : []
+    return new Error(
+      `relay demo timed out after ${timeoutMs / 1000} s waiting for ${waitingFor}${why.length ? ` (${why.join('; ')})` : ''}`,
+    )
+  })
   const { within } = deadline
 
   // bounded: one per demo node (at most MAX_NODES), and one RPC client each
@@ -142,18 +145,21 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
   let allStarted = false
   let stopping = false
   let onChange: () => void = () => {}
-  /** Every node has its dialed peer and runs pss with each peer, seen the same from both ends. */
-  const settled = (): boolean =>
-    allStarted &&
-    nodes.every((node, i) => {
-      const peers = node.server.peers()
-      if (peers.filter((p) => !p.inbound).length !== node.server.maxDialedPeers) return false
-      if (pss[i]!.peerCount !== peers.length) return false
-      return peers.every((p) => {
-        const back = nodes[indexOf(p.idHex)]?.server.peers().find((q) => q.idHex === ids[i])
-        return back !== undefined && back.inbound !== p.inbound
-      })
+  /** Why node `i` has not settled, or `undefined` once it has its dialed peer, with pss, seen from both ends. */
+  const unsettled = (node: Node, i: number): string | undefined => {
+    const peers = node.server.peers()
+    const dialed = peers.filter((p) => !p.inbound).length
+    if (dialed !== node.server.maxDialedPeers) return `${names[i]} has ${dialed} dialed peers`
+    if (pss[i]!.peerCount !== peers.length) return `${names[i]} has not started pss with every peer`
+    const oneSided = peers.find((p) => {
+      const back = nodes[indexOf(p.idHex)]?.server.peers().find((q) => q.idHex === ids[i])
+      return back === undefined || back.inbound === p.inbound
     })
+    return oneSided && `${names[i]} − ${nameOf(oneSided.idHex)} is not seen from both ends`
+  }
+  /** Every node has settled. */
+  const settled = (): boolean =>
+    allStarted && nodes.every((node, i) => unsettled(node, i) === undefined)
   const networkSettled = new Promise<void>((resolve) => {
     onChange = () => {
       if (settled()) resolve()
@@ -220,7 +226,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
       `topology     discovery v4 through the bootnode; each node dials ${nodes[0]!.server.maxDialedPeers} and takes at most ${RELAY_MAX_PEERS} peers; pss on every node`,
     )
     allStarted = true
-    waitingFor = 'the network to settle (every node with its dialed peer)'
+    waitingFor = SETTLING
     onChange()
     await within(networkSettled)
 
