@@ -37,10 +37,14 @@ export const RELAY_MAX_PEERS = 3
 export const RELAY_MAX_PENDING_PEERS = 1
 /** The pss topic of the relay chat. */
 export const RELAY_TOPIC_NAME = 'relay-chat'
-/** The relay chat: which of the two nodes says what (0 the first, 1 the other), in order. */
-export const RELAY_CHAT: readonly (readonly [0 | 1, string])[] = [
-  [0, 'hello, can you read me?'],
-  [1, 'loud and clear, through nodes that cannot read us'],
-  [0, 'sealed to your key, signed with mine'],
-  [1, 'and this one to yours. bye!'],
+/**
+ * The relay chat, in order: which of the two nodes says what (0 the first, 1 the other),
+ * and how it is encrypted: `asym` to the other's public key, `sym` under the key a
+ * handshake agreed (the handshake runs before the first `sym` line).
+ */
+export const RELAY_CHAT: readonly (readonly [0 | 1, 'asym' | 'sym', string])[] = [
+  [0, 'asym', 'hello, can you read me?'],
+  [1, 'asym', 'loud and clear, through nodes that cannot read us'],
+  [0, 'sym', 'now under the keys we just agreed'],
+  [1, 'sym', 'same here. bye!'],
 ]

@@ -3,7 +3,14 @@ import { join } from 'node:path'
 import { equalBytes, generatePrivateKey, loadOrCreateNodeKey } from '@devp2p/crypto'
 import { DATA_DIR_MODE, NODE_KEY_FILE, Node } from '@devp2p/node'
 import type { PeerEvent, Protocol } from '@devp2p/p2p'
-import { Pss, type PssRouteEvent, stringToTopic } from '@devp2p/pss'
+import {
+  type AcceptedHandshake,
+  HANDSHAKE_TOPIC,
+  Pss,
+  type PssRouteEvent,
+  type SymKeyId,
+  stringToTopic,
+} from '@devp2p/pss'
 import type { RpcClient } from '@devp2p/rpc'
 import { type Bootnode, createBootnode } from './bootnode.js'
 import {
@@ -30,6 +37,8 @@ export interface RelayLine {
   readonly from: string
   readonly to: string
   readonly text: string
+  /** `asym`: encrypted to the recipient's public key; `sym`: under a key the handshake agreed. */
+  readonly encryption: 'asym' | 'sym'
   /** Node names from the sender to the recipient, as the nodes' route events tell it. */
   readonly path: readonly string[]
 }
@@ -113,7 +122,22 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
     boot = undefined
   }
 
-  // bounded: one entry per message the demo's pss carried (the chat's lines), each with
+  const topic = stringToTopic(RELAY_TOPIC_NAME)
+  // the chatter that answers a handshake, and from whom: nobody else's is answered
+  let answering: { node: number; from: Uint8Array } | undefined
+  let answered: (handshake: AcceptedHandshake) => void = () => {}
+  const handshakeAnswered = new Promise<AcceptedHandshake>((resolve) => {
+    answered = resolve
+  })
+  const handshakeOptions = (i: number) => ({
+    acceptHandshake: (publicKey: Uint8Array, t: Uint8Array) =>
+      answering?.node === i && equalBytes(publicKey, answering.from) && equalBytes(t, topic),
+    onHandshakeAccepted: (handshake: AcceptedHandshake) => {
+      if (answering?.node === i) answered(handshake)
+    },
+  })
+  // bounded: one entry per message the demo's pss carried (the chat's lines and the
+  // handshake's two), each with
   // one entry per node it reached: digest → node → the node it came from (-1: it is ours)
   const routes = new Map<string, Map<number, number>>()
   // bounded: one per node: the digest of the last message it sent
@@ -199,7 +223,12 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
         discovery: { v4: { listenAddr: '127.0.0.1:0', bootnodes: [bootnode] } },
         ...tagged(options.logger, names[i]!),
       })
-      const p = new Pss({ privateKey, onRoute: onRoute(i), ...tagged(options.logger, names[i]!) })
+      const p = new Pss({
+        privateKey,
+        onRoute: onRoute(i),
+        ...handshakeOptions(i),
+        ...tagged(options.logger, names[i]!),
+      })
       const service = p.service()
       node.register({ ...service, protocols: [watched(i, p.protocol)] })
       nodes.push(node)
@@ -262,20 +291,36 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
       }`,
     )
 
-    const topic = stringToTopic(RELAY_TOPIC_NAME)
     const chatters = [a, b] as const
     const inbox = chatters.map((i) => pss[i]!.subscribe(topic))
     if (routing === 'flood') {
-      pss[a]!.setPeerPublicKey(pss[b]!.publicKey(), topic, new Uint8Array(0))
-      pss[b]!.setPeerPublicKey(pss[a]!.publicKey(), topic, new Uint8Array(0))
-    }
-    const chat: RelayLine[] = []
-    for (const [who, text] of RELAY_CHAT) {
-      const [from, to] = who === 0 ? [a, b] : [b, a]
-      waitingFor = `${names[to]} to get "${text}" from ${names[from]}`
-      if (pss[from]!.sendAsym(pss[to]!.publicKey(), topic, new TextEncoder().encode(text)) === 0) {
-        throw new Error(`${names[from]} has no peer to send to`)
+      for (const t of [topic, HANDSHAKE_TOPIC]) {
+        pss[a]!.setPeerPublicKey(pss[b]!.publicKey(), t, new Uint8Array(0))
+        pss[b]!.setPeerPublicKey(pss[a]!.publicKey(), t, new Uint8Array(0))
       }
+    }
+    // the symmetric key each chatter sends under, once the handshake agreed them
+    let symKeys: readonly [SymKeyId, SymKeyId] | undefined
+    const chat: RelayLine[] = []
+    for (const [who, encryption, text] of RELAY_CHAT) {
+      const [from, to] = who === 0 ? [a, b] : [b, a]
+      if (encryption === 'sym' && symKeys === undefined) {
+        waitingFor = `the handshake of ${names[a]} with ${names[b]}`
+        answering = { node: b, from: pss[a]!.publicKey() }
+        const ours = await within(pss[a]!.handshake(pss[b]!.publicKey(), topic, { signal }))
+        const theirs = await within(handshakeAnswered)
+        symKeys = [ours.sendKeyId, theirs.sendKeyId]
+        print(
+          `handshake    ${names[a]} ↔ ${names[b]}: a symmetric key each way, agreed over pss; the rest is AES-256-GCM`,
+        )
+      }
+      waitingFor = `${names[to]} to get "${text}" from ${names[from]}`
+      const payload = new TextEncoder().encode(text)
+      const sent =
+        encryption === 'sym'
+          ? pss[from]!.sendSym(symKeys![who], topic, payload)
+          : pss[from]!.sendAsym(pss[to]!.publicKey(), topic, payload)
+      if (sent === 0) throw new Error(`${names[from]} has no peer to send to`)
       const digest = lastSent[from]!
       const { value, done } = await within(inbox[who === 0 ? 1 : 0]!.next())
       const got = done ? undefined : new TextDecoder().decode(value.payload)
@@ -286,7 +331,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
       }
       const path = pathOf(digest, from, to)
       print(`chat         ${path.join(' → ')}: "${text}"`)
-      chat.push({ from: names[from]!, to: names[to]!, text, path })
+      chat.push({ from: names[from]!, to: names[to]!, text, encryption, path })
     }
     for (const sub of inbox) await sub.return()
     deadline.clear()

@@ -29,9 +29,15 @@ function checkChat(report: RelayReport, lines: readonly string[]): void {
     )
   }
   // every line arrived, in order, alternating between the two
-  expect(report.chat.map((l) => [l.from, l.to, l.text])).toEqual(
-    RELAY_CHAT.map(([who, text]) => (who === 0 ? [a, b, text] : [b, a, text])),
+  expect(report.chat.map((l) => [l.from, l.to, l.encryption, l.text])).toEqual(
+    RELAY_CHAT.map(([who, how, text]) => (who === 0 ? [a, b, how, text] : [b, a, how, text])),
   )
+  // the two asymmetric lines, the handshake, then the two symmetric ones
+  const handshake = lines.indexOf(
+    `handshake    ${a} ↔ ${b}: a symmetric key each way, agreed over pss; the rest is AES-256-GCM`,
+  )
+  expect(handshake).toBeGreaterThan(lines.findIndex((l) => l.endsWith(`"${RELAY_CHAT[1]![2]}"`)))
+  expect(handshake).toBeLessThan(lines.findIndex((l) => l.endsWith(`"${RELAY_CHAT[2]![2]}"`)))
   expect(report.hops).toBeGreaterThanOrEqual(2)
   for (const { from, to, text, path } of report.chat) {
     // from the sender to the recipient, through at least one relay, along connections
