@@ -82,9 +82,10 @@ export interface RelayOptions {
  * `RELAY_MAX_PEERS` peers (one of them dialed), find each other through a discovery v4
  * bootnode into a sparse network. Once it settled (every node has its dialed peer, seen
  * from both ends), it reads every node's `admin_peers`, picks two nodes that are not
- * peers (`planChat`) and has them chat over pss, encrypted to each other's key and
- * signed (`sendAsym`), printing each line with the path it took, drawn from every node's
- * `onRoute` events: `node1 → node4 → node0 → node6: "hello, can you read me?"`.
+ * peers (`planChat`) and has them chat over pss, every line signed: a line each way
+ * encrypted to the other's key (`sendAsym`), a handshake, a line each way under the
+ * agreed keys (`sendSym`). Each line is printed with the path it took, drawn from every
+ * node's `onRoute` events: `node1 → node4 → node0 → node6: "hello, can you read me?"`.
  *
  * @throws Error when the network does not settle or a line does not arrive within
  *   `timeoutMs`, when no two nodes are 2 hops apart, or when `signal` aborted it.
@@ -114,6 +115,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
   const pss: Pss[] = []
   const clients: RpcClient[] = []
   let boot: Bootnode | undefined
+  let stopping = false
   const stopAll = async (): Promise<void> => {
     stopping = true
     for (const client of clients.splice(0)) await client.close()
@@ -137,8 +139,8 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
     },
   })
   // bounded: one entry per message the demo's pss carried (the chat's lines and the
-  // handshake's two), each with
-  // one entry per node it reached: digest → node → the node it came from (-1: it is ours)
+  // handshake's two), each with one entry per node it reached: digest → node → the node
+  // it came from (-1: it is ours)
   const routes = new Map<string, Map<number, number>>()
   // bounded: one per node: the digest of the last message it sent
   const lastSent: string[] = []
@@ -163,11 +165,11 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
       if (at < 0) throw new Error(`no route events of a message from ${names[from]}`)
       path.unshift(at)
     }
+    if (path[0] !== from) throw new Error(`the route events of a message from ${names[from]} loop`)
     return path.map((i) => names[i]!)
   }
 
   let allStarted = false
-  let stopping = false
   let onChange: () => void = () => {}
   /** Why node `i` has not settled, or `undefined` once it has its dialed peer, with pss, seen from both ends. */
   const unsettled = (node: Node, i: number): string | undefined => {

@@ -90,6 +90,18 @@ describe('the relay scenario', () => {
     checkChat(report, lines)
   })
 
+  it('an aborted signal stops it cleanly with "demo interrupted", nothing left open', async () => {
+    await settleEventLoop()
+    const before = activeHandles()
+    const interrupt = new AbortController()
+    interrupt.abort()
+    await expect(
+      runRelay({ dataDir: dir, signal: interrupt.signal, print: () => {} }),
+    ).rejects.toThrow('demo interrupted')
+    await settleEventLoop()
+    expect(extraHandles(before)).toEqual({})
+  })
+
   it('refuses fewer than 4 nodes', async () => {
     await expect(runRelay({ dataDir: dir, nodes: 3, print: () => {} })).rejects.toThrow(
       'the relay scenario needs 4–16 nodes, got 3',
