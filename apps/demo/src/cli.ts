@@ -1,6 +1,6 @@
 /**
  * The demo's command line: `npm run demo -- [--datadir DIR] [--nodes N]
- * [--join discovery|addpeer] [--stay]`, parsed with commander as the `devp2p` tool's.
+ * [--join discovery|addpeer] [--relay] [--stay]`, parsed with commander as the `devp2p` tool's.
  */
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,9 +10,12 @@ import {
   DEFAULT_NODES,
   MAX_NODES,
   MIN_NODES,
+  RELAY_DEFAULT_NODES,
+  RELAY_MIN_NODES,
   SAME_INTERRUPT_MS,
 } from './constants.js'
 import { runDemo } from './demo.js'
+import { runRelay } from './relay.js'
 
 /** Exit codes: 0 done (also after Ctrl-C), 1 the demo failed, 2 the command line was wrong. */
 export const EXIT_OK = 0
@@ -82,16 +85,24 @@ function program(io: DemoIo): Command {
       "node0's data directory: key, node database, LOCK, IPC socket (default: apps/demo/.data; a relative path is relative to where you ran the command)",
       parseDataDir,
     )
-    .option('--nodes <n>', `how many nodes, ${MIN_NODES}–${MAX_NODES}`, parseNodes, DEFAULT_NODES)
+    .option(
+      '--nodes <n>',
+      `how many nodes, ${MIN_NODES}–${MAX_NODES} (default: ${DEFAULT_NODES}; with --relay ${RELAY_MIN_NODES}–${MAX_NODES}, default ${RELAY_DEFAULT_NODES})`,
+      parseNodes,
+    )
     .addOption(
       new Option('--join <how>', 'how the nodes meet: a discovery v4 bootnode, or admin_addPeer')
         .choices(['discovery', 'addpeer'])
         .default('discovery'),
     )
+    .option(
+      '--relay',
+      'the relay scenario: a sparse network (few peers each, found through discovery) where two nodes that are not peers chat over pss, each line printed with the path it took',
+    )
     .option('--stay', 'keep running after the exchange until Ctrl-C')
     .addHelpText(
       'after',
-      '\nFrom the repository root: npm run demo -- --nodes 5 --stay\nExit codes: 0 done (also after Ctrl-C), 1 failed, 2 bad command line.',
+      '\nFrom the repository root: npm run demo -- --nodes 5 --stay, or npm run demo -- --relay\nExit codes: 0 done (also after Ctrl-C), 1 failed, 2 bad command line.',
     )
 }
 
@@ -134,19 +145,30 @@ export async function run(argv: readonly string[], context: RunContext): Promise
   }
   const opts = cmd.opts<{
     datadir?: string
-    nodes: number
+    nodes?: number
     join: 'discovery' | 'addpeer'
+    relay?: boolean
     stay?: boolean
   }>()
+  const usage = (message: string): number => {
+    io.err(`error: ${message}\n(run with --help for the options)\n`)
+    return EXIT_USAGE
+  }
+  if (opts.relay && opts.join === 'addpeer') {
+    return usage('--relay finds peers through discovery; it does not take --join addpeer')
+  }
+  if (opts.relay && opts.nodes !== undefined && opts.nodes < RELAY_MIN_NODES) {
+    return usage(`--relay needs at least ${RELAY_MIN_NODES} nodes`)
+  }
+  const common = {
+    dataDir: resolveDataDir(opts.datadir, context.env, context.cwd),
+    stay: opts.stay ?? false,
+    signal,
+    print: (line: string) => io.out(`${line}\n`),
+  }
   try {
-    await runDemo({
-      dataDir: resolveDataDir(opts.datadir, context.env, context.cwd),
-      nodes: opts.nodes,
-      join: opts.join,
-      stay: opts.stay ?? false,
-      signal,
-      print: (line) => io.out(`${line}\n`),
-    })
+    if (opts.relay) await runRelay({ ...common, nodes: opts.nodes ?? RELAY_DEFAULT_NODES })
+    else await runDemo({ ...common, nodes: opts.nodes ?? DEFAULT_NODES, join: opts.join })
     return EXIT_OK
   } catch (err) {
     if (signal.aborted) {

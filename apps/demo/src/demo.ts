@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import { cryptoBackends, generatePrivateKey, keccak256, publicKeyFromPrivate } from '@devp2p/crypto'
-import { Discv4 } from '@devp2p/discovery/v4'
-import { LocalNode, NodeDB } from '@devp2p/enode'
-import { NODE_KEY_FILE, Node, type NodeConfig } from '@devp2p/node'
+import { NODE_KEY_FILE, Node } from '@devp2p/node'
 import type { PeerEvent } from '@devp2p/p2p'
 import { connect, type RpcClient } from '@devp2p/rpc'
+import { type Bootnode, createBootnode } from './bootnode.js'
 import { DEFAULT_NODES, DEMO_TIMEOUT_MS, MAX_NODES, MAX_PEERS, MIN_NODES } from './constants.js'
+import { demoDeadline } from './deadline.js'
 import { type FooPeerStats, fooService } from './foo-service.js'
 import { forgetEarlierNetworks } from './forget-nodes.js'
 import {
@@ -14,9 +14,10 @@ import {
   describeEvent,
   describeFooStats,
   describePeers,
+  hex,
+  short,
 } from './report.js'
-
-type Logger = NonNullable<NodeConfig['logger']>
+import { type Logger, tagged } from './tagged-logger.js'
 
 /** One node of the demo, as the report shows it. */
 export interface DemoNode {
@@ -71,21 +72,6 @@ export interface DemoOptions {
    * node's name (`node0`, …, `bootnode`) in `demoNode`; silent by default.
    */
   readonly logger?: Logger
-}
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
-const short = (id: string) => id.slice(0, 8)
-
-function tagged(log: Logger | undefined, node: string): { logger?: Logger } {
-  if (!log) return {}
-  return {
-    logger: {
-      debug: (obj, msg) => log.debug({ ...obj, demoNode: node }, msg),
-      info: (obj, msg) => log.info({ ...obj, demoNode: node }, msg),
-      warn: (obj, msg) => log.warn({ ...obj, demoNode: node }, msg),
-      error: (obj, msg) => log.error({ ...obj, demoNode: node }, msg),
-    },
-  }
 }
 
 /**
@@ -146,16 +132,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const nodes: Node[] = []
   // bounded: one RPC client per demo node
   const clients: RpcClient[] = []
-  // the bootnode is discovery alone: its own key, record and node database in memory
-  let boot: { disc: Discv4; db: NodeDB } | undefined
+  let boot: Bootnode | undefined
   const stopAll = async (): Promise<void> => {
     for (const client of clients.splice(0)) await client.close()
     // Newest first: the nodes still running never have a stopped one as a static peer.
     for (const node of [...nodes].reverse()) await node.stop()
-    if (boot) {
-      await boot.disc.stop()
-      await boot.db.close()
-    }
+    await boot?.stop()
   }
 
   /** Whether every pair holds one connection, seen as the same one from both ends. */
@@ -177,46 +159,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       check()
     })
 
-  let timer: NodeJS.Timeout | undefined
-  let onAbort: (() => void) | undefined
+  const deadline = demoDeadline(timeoutMs, signal, () => {
+    const missing = [...owed].map((k) =>
+      k
+        .split('<')
+        .map((n) => names[Number(n)])
+        .join(' ← '),
+    )
+    return new Error(
+      `demo timed out after ${timeoutMs / 1000} s; still waiting for "bar" at ${missing.join(', ')}`,
+    )
+  })
+  const { within } = deadline
   try {
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const missing = [...owed].map((k) =>
-          k
-            .split('<')
-            .map((n) => names[Number(n)])
-            .join(' ← '),
-        )
-        reject(
-          new Error(
-            `demo timed out after ${timeoutMs / 1000} s; still waiting for "bar" at ${missing.join(', ')}`,
-          ),
-        )
-      }, timeoutMs)
-      onAbort = () => reject(new Error('demo interrupted'))
-      if (signal?.aborted) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
-    })
-    deadline.catch(() => {})
-    const within = <T>(task: Promise<T>): Promise<T> => Promise.race([task, deadline])
-
     if (joinMode === 'discovery') {
-      const privateKey = generatePrivateKey()
-      const db = await NodeDB.open() // not raced: once open it must be closed
-      const localNode = await LocalNode.create({ privateKey, db }).catch(async (err: unknown) => {
-        await db.close()
-        throw err
-      })
-      const disc = new Discv4({
-        privateKey,
-        localNode,
-        db,
-        listenAddr: '127.0.0.1:0',
-        ...tagged(options.logger, 'bootnode'),
-      })
-      boot = { disc, db }
-      await within(disc.start())
+      boot = await createBootnode(options.logger) // not raced: once open it must be stopped
+      await within(boot.disc.start())
     }
     // not raced: it closes node0's database before the node opens it
     await forgetEarlierNetworks(dataDir)
@@ -296,7 +254,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const fooStats = await within(
       Promise.all(clients.map((client) => client.call<FooPeerStats[]>('foo_stats'))),
     )
-    clearTimeout(timer)
+    deadline.clear()
     for (const [i, list] of peers.entries()) print(describePeers(names[i]!, list, nameOf))
     for (const [i, stats] of fooStats.entries()) {
       print(describeFooStats(names[i]!, stats, nameOf))
@@ -335,8 +293,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     print('demo finished')
     return report
   } finally {
-    clearTimeout(timer)
-    if (onAbort) signal?.removeEventListener('abort', onAbort)
+    deadline.clear()
     await stopAll()
   }
 }

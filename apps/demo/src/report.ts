@@ -2,6 +2,11 @@
 import type { PeerEvent } from '@devp2p/p2p'
 import type { FooPeerStats } from './foo-service.js'
 
+/** Bytes as lower-case hex, as node ids are written. */
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+/** The first 8 hex digits of a node id. */
+export const short = (id: string): string => id.slice(0, 8)
+
 /** What the demo reads of geth's `p2p.PeerInfo` JSON from `admin_peers`. */
 export interface AdminPeer {
   readonly id: string
@@ -35,7 +40,7 @@ export function describePeers(
 ): string {
   const inbound = peers.filter((p) => p.network.inbound).length
   const list = peers.map((p) => nameOf(p.id)).sort()
-  return `admin_peers  ${self}: ${peers.length} peers (${inbound} inbound, ${peers.length - inbound} outbound): ${list.join(' ')}`
+  return `admin_peers  ${self}: ${peers.length} peer${peers.length === 1 ? '' : 's'} (${inbound} inbound, ${peers.length - inbound} outbound): ${list.join(' ')}`
 }
 
 /** `foo_stats    node0: node1 foo 1/1 bar 1/1, node2 …` (sent/received per peer). */

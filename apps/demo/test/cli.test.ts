@@ -55,6 +55,11 @@ describe('the demo command line', () => {
     ],
     [['--datadir', ''], "option '--datadir <dir>' argument '' is invalid. expected a directory."],
     [['--wat'], "unknown option '--wat'"],
+    [
+      ['--relay', '--join', 'addpeer'],
+      '--relay finds peers through discovery; it does not take --join addpeer',
+    ],
+    [['--relay', '--nodes', '3'], '--relay needs at least 4 nodes'],
     [['extra'], 'too many arguments'],
   ])('%j is a usage error: exit 2, a clear message, nothing run', async (argv, message) => {
     const { code, out, err } = await runCli(argv)
@@ -73,6 +78,7 @@ describe('the demo command line', () => {
       '--nodes <n>',
       '--join <how>',
       '--stay',
+      '--relay',
       'npm run demo --',
     ]) {
       expect(out).toContain(flag)
@@ -99,6 +105,15 @@ describe('the demo command line', () => {
     expect(code).toBe(0)
     expect(out).toContain(`node key     ${join(dir, 'd', 'nodekey')}\n`)
     expect(existsSync(join(dir, 'd', 'nodekey'))).toBe(true)
+  })
+
+  it('--relay runs the relay chat: four lines over pss, each with its path, node0 in --datadir', async () => {
+    const { code, out } = await runCli(['--relay', '--nodes', '5', '--datadir', 'd'])
+    expect(code).toBe(0)
+    expect(out.match(/^chat {9}node\d( → node\d){2,}: ".+"$/gm)).toHaveLength(4)
+    expect(out).toMatch(/^chatters {5}node\d and node\d: not peers, \d hops apart; /m)
+    expect(existsSync(join(dir, 'd', 'nodekey'))).toBe(true)
+    expect(out.endsWith('demo finished\n')).toBe(true)
   })
 
   it('resolves --datadir: apps/demo/.data by default, a relative one from INIT_CWD or else the current directory', () => {

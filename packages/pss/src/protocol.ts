@@ -9,6 +9,7 @@ import {
 } from './constants.js'
 import type { PssMessage } from './message.js'
 import { Outbox } from './outbox.js'
+import type { RouteTracer } from './route-trace.js'
 import type { PssRouter } from './router.js'
 
 /** What the protocol needs from its `Pss`. */
@@ -21,6 +22,8 @@ export interface PssProtocolDeps {
   onDeliver(message: PssMessage, peer: Peer): void
   /** A peer's outbox refused a message (full or closed). */
   onOutboxRefused(): void
+  /** Told which peers took each message, when `Pss` has an `onRoute` hook. */
+  readonly tracer?: RouteTracer
 }
 
 /**
@@ -30,7 +33,11 @@ export interface PssProtocolDeps {
  * `invalid`, logged at debug), not the peer: the rate limit bounds what garbage costs.
  */
 export function pssProtocol(deps: PssProtocolDeps): Protocol {
-  const { router, logger } = deps
+  const { router, logger, tracer } = deps
+  // bounded: one entry per connected peer (the p2p server's maxPeers bounds them): which
+  // run owns the peer's router entry, so an older connection ending does not remove the
+  // newer one that replaced it (p2p keeps the newer of two crossed connections)
+  const owners = new Map<string, symbol>()
   return {
     name: PSS_PROTOCOL_NAME,
     version: PSS_PROTOCOL_VERSION,
@@ -41,9 +48,12 @@ export function pssProtocol(deps: PssProtocolDeps): Protocol {
         { maxMessages: deps.maxOutboxMessages, maxBytes: deps.maxOutboxBytes },
         logger,
       )
+      const owner = Symbol(peer.idHex)
+      owners.set(peer.idHex, owner)
       router.addPeer(peer.id, (encoded) => {
         const ok = outbox.push(encoded)
-        if (!ok) deps.onOutboxRefused()
+        if (ok) tracer?.took(peer.id)
+        else deps.onOutboxRefused()
         return ok
       })
       logger.debug({ peer: peer.idHex }, 'pss: peer added')
@@ -52,11 +62,16 @@ export function pssProtocol(deps: PssProtocolDeps): Protocol {
           // the payload is kept in other peers' outboxes and by subscribers: own a copy,
           // but never of more than the largest message (the router refuses it unread)
           const payload = msg.size > MAX_MESSAGE_BYTES ? msg.payload : msg.payload.slice()
-          const result = router.handle(peer.id, payload)
+          const result = tracer
+            ? tracer.trace(payload, peer.id, () => router.handle(peer.id, payload))
+            : router.handle(peer.id, payload)
           if (result.deliver !== undefined) deps.onDeliver(result.deliver, peer)
         }
       } finally {
-        router.removePeer(peer.id)
+        if (owners.get(peer.idHex) === owner) {
+          owners.delete(peer.idHex)
+          router.removePeer(peer.id)
+        }
         outbox.close()
         logger.debug({ peer: peer.idHex }, 'pss: peer removed')
       }

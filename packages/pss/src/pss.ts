@@ -25,6 +25,7 @@ import {
   type RunProtocolOptions,
   runProtocolOverPss,
 } from './protocol-over-pss.js'
+import { type PssRouteEvent, RouteTracer } from './route-trace.js'
 import { PssRouter, type PssRouterOptions, type PssStats } from './router.js'
 import { type PssReceived, type PssSubscription, Subscription } from './subscription.js'
 
@@ -46,6 +47,13 @@ export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'l
    * (`sendSym(h.sendKeyId, h.topic, …)` answers the peer).
    */
   readonly onHandshakeAccepted?: (handshake: AcceptedHandshake) => void
+  /**
+   * Told what this node did with every message, ours and received: its digest, the peer
+   * it came from, the peers that took it, whether it was for us or why it was dropped.
+   * For watching routing (the demo draws each message's path with it); it costs a
+   * keccak256 per message, so leave it unset otherwise. A hook that throws is logged.
+   */
+  readonly onRoute?: (event: PssRouteEvent) => void
   /** `MAX_OUTBOX_MESSAGES` per peer. */
   readonly maxOutboxMessages?: number
   /** `MAX_OUTBOX_BYTES` per peer. */
@@ -107,6 +115,7 @@ export class Pss {
   readonly #log: Logger
   readonly #crypto: Encryption
   readonly #maxSubscriptionBuffer: number
+  readonly #tracer: RouteTracer | undefined
   // bounded: subscriptions are made by local code and RPC sessions (whose count the rpc
   // package bounds per connection); each ends on abort, return() or stop()
   readonly #subs = new Map<string, Set<Subscription>>()
@@ -121,6 +130,7 @@ export class Pss {
       acceptHandshake,
       onHandshakeAccepted,
       dialCandidates,
+      onRoute,
       ...routerOptions
     } = options
     const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
@@ -138,12 +148,14 @@ export class Pss {
     if (!Number.isSafeInteger(this.#maxSubscriptionBuffer) || this.#maxSubscriptionBuffer < 1)
       throw new RangeError('maxSubscriptionBuffer must be a positive integer')
     this.#router = new PssRouter({ ...routerOptions, self, clock: this.#clock, logger: this.#log })
+    this.#tracer = onRoute === undefined ? undefined : new RouteTracer(onRoute, this.#log)
     let outboxRefused = 0
     const protocol = pssProtocol({
       router: this.#router,
       logger: this.#log,
       maxOutboxMessages: options.maxOutboxMessages ?? MAX_OUTBOX_MESSAGES,
       maxOutboxBytes: options.maxOutboxBytes ?? MAX_OUTBOX_BYTES,
+      ...(this.#tracer === undefined ? {} : { tracer: this.#tracer }),
       onDeliver: (message) => this.#deliver(message),
       onOutboxRefused: () => {
         outboxRefused++
@@ -315,7 +327,11 @@ export class Pss {
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
     const expiry = Math.floor(this.#clock.now() / 1000) + DEFAULT_TTL_S
     const encoded = encodeMessage({ to: address, expiry, topic, flags, payload })
-    return this.#router.send(encoded).forwards
+    const router = this.#router
+    const routed = this.#tracer
+      ? this.#tracer.trace(encoded, undefined, () => router.send(encoded))
+      : router.send(encoded)
+    return routed.forwards
   }
 
   #sendSealed(topic: Uint8Array, sealed: Sealed): number {

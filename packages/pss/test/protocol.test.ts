@@ -21,8 +21,7 @@ function fakePeer(): Peer {
 function setup(options: Partial<ConstructorParameters<typeof Pss>[0]> = {}) {
   const clock = new ManualClock()
   const pss = new Pss({ privateKey: generatePrivateKey(), clock, ...options })
-  const connect = () => {
-    const peer = fakePeer()
+  const connect = (peer = fakePeer()) => {
     const [ours, theirs] = msgPipe({ clock })
     let ended = false
     const run = pss.protocol.run(peer, ours).finally(() => {
@@ -215,5 +214,25 @@ describe('pss protocol', () => {
       TypeError,
     )
     expect(pss.sendRaw(new Uint8Array(), TOPIC, new Uint8Array([1]))).toBe(0) // no peers
+  })
+
+  it('a second connection of the same peer replacing the first keeps the peer when the first ends', async () => {
+    // p2p keeps one connection per pair: of two crossed dials the newer may win, and the
+    // older connection's run ends after the newer one's began
+    const { pss, connect } = setup()
+    const first = connect()
+    await turn()
+    const second = connect(first.peer)
+    await turn()
+    first.close()
+    await first.run
+    expect(pss.peerCount).toBe(1)
+    // and messages still go to it, over the second connection
+    expect(pss.sendRaw(first.peer.id, TOPIC, new Uint8Array([1]))).toBe(1)
+    const got = await second.theirs.readMsg()
+    expect(got.code).toBe(0)
+    second.close()
+    await second.run
+    expect(pss.peerCount).toBe(0)
   })
 })

@@ -1,0 +1,34 @@
+/** The demo's one deadline: every step races it, so nothing waits forever. */
+export interface Deadline {
+  /** `task`, or the deadline's error when it passes (or the signal aborts) first. */
+  within<T>(task: Promise<T>): Promise<T>
+  /** Disarms it (idempotent). */
+  clear(): void
+}
+
+/**
+ * A deadline `timeoutMs` from now that fails with `onTimeout()`'s error, or with
+ * `demo interrupted` when `signal` aborts.
+ */
+export function demoDeadline(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onTimeout: () => Error,
+): Deadline {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  const passed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs)
+    onAbort = () => reject(new Error('demo interrupted'))
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  passed.catch(() => {})
+  return {
+    within: (task) => Promise.race([task, passed]),
+    clear() {
+      clearTimeout(timer)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
+    },
+  }
+}
