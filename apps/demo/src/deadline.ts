@@ -32,3 +32,11 @@ export function demoDeadline(
     },
   }
 }
+
+/** Resolves when `signal` aborts (at once if it has): `--stay` runs until Ctrl-C. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve()
+    else signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+}

@@ -5,7 +5,7 @@ import type { PeerEvent } from '@devp2p/p2p'
 import { connect, type RpcClient } from '@devp2p/rpc'
 import { type Bootnode, createBootnode } from './bootnode.js'
 import { DEFAULT_NODES, DEMO_TIMEOUT_MS, MAX_NODES, MAX_PEERS, MIN_NODES } from './constants.js'
-import { demoDeadline } from './deadline.js'
+import { demoDeadline, untilAborted } from './deadline.js'
 import { type FooPeerStats, fooService } from './foo-service.js'
 import { forgetEarlierNetworks } from './forget-nodes.js'
 import {
@@ -283,10 +283,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     if (options.stay && signal) {
       print('running      until Ctrl-C')
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve()
-        else signal.addEventListener('abort', () => resolve(), { once: true })
-      })
+      await untilAborted(signal)
     }
     print('stopping')
     await stopAll()

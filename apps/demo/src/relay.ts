@@ -23,7 +23,7 @@ import {
   RELAY_MIN_NODES,
   RELAY_TOPIC_NAME,
 } from './constants.js'
-import { demoDeadline } from './deadline.js'
+import { demoDeadline, untilAborted } from './deadline.js'
 import type { DemoNode } from './demo.js'
 import { forgetEarlierNetworks } from './forget-nodes.js'
 import { type Graph, planChat, type Routing } from './relay-plan.js'
@@ -352,10 +352,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
     }
     if (options.stay && signal) {
       print('running      until Ctrl-C')
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve()
-        else signal.addEventListener('abort', () => resolve(), { once: true })
-      })
+      await untilAborted(signal)
     }
     print('stopping')
     await stopAll()
