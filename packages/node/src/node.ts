@@ -189,6 +189,7 @@ export class Node {
         this.#undo.push({ what: 'discovery v4', run: () => disc.stop() })
         this.#discovery = disc
         server.addNodeSource(disc)
+        for (const wanted of this.#services.dialCandidates) server.addNodeSource(wanted(disc))
       }
 
       const rpc = new RpcServer({ ...config.rpc, logger, clock })

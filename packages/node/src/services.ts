@@ -1,4 +1,4 @@
-import type { Protocol } from '@devp2p/p2p'
+import type { NodeSource, Protocol } from '@devp2p/p2p'
 import type { ServiceSpec } from '@devp2p/rpc'
 
 /** An RPC API a service offers: `service`'s methods answered as `<namespace>_<method>`. */
@@ -21,6 +21,12 @@ export interface Lifecycle {
 export interface Service {
   readonly protocols?: readonly Protocol[]
   readonly apis?: readonly NodeApi[]
+  /**
+   * Given the node's discovery (its dial candidates), the candidates this service wants
+   * dialed as well, e.g. a filter of them (pss keeps those that fill its Kademlia bins).
+   * Called once discovery runs; not called when the node runs no discovery.
+   */
+  dialCandidates?(discovery: NodeSource): NodeSource
   start?(): void | Promise<void>
   stop?(): void | Promise<void>
 }
@@ -42,6 +48,8 @@ export class ServiceRegistry {
   readonly apis: NodeApi[] = []
   // bounded: as protocols
   readonly lifecycles: Lifecycle[] = []
+  // bounded: as protocols
+  readonly dialCandidates: ((discovery: NodeSource) => NodeSource)[] = []
 
   addProtocols(protocols: readonly Protocol[]): void {
     if (!Array.isArray(protocols)) throw new TypeError('protocols must be an array')
@@ -66,13 +74,16 @@ export class ServiceRegistry {
     if (typeof service !== 'object' || service === null) {
       throw new TypeError('a service must be an object')
     }
-    for (const key of ['start', 'stop'] as const) {
+    for (const key of ['start', 'stop', 'dialCandidates'] as const) {
       if (service[key] !== undefined && typeof service[key] !== 'function') {
         throw new TypeError(`a service's ${key} must be a function`)
       }
     }
     if (service.protocols !== undefined) this.addProtocols(service.protocols)
     if (service.apis !== undefined) this.addApis(service.apis)
+    if (service.dialCandidates !== undefined) {
+      this.dialCandidates.push((discovery) => service.dialCandidates!.call(service, discovery))
+    }
     if (service.start !== undefined || service.stop !== undefined) {
       this.addLifecycle({
         start: () => service.start?.call(service),

@@ -219,3 +219,54 @@ describe('Node lifecycle', () => {
     await expect(node.stop()).rejects.toBe(err)
   })
 })
+
+describe("a service's dialCandidates", () => {
+  it('gets the running discovery, and what it yields is dialed by the server', async () => {
+    const idle = {
+      name: 'idle',
+      version: 1,
+      length: 1,
+      run: async (_peer: unknown, rw: AsyncIterable<unknown>) => {
+        for await (const _ of rw) {
+          // keep the peer
+        }
+      },
+    }
+    const target = testNode()
+    target.registerProtocols([idle])
+    await target.start()
+    const joined = new Promise<void>((resolve) =>
+      target.server.on('peer', (ev) => {
+        if (ev.type === 'add') resolve()
+      }),
+    )
+    const node = testNode({ discovery: { v4: { listenAddr: '127.0.0.1:0' } } })
+    const given: unknown[] = []
+    node.register({
+      protocols: [idle],
+      dialCandidates(discovery) {
+        given.push(discovery)
+        return {
+          async *randomNodes() {
+            yield target.server.self()
+          },
+        }
+      },
+    })
+    await node.start()
+    expect(given).toEqual([node.discovery])
+    await joined
+    expect(target.server.peers().map((p) => p.idHex)).toEqual([node.server.self().idHex])
+
+    const without = testNode() // discovery off
+    let called = false
+    without.register({
+      dialCandidates(discovery) {
+        called = true
+        return discovery
+      },
+    })
+    await without.start()
+    expect(called).toBe(false)
+  })
+})

@@ -83,6 +83,11 @@ export interface PssService {
     readonly service: object
     readonly spec?: typeof pssApiSpec
   }[]
+  /**
+   * The node's discovery candidates that fill one of our Kademlia bins, dialed besides
+   * discovery's own ({@link Pss.wantsPeer}): the topology pss's routing needs.
+   */
+  dialCandidates(discovery: NodeSource): NodeSource
   stop(): void
 }
 
@@ -311,6 +316,7 @@ export class Pss {
     return {
       protocols: [this.protocol],
       apis: [{ namespace: 'pss', service: new PssApi(this), spec: pssApiSpec }],
+      dialCandidates: (discovery) => kademliaCandidates(discovery, (id) => this.wantsPeer(id)),
       stop: () => this.stop(),
     }
   }

@@ -73,3 +73,22 @@ describe('Pss({ dialCandidates })', () => {
     expect(offered).toEqual(others)
   })
 })
+
+describe('pss.service().dialCandidates', () => {
+  it("is the node's discovery filtered through pss.wantsPeer", async () => {
+    const privateKey = generatePrivateKey()
+    const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
+    const other = self.map((b, i) => (i === 0 ? b ^ 0x80 : b))
+    const discovery: NodeSource = {
+      async *randomNodes() {
+        for (const node of [self, other]) yield { id: node } as unknown as ENode
+      },
+    }
+    const service = new Pss({ privateKey }).service()
+    const offered: Uint8Array[] = []
+    const wanted = service.dialCandidates(discovery)
+    for await (const node of wanted.randomNodes({ signal: new AbortController().signal }))
+      offered.push(node.id)
+    expect(offered).toEqual([other])
+  })
+})
