@@ -40,3 +40,22 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     else signal.addEventListener('abort', () => resolve(), { once: true })
   })
 }
+
+/**
+ * The end of a scenario: with `stay`, runs until the signal aborts (Ctrl-C); then stops
+ * every node and says so.
+ */
+export async function stayThenStop(
+  options: { readonly stay?: boolean | undefined },
+  signal: AbortSignal | undefined,
+  print: (line: string) => void,
+  stopAll: () => Promise<void>,
+): Promise<void> {
+  if (options.stay && signal) {
+    print('running      until Ctrl-C')
+    await untilAborted(signal)
+  }
+  print('stopping')
+  await stopAll()
+  print('demo finished')
+}

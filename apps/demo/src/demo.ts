@@ -5,7 +5,7 @@ import type { PeerEvent } from '@devp2p/p2p'
 import { connect, type RpcClient } from '@devp2p/rpc'
 import { type Bootnode, createBootnode } from './bootnode.js'
 import { DEFAULT_NODES, DEMO_TIMEOUT_MS, MAX_NODES, MAX_PEERS, MIN_NODES } from './constants.js'
-import { demoDeadline, untilAborted } from './deadline.js'
+import { demoDeadline, stayThenStop } from './deadline.js'
 import { type FooPeerStats, fooService } from './foo-service.js'
 import { forgetEarlierNetworks } from './forget-nodes.js'
 import {
@@ -281,13 +281,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       fooStats,
     }
 
-    if (options.stay && signal) {
-      print('running      until Ctrl-C')
-      await untilAborted(signal)
-    }
-    print('stopping')
-    await stopAll()
-    print('demo finished')
+    await stayThenStop(options, signal, print, stopAll)
     return report
   } finally {
     deadline.clear()

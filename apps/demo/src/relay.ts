@@ -23,7 +23,7 @@ import {
   RELAY_MIN_NODES,
   RELAY_TOPIC_NAME,
 } from './constants.js'
-import { demoDeadline, untilAborted } from './deadline.js'
+import { demoDeadline, stayThenStop } from './deadline.js'
 import type { DemoNode } from './demo.js'
 import { forgetEarlierNetworks } from './forget-nodes.js'
 import { type Graph, planChat, type Routing } from './relay-plan.js'
@@ -350,13 +350,7 @@ export async function runRelay(options: RelayOptions): Promise<RelayReport> {
       ...(predicted === undefined ? {} : { predicted }),
       chat,
     }
-    if (options.stay && signal) {
-      print('running      until Ctrl-C')
-      await untilAborted(signal)
-    }
-    print('stopping')
-    await stopAll()
-    print('demo finished')
+    await stayThenStop(options, signal, print, stopAll)
     return report
   } finally {
     deadline.clear()
