@@ -35,3 +35,13 @@ export function proximity(a: Uint8Array, b: Uint8Array): number {
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')
 }
+
+/** @throws TypeError / RangeError when `value` is not a `Uint8Array` of `min`–`max` bytes (misuse). */
+export function checkBytes(name: string, value: unknown, min: number, max: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
+  if (value.length < min || value.length > max)
+    throw new RangeError(
+      `${name} must be ${min === max ? min : `${min}–${max}`} bytes, got ${value.length}`,
+    )
+  return value
+}

@@ -75,8 +75,11 @@ export const VIRTUAL_PEER_IDLE_MS = 300_000
  * key-exchange handshake (docs/LIMITS.md lists each one; ENCRYPTION.md the formats).
  */
 
-/** Version byte at the start of every inner plaintext (ENCRYPTION.md). */
-export const ENVELOPE_VERSION = 1
+/**
+ * Version byte at the start of every inner plaintext (ENCRYPTION.md). Version 2 added
+ * the stamp (time and id) that replay protection needs; version 1 is refused.
+ */
+export const ENVELOPE_VERSION = 2
 
 /**
  * The inner plaintext is padded to a multiple of this many bytes. pss used 16 (the AES
@@ -87,8 +90,14 @@ export const PADDING_BLOCK_BYTES = 256
 /** The largest `padTo` a sender may ask for (pss's maximum message size, 1 MiB). */
 export const MAX_PAD_TO_BYTES = 1_048_576
 
-/** version (1) ‖ flags (1) ‖ payload length (4, big-endian) at the start of the inner plaintext. */
-export const INNER_HEADER_BYTES = 6
+/** Random bytes naming one envelope; with its time, what the replay guard remembers. */
+export const ENVELOPE_ID_BYTES = 8
+
+/**
+ * version (1) ‖ flags (1) ‖ time (8: uint64 Unix ms, big-endian) ‖ id (8) ‖ payload
+ * length (4, big-endian) at the start of the inner plaintext.
+ */
+export const INNER_HEADER_BYTES = 2 + 8 + ENVELOPE_ID_BYTES + 4
 
 /** The largest payload an envelope can carry: the 4-byte length field's range is larger. */
 export const MAX_ENVELOPE_PAYLOAD_BYTES = MAX_PAD_TO_BYTES
@@ -99,6 +108,22 @@ export const MAX_ENVELOPE_PAYLOAD_BYTES = MAX_PAD_TO_BYTES
  * digest is rejected, where recovering a key from it would just give a stranger's key.
  */
 export const SIGNER_BLOCK_BYTES = 33 + 64
+
+/** An envelope sealed further in the future than this (clocks disagree) is dropped. */
+export const MAX_CLOCK_SKEW_MS = 60_000
+
+/**
+ * An envelope sealed longer ago than this (by the recipient's clock) is dropped as stale:
+ * a message can live `MAX_TTL_S`, plus `MAX_CLOCK_SKEW_MS` between the two clocks. Within
+ * it, the replay guard remembers every envelope it let through.
+ */
+export const MAX_ENVELOPE_AGE_MS = MAX_TTL_S * 1000 + MAX_CLOCK_SKEW_MS
+
+/**
+ * Envelopes the replay guard remembers. When full, the oldest is forgotten and every
+ * envelope sealed no later than it is refused from then on (never a replay let through).
+ */
+export const MAX_SEEN_ENVELOPES = 65_536
 
 /** Symmetric keys are AES-256 keys. */
 export const SYM_KEY_BYTES = 32

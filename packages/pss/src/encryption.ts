@@ -13,6 +13,7 @@ import {
 } from './handshake/index.js'
 import { KeyStore, type SymKeyId } from './keys/index.js'
 import type { PssMessage } from './message.js'
+import { ReplayGuard } from './replay-guard.js'
 
 /** Options of {@link Encryption}, as `Pss` passes them on. */
 export interface EncryptionOptions {
@@ -25,6 +26,14 @@ export interface EncryptionOptions {
   readonly acceptHandshake?: ((publicKey: Uint8Array, topic: Uint8Array) => boolean) | undefined
   /** Told of each key-exchange request we answered, with the keys agreed. */
   readonly onHandshakeAccepted?: ((handshake: AcceptedHandshake) => void) | undefined
+}
+
+/** Envelopes for us that opened but were dropped by the replay guard (ENCRYPTION.md, "Replays"). */
+export interface EnvelopeDrops {
+  /** Seen before (or sealed before the oldest stamp the full guard forgot). */
+  readonly envelopeReplays: number
+  /** Sealed more than `MAX_ENVELOPE_AGE_MS` ago, or more than `MAX_CLOCK_SKEW_MS` ahead. */
+  readonly envelopeStale: number
 }
 
 /** A sealed message ready for the router: where it goes and its envelope. */
@@ -43,9 +52,15 @@ export class Encryption {
   readonly exchange: KeyExchange
   readonly publicKey: Uint8Array
   readonly #privateKey: Uint8Array
+  readonly #clock: Clock
+  readonly #guard: ReplayGuard
+  #replays = 0
+  #stale = 0
 
   constructor(options: EncryptionOptions) {
     this.#privateKey = new Uint8Array(options.privateKey)
+    this.#clock = options.clock
+    this.#guard = new ReplayGuard({ clock: options.clock })
     this.publicKey = publicKeyFromPrivate(this.#privateKey)
     this.keys = new KeyStore({ clock: options.clock })
     this.exchange = new KeyExchange({
@@ -74,7 +89,8 @@ export class Encryption {
 
   /** An asymmetric envelope to `publicKey`, signed by us. */
   sealAsym(publicKey: Uint8Array, topic: Uint8Array, payload: Uint8Array): Sealed {
-    const sealed = sealAsym({ to: publicKey, signer: this.#privateKey, topic, payload })
+    const time = this.#clock.now()
+    const sealed = sealAsym({ to: publicKey, signer: this.#privateKey, topic, payload, time })
     return { address: this.addressOf(publicKey, topic), flags: FLAG_ASYMMETRIC, payload: sealed }
   }
 
@@ -87,7 +103,8 @@ export class Encryption {
   sealSym(keyId: SymKeyId, topic: Uint8Array, payload: Uint8Array): Sealed {
     const info = this.keys.symKeyInfo(keyId)
     if (info === undefined) throw new PssError('NO_SYM_KEY', `no symmetric key ${keyId}`)
-    const sealed = sealSym({ key: info.key, topic, payload, signer: this.#privateKey })
+    const time = this.#clock.now()
+    const sealed = sealSym({ key: info.key, topic, payload, signer: this.#privateKey, time })
     info.key.fill(0)
     const address = info.peer === undefined ? new Uint8Array(0) : this.addressOf(info.peer, topic)
     return { address, flags: FLAG_SYMMETRIC, payload: sealed }
@@ -109,17 +126,34 @@ export class Encryption {
   consumeHandshake(message: PssMessage): boolean {
     if (message.flags !== FLAG_ASYMMETRIC || !equalBytes(message.topic, HANDSHAKE_TOPIC))
       return false
-    const opened = openAsym(this.#privateKey, message.topic, message.payload)
+    const opened = this.#fresh(openAsym(this.#privateKey, message.topic, message.payload))
     if (opened !== undefined) this.exchange.receive(opened.from, opened.payload)
     return true
   }
 
-  /** Opens an envelope for us, or `undefined` when it is not ours to read (or tampered). */
+  /**
+   * Opens an envelope for us, or `undefined` when it is not ours to read, tampered, or
+   * one the replay guard drops (seen before, stale, from the future).
+   */
   open(message: PssMessage): Opened | undefined {
     if (message.flags === FLAG_ASYMMETRIC)
-      return openAsym(this.#privateKey, message.topic, message.payload)
+      return this.#fresh(openAsym(this.#privateKey, message.topic, message.payload))
     if (message.flags === FLAG_SYMMETRIC)
-      return this.keys.trySym(message.topic, message.payload)?.opened
+      return this.#fresh(this.keys.trySym(message.topic, message.payload)?.opened)
+    return undefined
+  }
+
+  /** Replay-guard drops so far. */
+  drops(): EnvelopeDrops {
+    return { envelopeReplays: this.#replays, envelopeStale: this.#stale }
+  }
+
+  #fresh<T extends Opened>(opened: T | undefined): T | undefined {
+    if (opened === undefined) return undefined
+    const verdict = this.#guard.check(opened)
+    if (verdict === 'fresh') return opened
+    if (verdict === 'replay') this.#replays++
+    else this.#stale++
     return undefined
   }
 

@@ -2,7 +2,7 @@ import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/comm
 import { publicKeyFromPrivate } from '@devp2p/crypto'
 import { nodeIdFromPublicKey } from '@devp2p/enode'
 import type { NodeSource, Protocol } from '@devp2p/p2p'
-import { toHex } from './address.js'
+import { checkBytes, toHex } from './address.js'
 import { PssApi, pssApiSpec } from './api.js'
 import {
   DEFAULT_TTL_S,
@@ -14,7 +14,7 @@ import {
   TOPIC_BYTES,
 } from './constants.js'
 import { kademliaCandidates } from './dial-candidates.js'
-import { Encryption, type Sealed } from './encryption.js'
+import { Encryption, type EnvelopeDrops, type Sealed } from './encryption.js'
 import type { Opened } from './envelope/types.js'
 import type { AcceptedHandshake, HandshakeKeys } from './handshake/index.js'
 import type { SymKeyId } from './keys/index.js'
@@ -70,7 +70,7 @@ export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'l
 }
 
 /** {@link PssStats} plus the counters of the parts around the router. */
-export interface PssNodeStats extends PssStats {
+export interface PssNodeStats extends PssStats, EnvelopeDrops {
   /** Messages dropped from subscriptions whose consumer was behind. */
   readonly subscriptionDropped: number
 }
@@ -89,15 +89,6 @@ export interface PssService {
    */
   dialCandidates(discovery: NodeSource): NodeSource
   stop(): void
-}
-
-function checkBytes(name: string, value: unknown, min: number, max: number): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
-  if (value.length < min || value.length > max)
-    throw new RangeError(
-      `${name} must be ${min === max ? min : `${min}–${max}`} bytes, got ${value.length}`,
-    )
-  return value
 }
 
 /**
@@ -301,11 +292,15 @@ export class Pss {
     return sub
   }
 
-  /** The counters of the router, plus subscription drops. */
+  /** The counters of the router, plus subscription and replay-guard drops. */
   stats(): PssNodeStats {
     let live = 0
     for (const set of this.#subs.values()) for (const sub of set) live += sub.dropped
-    return { ...this.#router.stats(), subscriptionDropped: this.#subscriptionDropped + live }
+    return {
+      ...this.#router.stats(),
+      ...this.#crypto.drops(),
+      subscriptionDropped: this.#subscriptionDropped + live,
+    }
   }
 
   /**

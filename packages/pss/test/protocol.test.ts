@@ -4,7 +4,13 @@ import { type Msg, msgPipe, type Peer } from '@devp2p/p2p'
 import { hex, ManualClock } from '@devp2p/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MAX_OUTBOX_MESSAGES, MAX_SUBSCRIPTION_BUFFER } from '../src/constants.js'
+import {
+  DIGEST_TTL_MS,
+  MAX_CLOCK_SKEW_MS,
+  MAX_ENVELOPE_AGE_MS,
+  MAX_OUTBOX_MESSAGES,
+  MAX_SUBSCRIPTION_BUFFER,
+} from '../src/constants.js'
 import { sealAsym, sealSym } from '../src/envelope/index.js'
 import { encodeMessage } from '../src/message.js'
 import { Pss } from '../src/pss.js'
@@ -109,7 +115,7 @@ describe('pss protocol', () => {
 
   it('opens envelopes for us (asymmetric to our key, symmetric under a stored key), drops foreign and tampered ones, and the peer stays', async () => {
     const privateKey = generatePrivateKey()
-    const { pss, connect, message } = setup({ privateKey })
+    const { pss, connect, message, clock } = setup({ privateKey })
     const writer = generatePrivateKey()
     const writerPublic = publicKeyFromPrivate(writer)
     const key = new Uint8Array(32).fill(7)
@@ -117,6 +123,7 @@ describe('pss protocol', () => {
     const a = connect()
     const sub = pss.subscribe(TOPIC)
     const asym = sealAsym({
+      time: clock.now(),
       to: pss.publicKey(),
       signer: writer,
       topic: TOPIC,
@@ -125,13 +132,15 @@ describe('pss protocol', () => {
     const tampered = asym.slice()
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1
     const foreign = sealAsym({
+      time: clock.now(),
       to: publicKeyFromPrivate(generatePrivateKey()),
       signer: writer,
       topic: TOPIC,
       payload: Uint8Array.of(2),
     })
-    const sym = sealSym({ key, topic: TOPIC, payload: Uint8Array.of(3) })
+    const sym = sealSym({ time: clock.now(), key, topic: TOPIC, payload: Uint8Array.of(3) })
     const wrongKey = sealSym({
+      time: clock.now(),
       key: new Uint8Array(32).fill(8),
       topic: TOPIC,
       payload: Uint8Array.of(4),
@@ -158,6 +167,35 @@ describe('pss protocol', () => {
     })
     expect(pss.stats().received).toBe(5)
     expect(a.isEnded()).toBe(false)
+    a.close()
+    await a.run
+  })
+
+  it('an envelope replayed after the router forgot its digest is dropped and counted, as are stale and future ones', async () => {
+    const { pss, connect, message, clock } = setup()
+    const writer = generatePrivateKey()
+    const a = connect()
+    const sub = pss.subscribe(TOPIC)
+    const seal = (time: number, byte: number) =>
+      sealAsym({
+        time,
+        to: pss.publicKey(),
+        signer: writer,
+        topic: TOPIC,
+        payload: Uint8Array.of(byte),
+      })
+    const envelope = seal(clock.now(), 1)
+    await a.theirs.writeMsg({ code: 0, payload: message(new Uint8Array(), envelope, 1) })
+    expect((await sub.next()).value?.payload).toEqual(Uint8Array.of(1))
+    // a relay sends the same envelope again in a new message, once the digest has expired
+    clock.advance(DIGEST_TTL_MS + 1)
+    await a.theirs.writeMsg({ code: 0, payload: message(new Uint8Array(), envelope, 1) })
+    const stale = seal(clock.now() - MAX_ENVELOPE_AGE_MS - 1, 2)
+    const future = seal(clock.now() + MAX_CLOCK_SKEW_MS + 1, 3)
+    for (const sealed of [stale, future, seal(clock.now(), 4)])
+      await a.theirs.writeMsg({ code: 0, payload: message(new Uint8Array(), sealed, 1) })
+    expect((await sub.next()).value?.payload).toEqual(Uint8Array.of(4))
+    expect(pss.stats()).toMatchObject({ envelopeReplays: 1, envelopeStale: 2, received: 5 })
     a.close()
     await a.run
   })

@@ -11,7 +11,7 @@ import {
   publicKeyFromPrivate,
 } from '@devp2p/crypto'
 import { assertBytes, assertTopic } from './args.js'
-import { decodeInner, encodeInner } from './inner.js'
+import { decodeInner, encodeInner, newStamp } from './inner.js'
 import { asymRecipient, KIND_ASYM, signerBlock, signingDigest, verifySigner } from './signing.js'
 import type { OpenedSigned } from './types.js'
 
@@ -24,6 +24,8 @@ export interface SealAsymOptions {
   /** The 4-byte topic; bound into the signature and the ECIES MAC. */
   readonly topic: Uint8Array
   readonly payload: Uint8Array
+  /** The sender's clock now, Unix ms: the stamp's time (the recipient drops stale ones). */
+  readonly time: number
   /** Pad the inner plaintext to at least this many bytes (then to the block size). */
   readonly padTo?: number
 }
@@ -36,15 +38,17 @@ export interface SealAsymOptions {
  * @throws CryptoError `INVALID_PUBLIC_KEY` when `to` is not a valid point.
  * @throws TypeError when an argument is not a `Uint8Array`.
  * @throws RangeError when `signer` is not a valid private key, `topic` is not 4 bytes,
- *   the payload is larger than `MAX_ENVELOPE_PAYLOAD_BYTES` or `padTo` is out of range.
+ *   the payload is larger than `MAX_ENVELOPE_PAYLOAD_BYTES`, `padTo` is out of range or
+ *   `time` is not a non-negative integer.
  */
 export function sealAsym(options: SealAsymOptions): Uint8Array {
   const { to, signer, topic, payload, padTo } = options
   assertTopic(topic)
   assertBytes(payload, 'payload')
   const recipient = decodePublicKey(to)
-  const digest = signingDigest(KIND_ASYM, topic, asymRecipient(recipient), payload)
-  const inner = encodeInner(payload, signerBlock(digest, signer), padTo)
+  const stamp = newStamp(options.time)
+  const digest = signingDigest(KIND_ASYM, topic, asymRecipient(recipient), stamp, payload)
+  const inner = encodeInner(stamp, payload, signerBlock(digest, signer), padTo)
   const sealed = eciesEncrypt(recipient, inner, topic)
   inner.fill(0)
   return sealed
@@ -80,8 +84,13 @@ export function openAsym(
   const inner = decodeInner(plaintext)
   if (inner?.signer === undefined) return undefined
   const self = publicKeyFromPrivate(privateKey)
-  const digest = signingDigest(KIND_ASYM, topic, asymRecipient(self), inner.payload)
+  const { stamp, payload } = inner
+  const digest = signingDigest(KIND_ASYM, topic, asymRecipient(self), stamp, payload)
   const from = verifySigner(digest, inner.signer)
   if (from === undefined) return undefined
-  return { from, payload: new Uint8Array(inner.payload) }
+  return {
+    from,
+    payload: new Uint8Array(payload),
+    stamp: { time: stamp.time, id: new Uint8Array(stamp.id) },
+  }
 }

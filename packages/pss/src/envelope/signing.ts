@@ -1,7 +1,8 @@
 /**
  * What an envelope's signature covers (ENCRYPTION.md, "Signature"): the payload bound to
- * the topic, the envelope kind and the recipient, so a signed message cannot be replayed
- * under another topic or re-encrypted to someone else as if the signer had sent it there.
+ * the topic, the envelope kind, the recipient and the stamp, so a signed message cannot
+ * be replayed under another topic, re-encrypted to someone else as if the signer had
+ * sent it there, or given a new time to outlive the recipient's replay guard.
  */
 import {
   COMPACT_SIGNATURE_BYTES,
@@ -15,11 +16,12 @@ import {
   verify,
 } from '@devp2p/crypto'
 import { SIGNER_BLOCK_BYTES } from '../constants.js'
+import type { Stamp } from './types.js'
 
 const encoder = new TextEncoder()
 
 /** Domain separation: these digests are never valid signatures of anything else. */
-const SIGNING_DOMAIN = encoder.encode('pss-envelope-v1')
+const SIGNING_DOMAIN = encoder.encode('pss-envelope-v2')
 /** Prefix of the symmetric key's binding, so the binding is not keccak256(key) itself. */
 const SYM_BINDING_DOMAIN = encoder.encode('pss-sym-recipient')
 
@@ -37,18 +39,26 @@ export function symRecipient(key: Uint8Array): Uint8Array {
   return new KeccakState().update(SYM_BINDING_DOMAIN).update(key).digest()
 }
 
-/** keccak256("pss-envelope-v1" ‖ kind ‖ topic (4) ‖ recipient (32) ‖ payload). */
+/**
+ * keccak256("pss-envelope-v2" ‖ kind ‖ topic (4) ‖ recipient (32) ‖ time (8) ‖ id (8) ‖
+ * payload).
+ */
 export function signingDigest(
   kind: number,
   topic: Uint8Array,
   recipient: Uint8Array,
+  stamp: Stamp,
   payload: Uint8Array,
 ): Uint8Array {
+  const time = new Uint8Array(8)
+  new DataView(time.buffer).setBigUint64(0, BigInt(stamp.time))
   return new KeccakState()
     .update(SIGNING_DOMAIN)
     .update(Uint8Array.of(kind))
     .update(topic)
     .update(recipient)
+    .update(time)
+    .update(stamp.id)
     .update(payload)
     .digest()
 }

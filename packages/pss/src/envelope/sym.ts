@@ -17,7 +17,7 @@ import {
   SYM_TAG_BYTES,
 } from '../constants.js'
 import { assertBytes, assertSymKey, assertTopic } from './args.js'
-import { decodeInner, encodeInner } from './inner.js'
+import { decodeInner, encodeInner, newStamp } from './inner.js'
 import { KIND_SYM, signerBlock, signingDigest, symRecipient, verifySigner } from './signing.js'
 import type { Opened } from './types.js'
 
@@ -30,6 +30,8 @@ export interface SealSymOptions {
   readonly payload: Uint8Array
   /** A 32-byte private key: signs the envelope so the recipient learns `from`. */
   readonly signer?: Uint8Array
+  /** The sender's clock now, Unix ms: the stamp's time (the recipient drops stale ones). */
+  readonly time: number
   /** Pad the inner plaintext to at least this many bytes (then to the block size). */
   readonly padTo?: number
 }
@@ -53,19 +55,20 @@ function associatedData(topic: Uint8Array, hint: Uint8Array): Uint8Array {
  * @returns a new array owned by the caller.
  * @throws TypeError when an argument is not a `Uint8Array`.
  * @throws RangeError when `key` is not 32 bytes, `topic` not 4, `signer` is not a valid
- *   private key, the payload is larger than `MAX_ENVELOPE_PAYLOAD_BYTES` or `padTo` is
- *   out of range.
+ *   private key, the payload is larger than `MAX_ENVELOPE_PAYLOAD_BYTES`, `padTo` is
+ *   out of range or `time` is not a non-negative integer.
  */
 export function sealSym(options: SealSymOptions): Uint8Array {
   const { key, topic, payload, signer, padTo } = options
   assertSymKey(key)
   assertTopic(topic)
   assertBytes(payload, 'payload')
+  const stamp = newStamp(options.time)
   const block =
     signer === undefined
       ? undefined
-      : signerBlock(signingDigest(KIND_SYM, topic, symRecipient(key), payload), signer)
-  const inner = encodeInner(payload, block, padTo)
+      : signerBlock(signingDigest(KIND_SYM, topic, symRecipient(key), stamp, payload), signer)
+  const inner = encodeInner(stamp, payload, block, padTo)
   const out = new Uint8Array(SYM_OVERHEAD_BYTES + inner.length)
   const nonce = out.subarray(SYM_KEY_HINT_BYTES, SYM_KEY_HINT_BYTES + SYM_NONCE_BYTES)
   randomFillSync(nonce)
@@ -118,9 +121,10 @@ export function openSym(
   const parsed = decodeInner(inner)
   if (parsed === undefined) return undefined
   const payload = new Uint8Array(parsed.payload)
-  if (parsed.signer === undefined) return { payload }
-  const digest = signingDigest(KIND_SYM, topic, symRecipient(key), parsed.payload)
+  const stamp = { time: parsed.stamp.time, id: new Uint8Array(parsed.stamp.id) }
+  if (parsed.signer === undefined) return { payload, stamp }
+  const digest = signingDigest(KIND_SYM, topic, symRecipient(key), stamp, parsed.payload)
   const from = verifySigner(digest, parsed.signer)
   if (from === undefined) return undefined
-  return { from, payload }
+  return { from, payload, stamp }
 }

@@ -13,12 +13,18 @@ const text = (s: string) => new TextEncoder().encode(s)
 
 describe('asymmetric envelope', () => {
   it('round-trips both ways and tells the recipient who wrote it', () => {
-    const toBob = sealAsym({ to: bobPub, signer: alice, topic, payload: text('hi bob') })
+    const toBob = sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload: text('hi bob') })
     const opened = openAsym(bob, topic, toBob)
     expect(opened?.payload).toEqual(text('hi bob'))
     expect(opened?.from).toEqual(alicePub)
 
-    const toAlice = sealAsym({ to: alicePub, signer: bob, topic, payload: text('hi alice') })
+    const toAlice = sealAsym({
+      time: 0,
+      to: alicePub,
+      signer: bob,
+      topic,
+      payload: text('hi alice'),
+    })
     const back = openAsym(alice, topic, toAlice)
     expect(back?.payload).toEqual(text('hi alice'))
     expect(back?.from).toEqual(bobPub)
@@ -26,26 +32,32 @@ describe('asymmetric envelope', () => {
 
   it('carries an empty payload and a large one', () => {
     for (const payload of [new Uint8Array(0), new Uint8Array(70_000).fill(7)]) {
-      const sealed = sealAsym({ to: bobPub, signer: alice, topic, payload })
+      const sealed = sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload })
       expect(openAsym(bob, topic, sealed)?.payload).toEqual(payload)
     }
   })
 
   it('accepts the recipient key in 65-byte form too', () => {
     const full = Uint8Array.of(4, ...bobPub)
-    const sealed = sealAsym({ to: full, signer: alice, topic, payload: text('x') })
+    const sealed = sealAsym({ time: 0, to: full, signer: alice, topic, payload: text('x') })
     expect(openAsym(bob, topic, sealed)?.from).toEqual(alicePub)
   })
 
   it('is undefined for another recipient and for another topic', () => {
-    const sealed = sealAsym({ to: bobPub, signer: alice, topic, payload: text('secret') })
+    const sealed = sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload: text('secret') })
     expect(openAsym(carol, topic, sealed)).toBeUndefined()
     expect(openAsym(bob, otherTopic, sealed)).toBeUndefined()
     expect(openAsym(bob, topic, sealed)).toBeDefined()
   })
 
   it('drops a tampered envelope: every byte flipped, truncated, extended', () => {
-    const sealed = sealAsym({ to: bobPub, signer: alice, topic, payload: text('do not touch') })
+    const sealed = sealAsym({
+      time: 0,
+      to: bobPub,
+      signer: alice,
+      topic,
+      payload: text('do not touch'),
+    })
     for (let i = 0; i < sealed.length; i++) {
       const bad = sealed.slice()
       bad[i]! ^= 0x01
@@ -60,31 +72,50 @@ describe('asymmetric envelope', () => {
   })
 
   it('pads to the block size and to padTo', () => {
-    const small = sealAsym({ to: bobPub, signer: alice, topic, payload: text('a') })
-    const bigger = sealAsym({ to: bobPub, signer: alice, topic, payload: new Uint8Array(153) })
-    // 6 header + 97 signer block + payload, rounded up: 153 payload bytes fill one block
+    const small = sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload: text('a') })
+    const bigger = sealAsym({
+      time: 0,
+      to: bobPub,
+      signer: alice,
+      topic,
+      payload: new Uint8Array(137),
+    })
+    // 22 header + 97 signer block + payload, rounded up: 137 payload bytes fill one block
     expect(small.length).toBe(ECIES_OVERHEAD_BYTES + PADDING_BLOCK_BYTES)
     expect(bigger.length).toBe(small.length)
-    const over = sealAsym({ to: bobPub, signer: alice, topic, payload: new Uint8Array(154) })
+    const over = sealAsym({
+      time: 0,
+      to: bobPub,
+      signer: alice,
+      topic,
+      payload: new Uint8Array(138),
+    })
     expect(over.length).toBe(ECIES_OVERHEAD_BYTES + 2 * PADDING_BLOCK_BYTES)
-    const padded = sealAsym({ to: bobPub, signer: alice, topic, payload: text('a'), padTo: 1000 })
+    const padded = sealAsym({
+      time: 0,
+      to: bobPub,
+      signer: alice,
+      topic,
+      payload: text('a'),
+      padTo: 1000,
+    })
     expect(padded.length).toBe(ECIES_OVERHEAD_BYTES + 1024)
     expect(openAsym(bob, topic, padded)?.payload).toEqual(text('a'))
   })
 
   it('throws on misuse: a bad recipient key, topic or signer', () => {
     expect(() =>
-      sealAsym({ to: new Uint8Array(64), signer: alice, topic, payload: text('') }),
+      sealAsym({ time: 0, to: new Uint8Array(64), signer: alice, topic, payload: text('') }),
     ).toThrow(/public key/i)
     expect(() =>
-      sealAsym({ to: bobPub, signer: alice, topic: new Uint8Array(3), payload: text('') }),
+      sealAsym({ time: 0, to: bobPub, signer: alice, topic: new Uint8Array(3), payload: text('') }),
     ).toThrow(RangeError)
     expect(() =>
-      sealAsym({ to: bobPub, signer: new Uint8Array(32), topic, payload: text('') }),
+      sealAsym({ time: 0, to: bobPub, signer: new Uint8Array(32), topic, payload: text('') }),
     ).toThrow(RangeError)
     expect(() => openAsym(new Uint8Array(32), topic, new Uint8Array(200))).toThrow(RangeError)
     expect(() =>
-      sealAsym({ to: bobPub, signer: alice, topic, payload: text(''), padTo: 2 ** 21 }),
+      sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload: text(''), padTo: 2 ** 21 }),
     ).toThrow(RangeError)
   })
 })

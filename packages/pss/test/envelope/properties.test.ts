@@ -34,8 +34,8 @@ describe('envelope property tests', () => {
   })
 
   it('random bytes after a valid ECIES point and a valid hint still never open', () => {
-    const real = sealAsym({ to: bobPub, signer: alice, topic, payload: Uint8Array.of(1) })
-    const sym = sealSym({ key, topic, payload: Uint8Array.of(1) })
+    const real = sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload: Uint8Array.of(1) })
+    const sym = sealSym({ time: 0, key, topic, payload: Uint8Array.of(1) })
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (tail) => {
         expect(
@@ -54,9 +54,9 @@ describe('envelope property tests', () => {
         fc.boolean(),
         mutation,
         (payload, signed, m) => {
-          const a = sealAsym({ to: bobPub, signer: alice, topic, payload })
+          const a = sealAsym({ time: 0, to: bobPub, signer: alice, topic, payload })
           expect(openAsym(bob, topic, a)?.payload).toEqual(payload)
-          const s = sealSym({ key, topic, payload, signer: signed ? alice : undefined })
+          const s = sealSym({ time: 0, key, topic, payload, signer: signed ? alice : undefined })
           expect(openSym(key, topic, s)?.payload).toEqual(payload)
           if (m.insert.length === 0 && m.drop === 0) return
           const badA = mutate(a, m)
@@ -76,10 +76,15 @@ describe('envelope property tests', () => {
       fc.property(
         fc.uint8Array({ maxLength: 300 }),
         fc.option(fc.uint8Array({ minLength: 97, maxLength: 97 })),
-        (payload, sig) => {
-          const decoded = decodeInner(encodeInner(payload, sig ?? undefined, undefined))
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        (payload, sig, time, id) => {
+          const decoded = decodeInner(
+            encodeInner({ time, id }, payload, sig ?? undefined, undefined),
+          )
           expect(decoded?.payload).toEqual(payload)
           expect(decoded?.signer).toEqual(sig ?? undefined)
+          expect(decoded?.stamp).toEqual({ time, id })
         },
       ),
     )

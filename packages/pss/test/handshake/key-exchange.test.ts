@@ -47,6 +47,7 @@ describe('KeyExchange: two state machines back to back', () => {
 
     // A → B with A's send key opens at B with B's receive key
     const toB = sealSym({
+      time: 0,
       key: a.keys.symKey(keys.sendKeyId)!,
       topic,
       payload: text('hi B'),
@@ -57,7 +58,12 @@ describe('KeyExchange: two state machines back to back', () => {
     expect(atB?.opened.payload).toEqual(text('hi B'))
     expect(atB?.opened.from).toEqual(a.publicKey)
     // B → A with B's send key opens at A with A's receive key
-    const toA = sealSym({ key: b.keys.symKey(accepted!.sendKeyId)!, topic, payload: text('hi A') })
+    const toA = sealSym({
+      time: 0,
+      key: b.keys.symKey(accepted!.sendKeyId)!,
+      topic,
+      payload: text('hi A'),
+    })
     expect(a.keys.trySym(topic, toA)?.keyId).toBe(keys.receiveKeyId)
     // the two directions use different keys
     expect(a.keys.symKey(keys.sendKeyId)).not.toEqual(a.keys.symKey(keys.receiveKeyId))

@@ -54,7 +54,7 @@ export function wire(
         queue.push({
           to: target,
           topic,
-          sealed: sealAsym({ to, signer: privateKey, topic, payload }),
+          sealed: sealAsym({ time: 0, to, signer: privateKey, topic, payload }),
         })
       },
     })
@@ -79,7 +79,7 @@ export function wire(
       queue.push({
         to,
         topic,
-        sealed: sealAsym({ to: to.publicKey, signer: fromKey, topic, payload }),
+        sealed: sealAsym({ time: 0, to: to.publicKey, signer: fromKey, topic, payload }),
       })
     },
   }

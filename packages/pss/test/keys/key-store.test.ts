@@ -63,16 +63,18 @@ describe('KeyStore', () => {
     store.generateSymKey({ topic })
     const id = store.addSymKey(key, { topic })
     store.generateSymKey({ topic })
-    const sealed = sealSym({ key, topic, payload, signer: alice })
+    const sealed = sealSym({ time: 0, key, topic, payload, signer: alice })
     const match = store.trySym(topic, sealed)
     expect(match?.keyId).toBe(id)
     expect(match?.opened.payload).toEqual(payload)
     expect(match?.opened.from).toEqual(alicePub)
-    expect(store.trySym(otherTopic, sealSym({ key, topic: otherTopic, payload }))).toBeUndefined()
+    expect(
+      store.trySym(otherTopic, sealSym({ time: 0, key, topic: otherTopic, payload })),
+    ).toBeUndefined()
     // a key without a topic is never tried
     const quiet = randomBytes(32)
     store.addSymKey(quiet)
-    expect(store.trySym(topic, sealSym({ key: quiet, topic, payload }))).toBeUndefined()
+    expect(store.trySym(topic, sealSym({ time: 0, key: quiet, topic, payload }))).toBeUndefined()
   })
 
   it(`trySym tries at most MAX_SYM_TRIES_PER_MESSAGE (${MAX_SYM_TRIES_PER_MESSAGE}) keys, newest first`, () => {
@@ -80,7 +82,7 @@ describe('KeyStore', () => {
     const key = randomBytes(32)
     store.addSymKey(key, { topic })
     for (let i = 0; i < MAX_SYM_TRIES_PER_MESSAGE - 1; i++) store.generateSymKey({ topic })
-    const sealed = sealSym({ key, topic, payload })
+    const sealed = sealSym({ time: 0, key, topic, payload })
     expect(store.trySym(topic, sealed)).toBeDefined() // the oldest is the 64th tried
     store.generateSymKey({ topic })
     expect(store.trySym(topic, sealed)).toBeUndefined() // now the 65th
@@ -91,7 +93,7 @@ describe('KeyStore', () => {
     const store = new KeyStore({ clock })
     const key = randomBytes(32)
     const id = store.addSymKey(key, { topic, expiresAt: clock.now() + 1000 })
-    const sealed = sealSym({ key, topic, payload })
+    const sealed = sealSym({ time: 0, key, topic, payload })
     clock.advance(999)
     expect(store.trySym(topic, sealed)?.keyId).toBe(id)
     clock.advance(1)
@@ -106,7 +108,7 @@ describe('KeyStore', () => {
     store.addSymKey(key, { topic })
     store.generateSymKey({ topic: otherTopic })
     store.generateSymKey({ topic: otherTopic })
-    expect(store.trySym(topic, sealSym({ key, topic, payload }))).toBeUndefined()
+    expect(store.trySym(topic, sealSym({ time: 0, key, topic, payload }))).toBeUndefined()
   })
 
   it('peer public keys: address per (key, topic), bounded, oldest dropped', () => {
