@@ -189,7 +189,9 @@ export class Node {
         this.#undo.push({ what: 'discovery v4', run: () => disc.stop() })
         this.#discovery = disc
         server.addNodeSource(disc)
-        for (const wanted of this.#services.dialCandidates) server.addNodeSource(wanted(disc))
+        // services' candidates are nodes their protocols want: they may use reserved slots
+        for (const wanted of this.#services.dialCandidates)
+          server.addNodeSource(wanted(disc), { preferred: true })
       }
 
       const rpc = new RpcServer({ ...config.rpc, logger, clock })

@@ -24,7 +24,9 @@ export interface Service {
   /**
    * Given the node's discovery (its dial candidates), the candidates this service wants
    * dialed as well, e.g. a filter of them (pss keeps those that fill its Kademlia bins).
-   * Called once discovery runs; not called when the node runs no discovery.
+   * Called once discovery runs; not called when the node runs no discovery. They should
+   * be nodes one of the service's protocols wants (`Protocol.wantsPeer`): they may be
+   * dialed into the server's reserved slots (`p2p.reservedPeers`).
    */
   dialCandidates?(discovery: NodeSource): NodeSource
   start?(): void | Promise<void>

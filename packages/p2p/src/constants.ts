@@ -15,6 +15,12 @@ export const DEFAULT_MAX_PEERS = 50
 export const DEFAULT_MAX_PENDING_PEERS = 50
 /** geth's default DialRatio: a third of the peers may be dialed by us. */
 export const DEFAULT_DIAL_RATIO = 3
+/**
+ * When a protocol has `wantsPeer`, `reservedPeers` defaults to maxPeers / this (a fifth):
+ * the last slots are kept for the peers it wants (pss's simulation: 5 of 25 took delivery
+ * under churn from 96 % to 100 %).
+ */
+export const RESERVED_PEERS_DIVISOR = 5
 /** The encryption handshake and the Hello exchange each get this long (geth: 5 s). */
 export const HANDSHAKE_TIMEOUT_MS = 5_000
 /** TCP connect deadline for a dial (geth: 15 s). */

@@ -83,6 +83,17 @@ export interface DialPeers {
   readonly dialed: number
   /** Peers we may dial (MaxPeers / DialRatio). */
   readonly maxDialed: number
+  /** Connected peers. */
+  readonly size: number
+  readonly maxPeers: number
+  /** The last slots of maxPeers, for peers a protocol wants (see `PeerSet`). */
+  readonly reserved: number
+}
+
+/** A source of dial candidates; a preferred one's may use the reserved slots. */
+export interface DialSource {
+  readonly source: NodeSource
+  readonly preferred: boolean
 }
 
 /** @internal What the scheduler needs from the server. */
@@ -95,7 +106,7 @@ export interface DialSchedulerOptions {
   readonly clock: Clock
   readonly logger: Logger
   readonly netRestrict?: NetList | undefined
-  readonly sources: readonly NodeSource[]
+  readonly sources: readonly DialSource[]
   /** Opens and sets up a connection; resolves when it is a peer or has failed. */
   readonly dial: (node: ENode, kind: 'static' | 'dynamic') => Promise<void>
 }
@@ -119,7 +130,7 @@ interface StaticEntry {
 export class DialScheduler {
   readonly #o: DialSchedulerOptions
   // bounded: local configuration (the server's sources)
-  readonly #sources: NodeSource[]
+  readonly #sources: DialSource[]
   // bounded: local configuration (static nodes)
   readonly #statics = new Map<NodeIdHex, StaticEntry>()
   // bounded: at most maxActiveDials
@@ -155,8 +166,8 @@ export class DialScheduler {
     for (const wake of this.#slotWaiters.splice(0)) wake()
   }
 
-  /** Adds a source of dial candidates; it is pulled while dial slots are free. */
-  addSource(source: NodeSource): void {
+  /** Adds a source of dial candidates; it is pulled while dial slots are free for it. */
+  addSource(source: DialSource): void {
     this.#sources.push(source)
     if (this.#running) void this.#pump(source)
   }
@@ -199,9 +210,16 @@ export class DialScheduler {
     return undefined
   }
 
-  #freeSlots(): number {
-    const { maxDialed, dialed } = this.#o.peers
-    const slots = Math.min((maxDialed - dialed) * 2, this.#o.maxActiveDials)
+  /**
+   * Dials that may start now: twice the free dialed slots (some dials fail), at most
+   * maxActiveDials in flight. A preferred source may also dial into the reserved slots; a
+   * plain one gets none once only reserved slots are left. Static nodes: as before.
+   */
+  #freeSlots(kind: 'static' | 'preferred' | 'plain'): number {
+    const { maxDialed, dialed, size, maxPeers, reserved } = this.#o.peers
+    if (kind === 'plain' && size >= maxPeers - reserved) return 0
+    const limit = kind === 'preferred' ? maxDialed + reserved : maxDialed
+    const slots = Math.min((limit - dialed) * 2, this.#o.maxActiveDials)
     return slots - this.#dialing.size
   }
 
@@ -214,7 +232,7 @@ export class DialScheduler {
     const now = this.#o.clock.now()
     let next = Number.POSITIVE_INFINITY
     for (const entry of this.#statics.values()) {
-      if (this.#freeSlots() <= 0) break
+      if (this.#freeSlots('static') <= 0) break
       const skip = this.check(entry.node)
       if (skip === 'recent') {
         next = Math.min(next, now + 1000)
@@ -272,12 +290,12 @@ export class DialScheduler {
     await this.#o.dial(target, kind)
   }
 
-  async #pump(source: NodeSource): Promise<void> {
+  async #pump({ source, preferred }: DialSource): Promise<void> {
     const signal = this.#abort.signal
     try {
       for await (const node of source.randomNodes({ signal })) {
         if (!this.#running) break
-        while (this.#running && this.#freeSlots() <= 0) {
+        while (this.#running && this.#freeSlots(preferred ? 'preferred' : 'plain') <= 0) {
           await new Promise<void>((resolve) => this.#slotWaiters.push(resolve))
         }
         if (!this.#running) break

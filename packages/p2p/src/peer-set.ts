@@ -15,6 +15,10 @@ export interface PeerSetOptions {
   readonly dialRatio: number
   /** Never dial: every peer slot is for inbound connections. */
   readonly noDial: boolean
+  /** The last slots of maxPeers, for peers {@link wanted} says yes to (default 0). */
+  readonly reserved?: number
+  /** Whether a protocol wants a connection to `id` (default: none is wanted). */
+  readonly wanted?: (id: NodeIdHex) => boolean
   /** Trusted node ids (exempt from the limits). */
   readonly trusted: Iterable<NodeIdHex>
   /** Tells a connected peer it became (un)trusted (default: the Peer's own flag). */
@@ -26,6 +30,11 @@ export interface PeerSetOptions {
  * server's run loop): the id → peer map, the inbound, dialed and trusted counts, the
  * trusted ids, and the checks a new connection passes before and after its Hello.
  *
+ * Reserved slots: once maxPeers − reserved peers are connected, only a peer a protocol
+ * wants is admitted, inbound within its share, dialed (dynamic) up to maxDialed +
+ * reserved. Our own dials may exceed their share that way, since we chose whom to dial;
+ * inbound peers never do, so the dial ratio's defence against eclipse attacks stands.
+ *
  * bounded: at most maxPeers peers, plus trusted ones (local configuration).
  */
 export class PeerSet {
@@ -35,6 +44,9 @@ export class PeerSet {
   readonly maxDialed: number
   /** Peers that may dial us: maxPeers minus {@link maxDialed}. */
   readonly maxInbound: number
+  /** The last slots of maxPeers, kept for peers a protocol wants. */
+  readonly reserved: number
+  readonly #wanted: (id: NodeIdHex) => boolean
   // bounded: at most maxPeers + trusted peers
   readonly #peers = new Map<NodeIdHex, Peer>()
   // bounded: local configuration (trusted ids)
@@ -50,6 +62,8 @@ export class PeerSet {
       ? 0
       : Math.max(1, Math.floor(options.maxPeers / options.dialRatio))
     this.maxInbound = Math.max(0, options.maxPeers - this.maxDialed)
+    this.reserved = options.reserved ?? 0
+    this.#wanted = options.wanted ?? (() => false)
     this.#trusted = new Set(options.trusted)
   }
 
@@ -123,13 +137,14 @@ export class PeerSet {
     const inbound = this.#inbound - (existing?.inbound ? 1 : 0)
     const dialed = this.dialed - (existing && !existing.inbound ? 1 : 0)
     if (peers >= this.maxPeers) throw P2pError.local(DisconnectReason.TooManyPeers)
-    if (kind === 'inbound' && inbound >= this.maxInbound) {
-      throw P2pError.local(DisconnectReason.TooManyPeers)
-    }
-    if (kind === 'dynamic' && dialed >= this.maxDialed) {
-      throw P2pError.local(DisconnectReason.TooManyPeers)
-    }
-    return existing
+    if (kind === 'static') return existing
+    const open = peers < this.maxPeers - this.reserved
+    const share = kind === 'inbound' ? inbound < this.maxInbound : dialed < this.maxDialed
+    if (open && share) return existing
+    // a reserved slot, or (our dials only) one past the dialed share: for wanted peers
+    const room = kind === 'inbound' ? share : dialed < this.maxDialed + this.reserved
+    if (room && this.#wanted(id)) return existing
+    throw P2pError.local(DisconnectReason.TooManyPeers)
   }
 
   /**

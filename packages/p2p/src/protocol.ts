@@ -1,4 +1,4 @@
-import type { ENode } from '@devp2p/enode'
+import { type ENode, type NodeIdHex, nodeIdFromHex } from '@devp2p/enode'
 import type { RlpInput } from '@devp2p/rlp'
 import type { MsgReadWriter } from './msg.js'
 import type { Peer } from './peer.js'
@@ -47,8 +47,19 @@ export interface Protocol {
   nodeInfo?(): unknown
   /** What `peersInfo()[i].protocols[name]` shows for `peer`. */
   peerInfo?(peer: Peer): unknown
-  /** More nodes to dial for this protocol (geth's `DialCandidates`). */
+  /**
+   * More nodes to dial for this protocol (geth's `DialCandidates`). They may use the
+   * server's reserved slots (`ServerOptions.reservedPeers`), so they should be nodes
+   * {@link wantsPeer} says yes to.
+   */
   readonly dialCandidates?: NodeSource
+  /**
+   * Whether the protocol wants a connection to node `id` (32 bytes) now, e.g. pss's
+   * Kademlia bins. Such a peer may take the server's last `reservedPeers` slots, which
+   * other peers may not. Called when a connection would need a reserved slot; must be
+   * quick and must not throw.
+   */
+  readonly wantsPeer?: (id: Uint8Array) => boolean
   /** Entries the server puts into the local ENR, e.g. `{ eth: [[forkHash, forkNext]] }`. */
   readonly attributes?: Readonly<Record<string, RlpInput>>
 }
@@ -72,4 +83,25 @@ export function checkProtocol(protocol: Protocol): void {
   }
   if (typeof protocol.run !== 'function')
     throw new TypeError(`protocol ${protocol.name}: run must be a function`)
+  if (protocol.wantsPeer !== undefined && typeof protocol.wantsPeer !== 'function')
+    throw new TypeError(`protocol ${protocol.name}: wantsPeer must be a function`)
+}
+
+/**
+ * @internal Whether one of `protocols` wants a connection to `id` (`Protocol.wantsPeer`);
+ * a `wantsPeer` that throws (a bug) says no.
+ */
+export function wantedBy(protocols: readonly Protocol[]): (id: NodeIdHex) => boolean {
+  const wanting = protocols.flatMap((p) => (p.wantsPeer ? [p.wantsPeer] : []))
+  return (id) => {
+    if (wanting.length === 0) return false
+    const bytes = nodeIdFromHex(id)
+    return wanting.some((wants) => {
+      try {
+        return wants(bytes) === true
+      } catch {
+        return false
+      }
+    })
+  }
 }

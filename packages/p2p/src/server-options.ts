@@ -19,6 +19,7 @@ import {
   DEFAULT_MAX_PENDING_PEERS,
   DIAL_TIMEOUT_MS,
   HANDSHAKE_TIMEOUT_MS,
+  RESERVED_PEERS_DIVISOR,
 } from './constants.js'
 import { type NodeDialer, tcpDialer } from './dial.js'
 import { checkProtocol, type NodeSource, type Protocol } from './protocol.js'
@@ -46,6 +47,15 @@ export interface ServerOptions {
   readonly maxPendingPeers?: number
   /** At most maxPeers / dialRatio peers are dialed by us (default 3). */
   readonly dialRatio?: number
+  /**
+   * The last slots of maxPeers, kept for peers a protocol wants (`Protocol.wantsPeer`):
+   * another peer is refused ("too many peers") once maxPeers − reservedPeers are
+   * connected, and our dials of a protocol's `dialCandidates` (or of a source added with
+   * `addNodeSource(source, { preferred: true })`) may exceed maxPeers / dialRatio by this
+   * many. Inbound peers never exceed their share. Default: maxPeers / 5 when a protocol
+   * has `wantsPeer`, else 0 (geth's behaviour).
+   */
+  readonly reservedPeers?: number
   /**
    * Where to accept connections, `host:port` (`127.0.0.1:30303`, `[::]:30303`,
    * `:30303` for every address, port 0 for any free port: read the bound one from
@@ -90,6 +100,7 @@ export interface ServerConfig {
   readonly maxPeers: number
   readonly maxPendingPeers: number
   readonly dialRatio: number
+  readonly reservedPeers: number
   readonly listen: ListenAddr | undefined
   readonly protocols: readonly Protocol[]
   readonly staticNodes: readonly ENode[]
@@ -151,6 +162,12 @@ export function resolveOptions(options: ServerOptions): ServerConfig {
     if (seen.has(cap)) throw new TypeError(`protocol ${cap} is given twice`)
     seen.add(cap)
   }
+  const wanting = options.protocols.some((p) => p.wantsPeer !== undefined)
+  const reservedPeers =
+    options.reservedPeers ?? (wanting ? Math.floor(maxPeers / RESERVED_PEERS_DIVISOR) : 0)
+  if (!Number.isInteger(reservedPeers) || reservedPeers < 0 || reservedPeers > maxPeers) {
+    throw new RangeError(`reservedPeers must be an integer 0–maxPeers, got ${reservedPeers}`)
+  }
   const listenAddr = options.listenAddr ?? DEFAULT_LISTEN_ADDR
   const restrict = options.netRestrict
   const clock = options.clock ?? systemClock
@@ -166,6 +183,7 @@ export function resolveOptions(options: ServerOptions): ServerConfig {
     maxPeers,
     maxPendingPeers,
     dialRatio,
+    reservedPeers,
     listen: listenAddr === '' ? undefined : parseListenAddr(listenAddr),
     protocols: [...options.protocols],
     staticNodes: (options.staticNodes ?? []).map((n) => toNode(n, 'a static node')),

@@ -4,7 +4,7 @@ import type { Logger } from '@devp2p/common'
 import { type ENode, type Enr, LocalNode } from '@devp2p/enode'
 import type { RlpInput } from '@devp2p/rlp'
 import { EventEmitter } from 'eventemitter3'
-import { DialScheduler } from './dial.js'
+import { DialScheduler, type DialSource } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
 import { EventFeed } from './event-feed.js'
 import { ourHello } from './hello.js'
@@ -13,7 +13,7 @@ import { type NodeInfo, nodeInfo } from './node-info.js'
 import { type Peer, type PeerInfo, runPeer } from './peer.js'
 import type { PeerEvent } from './peer-event.js'
 import { PeerSet } from './peer-set.js'
-import type { NodeSource, Protocol } from './protocol.js'
+import { type NodeSource, type Protocol, wantedBy } from './protocol.js'
 import {
   type NodeLike,
   resolveOptions,
@@ -74,7 +74,7 @@ export class Server extends EventEmitter<ServerEvents> {
   readonly #setup: ConnectionSetup
   readonly #events = new EventFeed()
   // bounded: local configuration (the sources the caller adds)
-  readonly #nodeSources: NodeSource[]
+  readonly #nodeSources: DialSource[]
   // bounded: one per connected peer, plus replaced ones not yet closed
   readonly #peerRuns = new Set<Promise<unknown>>()
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
@@ -98,11 +98,13 @@ export class Server extends EventEmitter<ServerEvents> {
     this.protocols = config.protocols
     this.#log = config.logger
     this.#localNode = config.localNode
-    this.#nodeSources = [...config.nodeSources]
+    this.#nodeSources = config.nodeSources.map((source) => ({ source, preferred: false }))
     // each part gets the fields it uses, not the whole config: only the setup sees the key
     const { privateKey, protocols, dialer, clock, logger, netRestrict, handshakeTimeoutMs } = config
     const { maxPeers, dialRatio, noDial, selfId: self, trustedIds: trusted } = config
-    this.#peers = new PeerSet({ self, maxPeers, dialRatio, noDial, trusted })
+    const reserved = config.reservedPeers
+    const wanted = wantedBy(protocols)
+    this.#peers = new PeerSet({ self, maxPeers, dialRatio, noDial, trusted, reserved, wanted })
     // every RLPx handshake in progress listens for the stop: up to maxPendingPeers per
     // direction at once is expected, not a leak worth Node's warning
     setMaxListeners(2 * this.maxPendingPeers + 10, this.#abort.signal)
@@ -143,6 +145,11 @@ export class Server extends EventEmitter<ServerEvents> {
   /** Peers that may dial us: maxPeers minus {@link maxDialedPeers}. */
   get maxInboundPeers(): number {
     return this.#peers.maxInbound
+  }
+
+  /** The last slots of maxPeers, kept for peers a protocol wants (`reservedPeers`). */
+  get reservedPeers(): number {
+    return this.#peers.reserved
   }
 
   get running(): boolean {
@@ -212,7 +219,9 @@ export class Server extends EventEmitter<ServerEvents> {
     const config = this.#config
     const sources = [
       ...this.#nodeSources,
-      ...this.protocols.flatMap((p) => (p.dialCandidates ? [p.dialCandidates] : [])),
+      ...this.protocols.flatMap((p) =>
+        p.dialCandidates ? [{ source: p.dialCandidates, preferred: true }] : [],
+      ),
     ]
     this.#dialer = new DialScheduler({
       self: config.selfId,
@@ -329,15 +338,18 @@ export class Server extends EventEmitter<ServerEvents> {
 
   /**
    * Adds a source of dial candidates after construction (e.g. a discovery service that
-   * shares this server's `localNode`). Ignored with `noDial`.
+   * shares this server's `localNode`). Ignored with `noDial`. A `preferred` source (one
+   * that yields only nodes a protocol wants, as a protocol's `dialCandidates`) may dial
+   * into the reserved slots (`reservedPeers`).
    * @throws TypeError when `source` has no `randomNodes`.
    */
-  addNodeSource(source: NodeSource): void {
+  addNodeSource(source: NodeSource, options: { readonly preferred?: boolean } = {}): void {
     if (typeof source?.randomNodes !== 'function') {
       throw new TypeError('a node source has randomNodes({ signal })')
     }
-    this.#nodeSources.push(source)
-    this.#dialer?.addSource(source)
+    const entry = { source, preferred: options.preferred === true }
+    this.#nodeSources.push(entry)
+    this.#dialer?.addSource(entry)
   }
 
   /** Removes a static node and disconnects it if connected. */

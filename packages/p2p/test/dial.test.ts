@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net'
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { ENode } from '@devp2p/enode'
+import { ENode, type NodeIdHex } from '@devp2p/enode'
 import { duplexPair, ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type NodeDialer, type NodeSource, type Server, tcpDialer } from '../src/index.ts'
@@ -68,6 +68,38 @@ describe('dialing', () => {
     const added = await nextEvent(server, (e) => e.type === 'add')
     expect(added.peer).toBe(other!.self().idHex)
     expect(() => server.addNodeSource({} as NodeSource)).toThrow(TypeError)
+  })
+
+  it('reserved slots: plain candidates stop at maxPeers − reservedPeers, a preferred source fills the rest', async () => {
+    const others = await targets(5)
+    const [plainA, plainB, plainC, wantedA, wantedB] = others.map((o) => o.self())
+    const wanted = new Set([wantedA!.idHex, wantedB!.idHex])
+    const protocol = {
+      ...fooProtocol(),
+      wantsPeer: (id: Uint8Array) => wanted.has(Buffer.from(id).toString('hex') as NodeIdHex),
+    }
+    // maxPeers 4, all of them ours to dial (dialRatio 1), the last 2 reserved
+    const server = await pool.start({
+      ...{ protocols: [protocol], maxPeers: 4, dialRatio: 1, reservedPeers: 2 },
+      nodeSource: listSource([plainA!, plainB!, plainC!]),
+    })
+    expect(server.reservedPeers).toBe(2)
+    await peerCount(server, 2)
+    server.addNodeSource(listSource([wantedA!, wantedB!]), { preferred: true })
+    await peerCount(server, 4)
+    const ids = server.peers().map((p) => p.idHex)
+    expect(ids).toEqual(expect.arrayContaining([wantedA!.idHex, wantedB!.idHex]))
+    expect(ids.filter((id) => !wanted.has(id))).toHaveLength(2)
+  })
+
+  it('reservedPeers defaults to maxPeers / 5 when a protocol has wantsPeer, else 0', async () => {
+    const wanting = { ...fooProtocol(), wantsPeer: () => false }
+    const a = await pool.start({ protocols: [wanting], maxPeers: 25 })
+    const b = await pool.start({ protocols: [fooProtocol()], maxPeers: 25 })
+    expect([a.reservedPeers, b.reservedPeers]).toEqual([5, 0])
+    await expect(
+      pool.start({ protocols: [fooProtocol()], maxPeers: 2, reservedPeers: 3 }),
+    ).rejects.toThrow(RangeError)
   })
 
   it('skips candidates outside netRestrict, ourselves and nodes without an address', async () => {

@@ -9,6 +9,7 @@ import { DisconnectReason, MAX_PENDING_PER_IP, type Server } from '../src/index.
 import { acceptInbound } from '../src/server.ts'
 import {
   closed,
+  keccakId,
   portOf,
   rawDial,
   rawJoin,
@@ -48,6 +49,23 @@ describe('peer limits', () => {
     await rawJoin(server)
     expect(await refusedWith(server)).toBe(DisconnectReason.TooManyPeers)
     expect(server.peerCount).toBe(2)
+  })
+
+  it('reservedPeers: once maxPeers − reservedPeers are connected, only a peer a protocol wants may join', async () => {
+    const wantedKey = generatePrivateKey()
+    const wantedId = Buffer.from(keccakId(publicKeyFromPrivate(wantedKey))).toString('hex')
+    const protocol = {
+      ...fooProtocol(),
+      wantsPeer: (id: Uint8Array) => Buffer.from(id).toString('hex') === wantedId,
+    }
+    const server = await pool.start({
+      ...{ protocols: [protocol], maxPeers: 4, reservedPeers: 2, noDial: true },
+    })
+    await rawJoin(server)
+    await rawJoin(server)
+    expect(await refusedWith(server)).toBe(DisconnectReason.TooManyPeers)
+    await rawJoin(server, wantedKey)
+    expect(server.peerCount).toBe(3)
   })
 
   it('dialRatio: inbound peers stop at maxPeers − maxPeers/dialRatio, dialed ones may fill the rest', async () => {

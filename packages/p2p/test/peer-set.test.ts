@@ -141,4 +141,57 @@ describe('PeerSet', () => {
     expect(set.remove(second)).toBe(false)
     expect([set.size, set.inbound, set.dialed]).toEqual([0, 0, 0])
   })
+
+  it('keeps the reserved slots for wanted peers: inbound within its share, our dials past theirs', () => {
+    const wanted = new Set([id(7), id(8), id(9)])
+    const set = new PeerSet({
+      ...{ self: SELF, maxPeers: 6, dialRatio: 3, noDial: false, trusted: [] },
+      ...{ reserved: 2, wanted: (peer: NodeIdHex) => wanted.has(peer) },
+    })
+    expect([set.maxDialed, set.maxInbound, set.reserved]).toEqual([2, 4, 2])
+    set.add(fakePeer(1, false))
+    set.add(fakePeer(2, true))
+    set.add(fakePeer(3, true))
+    // 3 of 6: one more plain peer fits, in either direction
+    expect(refusal(set, 4, 'inbound')).toBeUndefined()
+    expect(refusal(set, 4, 'dynamic')).toBeUndefined()
+    set.add(fakePeer(4, true))
+    // 4 = maxPeers − reserved: only wanted peers now, and static ones
+    expect(refusal(set, 5, 'inbound')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 5, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 5, 'static')).toBeUndefined()
+    expect(refusal(set, 7, 'inbound')).toBeUndefined()
+    expect(refusal(set, 7, 'dynamic')).toBeUndefined()
+    set.add(fakePeer(7, true))
+    // inbound share (4) is full: a wanted inbound peer is refused, a wanted dial is not
+    expect(refusal(set, 8, 'inbound')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 8, 'dynamic')).toBeUndefined()
+    set.add(fakePeer(8, false))
+    // maxPeers reached: nobody, wanted or not
+    expect(refusal(set, 9, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 9, 'static')).toBe(DisconnectReason.TooManyPeers)
+  })
+
+  it('our wanted dials go past the dialed share by at most the reserve', () => {
+    const set = new PeerSet({
+      ...{ self: SELF, maxPeers: 12, dialRatio: 3, noDial: false, trusted: [] },
+      ...{ reserved: 2, wanted: () => true },
+    })
+    for (let n = 1; n <= 4; n++) set.add(fakePeer(n, false))
+    expect(set.dialed).toBe(set.maxDialed)
+    expect(refusal(set, 20, 'dynamic')).toBeUndefined()
+    set.add(fakePeer(20, false))
+    set.add(fakePeer(21, false))
+    expect(refusal(set, 22, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
+    expect(refusal(set, 22, 'inbound')).toBeUndefined()
+  })
+
+  it('without a reserve, wanted or not makes no difference (geth behaviour)', () => {
+    const set = new PeerSet({
+      ...{ self: SELF, maxPeers: 3, dialRatio: 3, noDial: false, trusted: [] },
+      wanted: () => true,
+    })
+    set.add(fakePeer(1, false))
+    expect(refusal(set, 2, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
+  })
 })

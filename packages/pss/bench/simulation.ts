@@ -59,6 +59,14 @@ export interface SimConfig {
   readonly broadcasts?: number
   readonly dialPeers?: number
   readonly maxPeers?: number
+  /**
+   * Slots of `maxPeers` only peers the hint wants may take: random dials stop at
+   * `maxPeers - reservedPeers`, and a node that far full admits a connection only when
+   * its own router wants the other node (`wantsPeer`), as a p2p server does with pss
+   * (`ServerOptions.reservedPeers`). Default as the server's: `maxPeers / 5` where nodes
+   * use the hint (`kademlia`, `mixed`), 0 for `random`.
+   */
+  readonly reservedPeers?: number
   readonly binPeers?: number
   /** kademlia: uniformly drawn discovery candidates a node considers when it dials (100). */
   readonly candidates?: number
@@ -205,7 +213,10 @@ interface Tracked {
 
 /** Runs one simulation to the end (every delivery done) and returns its figures. */
 export function runSimulation(input: SimConfig): SimResult {
-  const cfg = { ...DEFAULTS, ...input, router: input.router ?? {} }
+  const maxPeers = input.maxPeers ?? DEFAULTS.maxPeers
+  const hinted = input.topology !== 'random'
+  const reservedPeers = input.reservedPeers ?? (hinted ? Math.floor(maxPeers / 5) : 0)
+  const cfg = { ...DEFAULTS, ...input, reservedPeers, router: input.router ?? {} }
   const random = seededRandom(cfg.seed)
   const clock = new ManualClock()
   const start = clock.now()
@@ -287,12 +298,20 @@ export function runSimulation(input: SimConfig): SimResult {
     b.router.removePeer(a.id)
   }
 
+  /** Whether `c` takes a connection from `from`: a free slot, reserved ones for wanted peers. */
+  function admits(c: SimNode, from: SimNode): boolean {
+    if (c.links.size >= cfg.maxPeers) return false
+    if (c.links.size < cfg.maxPeers - cfg.reservedPeers) return true
+    return c.router.wantsPeer(from.id, cfg.binPeers)
+  }
+
   /** Dials up to `count` candidates that `accept`s, drawn at random from the live nodes. */
   function dialSome(node: SimNode, count: number, accept: (c: SimNode) => boolean): void {
     const candidates = live.filter(
-      (c) => c !== node && !node.links.has(c.key) && c.links.size < cfg.maxPeers && accept(c),
+      (c) => c !== node && !node.links.has(c.key) && admits(c, node) && accept(c),
     )
-    for (let n = 0; n < count && candidates.length > 0 && node.links.size < cfg.maxPeers; n++) {
+    const limit = cfg.maxPeers - cfg.reservedPeers
+    for (let n = 0; n < count && candidates.length > 0 && node.links.size < limit; n++) {
       const i = Math.floor(random() * candidates.length)
       const c = candidates[i]!
       candidates[i] = candidates[candidates.length - 1]!
@@ -313,7 +332,7 @@ export function runSimulation(input: SimConfig): SimResult {
     for (const c of closest.slice(0, LOOKUP_RESULTS + 1)) seen.add(c)
     for (const c of seen) {
       if (node.links.size >= cfg.maxPeers) return
-      if (c === node || c.links.size >= cfg.maxPeers) continue
+      if (c === node || !admits(c, node)) continue
       if (node.router.wantsPeer(c.id, cfg.binPeers)) connect(node, c)
     }
   }
@@ -498,13 +517,18 @@ async function main(): Promise<void> {
   const seed = Number(process.env.SIM_SEED ?? 1)
   const binPeers = Number(process.env.SIM_BIN_PEERS ?? DEFAULT_BIN_PEERS)
   const maxPeers = Number(process.env.SIM_MAX_PEERS ?? DEFAULTS.maxPeers)
+  const reserved = process.env.SIM_RESERVED_PEERS
+  const reservedPeers = reserved === undefined ? undefined : Number(reserved)
   const sizes = (process.env.SIM_NODES ?? '100,1000').split(',').map(Number)
   console.log(`pss routing simulation, seed ${seed}, router defaults\n`)
   console.log(TABLE_HEADER)
   for (const nodes of sizes)
     for (const topology of ['random', 'kademlia', 'mixed'] as const)
       for (const churnPerMinute of [0, 0.1]) {
-        const r = runSimulation({ nodes, topology, churnPerMinute, seed, binPeers, maxPeers })
+        const r = runSimulation({
+          ...{ nodes, topology, churnPerMinute, seed, binPeers, maxPeers },
+          ...(reservedPeers === undefined ? {} : { reservedPeers }),
+        })
         console.log(tableRow(r))
       }
 }

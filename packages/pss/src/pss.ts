@@ -159,13 +159,12 @@ export class Pss {
           this.#log.debug({ outboxRefused }, 'pss: a peer outbox is full, messages dropped')
       },
     })
+    // the server keeps its reserved slots (`reservedPeers`) for the peers our bins want
+    const wantsPeer = (id: Uint8Array): boolean => this.wantsPeer(id)
     this.protocol =
       dialCandidates === undefined
-        ? protocol
-        : {
-            ...protocol,
-            dialCandidates: kademliaCandidates(dialCandidates, (id) => this.wantsPeer(id)),
-          }
+        ? { ...protocol, wantsPeer }
+        : { ...protocol, wantsPeer, dialCandidates: kademliaCandidates(dialCandidates, wantsPeer) }
   }
 
   /**

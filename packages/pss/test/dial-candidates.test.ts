@@ -1,7 +1,7 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import type { ENode } from '@devp2p/enode'
 import { nodeIdFromPublicKey } from '@devp2p/enode'
-import type { NodeSource } from '@devp2p/p2p'
+import { type NodeSource, Server } from '@devp2p/p2p'
 import { ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import { kademliaCandidates } from '../src/dial-candidates.js'
@@ -90,5 +90,16 @@ describe('pss.service().dialCandidates', () => {
     for await (const node of wanted.randomNodes({ signal: new AbortController().signal }))
       offered.push(node.id)
     expect(offered).toEqual([other])
+  })
+
+  it('pss.protocol says which peers it wants, so a server running it reserves maxPeers / 5 slots for them', () => {
+    const privateKey = generatePrivateKey()
+    const pss = new Pss({ privateKey, clock: new ManualClock() })
+    const self = nodeIdFromPublicKey(publicKeyFromPrivate(privateKey))
+    const other = id(self[0]! ^ 0x80)
+    expect(pss.protocol.wantsPeer?.(other)).toBe(true)
+    expect(pss.protocol.wantsPeer?.(self)).toBe(false)
+    const server = new Server({ privateKey, protocols: [pss.protocol], maxPeers: 25 })
+    expect(server.reservedPeers).toBe(5)
   })
 })

@@ -118,6 +118,6 @@ export async function rawJoin(server: Server, privateKey = generatePrivateKey())
   return peer
 }
 
-function keccakId(publicKey: Uint8Array): Uint8Array {
+export function keccakId(publicKey: Uint8Array): Uint8Array {
   return keccak256(publicKey)
 }
