@@ -35,6 +35,15 @@ describe(`pss routing simulation, ${NODES} nodes`, () => {
     expect(r.full.ratio).toBeGreaterThanOrEqual(0.99)
   })
 
+  it("as a Node runs it (discovery's random dials, the hint, reserved slots), with churn at least 99 % delivered", () => {
+    const r = runSimulation({
+      ...{ nodes: NODES, topology: 'mixed', seed: 7, fullMessages: 300, churnPerMinute: 0.1 },
+    })
+    expect(r.config.reservedPeers).toBe(5)
+    expect(r.left).toBeGreaterThan(0)
+    expect(r.full.ratio).toBeGreaterThanOrEqual(0.99)
+  })
+
   it('over uniformly random peers, greedy XOR routing dead-ends (why the hint exists)', () => {
     const r = runSimulation({ nodes: NODES, topology: 'random', seed: 7, fullMessages: 300 })
     expect(r.full.ratio).toBeLessThan(0.95)
