@@ -39,6 +39,9 @@ export class EntryFetcher {
   readonly #options: FetcherOptions
   // bounded: cacheMaxEntries (ENTRY_CACHE_MAX_ENTRIES by default), least recently used evicted
   readonly #cache: BoundedMap<string, FetchedEntry>
+  // bounded: one entry per fetch of a distinct hash under way; each holds or awaits a slot
+  // of the gate, and the callers are this client's own syncs and streams
+  readonly #inFlight = new Map<string, Promise<FetchedEntry>>()
 
   constructor(options: FetcherOptions) {
     this.#options = options
@@ -76,8 +79,29 @@ export class EntryFetcher {
    *   `BAD_RECORD`, `UNEXPECTED_ENTRY` (a root), or a query failure.
    */
   async entry(domain: string, hash: string, signal: AbortSignal): Promise<FetchedEntry> {
-    const cached = this.cached(hash)
-    if (cached !== undefined) return cached
+    const key = cacheKey(hash)
+    for (;;) {
+      const cached = this.#cache.get(key)
+      if (cached !== undefined) return cached
+      const running = this.#inFlight.get(key)
+      if (running === undefined) break
+      try {
+        return await running
+      } catch (err) {
+        // another caller's abort is not ours: then ask again ourselves
+        if (!(err instanceof DiscoveryError) || err.code !== 'ABORTED' || signal.aborted) throw err
+      }
+    }
+    const fetching = this.#fetch(domain, hash, signal)
+    this.#inFlight.set(key, fetching)
+    try {
+      return await fetching
+    } finally {
+      this.#inFlight.delete(key)
+    }
+  }
+
+  async #fetch(domain: string, hash: string, signal: AbortSignal): Promise<FetchedEntry> {
     const name = `${hash}.${domain}`
     const texts = await this.#query(name, signal)
     const text = texts.find(isTreeText)
@@ -86,11 +110,12 @@ export class EntryFetcher {
       throw new DiscoveryError('HASH_MISMATCH', `the entry at ${name} does not hash to its name`)
     }
     const entry = parseEntry(text)
+    const key = cacheKey(hash)
     if (entry.type === 'root') {
       throw new DiscoveryError('UNEXPECTED_ENTRY', `a root below the root, at ${name}`)
     }
     const fetched = { entry, text }
-    this.#cache.set(cacheKey(hash), fetched)
+    this.#cache.set(key, fetched)
     return fetched
   }
 

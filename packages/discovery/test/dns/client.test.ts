@@ -15,6 +15,8 @@ import {
   entryHash,
   formatEntry,
   MAX_LINK_DEPTH,
+  MAX_TREE_DEPTH,
+  MAX_TREE_ENTRIES,
   signRoot,
   signTree,
   treeToTxt,
@@ -182,6 +184,44 @@ describe('syncTree: what a served tree can get wrong', () => {
   })
 })
 
+describe('bounds on what a tree can make us do', () => {
+  const key = generatePrivateKey()
+  const url = signTree(buildTree({ seq: 1n }), key, 'big.test').url
+  const randomHash = (): string => entryHash(String(Math.random()))
+
+  /** A tree whose node subtree tops out at `top`, with `texts` served below it. */
+  function serve(top: string, texts: string[]): FakeResolver {
+    const link = 'enrtree-branch:'
+    const root = signRoot({ eRoot: entryHash(top), lRoot: entryHash(link), seq: 1n }, key)
+    const zone: Record<string, string> = { 'big.test': formatEntry(root) }
+    for (const t of [top, link, ...texts]) zone[`${entryHash(t)}.big.test`] = t
+    return new FakeResolver(zone)
+  }
+
+  it(`branches nested deeper than MAX_TREE_DEPTH (${MAX_TREE_DEPTH}) are TREE_TOO_LARGE`, async () => {
+    const chain = [`enrtree-branch:${randomHash()}`]
+    for (let i = 0; i < MAX_TREE_DEPTH; i++) chain.unshift(`enrtree-branch:${entryHash(chain[0]!)}`)
+    const err = await failure(client(serve(chain[0]!, chain.slice(1))).syncTree(url))
+    expect(err.code).toBe('TREE_TOO_LARGE')
+    expect(err.message).toMatch(/deeper/)
+    // one level less is fine until the missing leaf
+    const ok = await failure(client(serve(chain[1]!, chain.slice(2))).syncTree(url))
+    expect(ok.code).toBe('ENTRY_NOT_FOUND')
+  })
+
+  it(`a tree that fans out past MAX_TREE_ENTRIES (${MAX_TREE_ENTRIES}) is TREE_TOO_LARGE, after few queries`, async () => {
+    // three texts, each listing the one below 37 times: 37^3 = 50,653 hashes
+    const bottom = `enrtree-branch:${Array.from({ length: 37 }, randomHash).join(',')}`
+    const middle = `enrtree-branch:${Array(37).fill(entryHash(bottom)).join(',')}`
+    const top = `enrtree-branch:${Array(37).fill(entryHash(middle)).join(',')}`
+    const resolver = serve(top, [middle, bottom])
+    const err = await failure(client(resolver).syncTree(url))
+    expect(err.code).toBe('TREE_TOO_LARGE')
+    expect(err.message).toMatch(/more than/)
+    expect(resolver.queries.length).toBeLessThan(10) // repeated hashes come from memory
+  })
+})
+
 describe('request rate', () => {
   it('holds rateLimitPerS after the burst, on the fake clock', async () => {
     const { tree, txt } = served('rate.test', { records: 26 }) // 26 leaves, 2 branches, top, link
@@ -211,6 +251,29 @@ describe('request rate', () => {
     }
     expect((await result).records).toHaveLength(26)
     expect(resolver.queries).toHaveLength(total)
+  })
+})
+
+describe('queries in flight', () => {
+  it('at most maxQueriesInFlight at once (default 4)', async () => {
+    const { tree, txt } = served('c.test', { records: 30 })
+    const zone = new FakeResolver(txt)
+    let inFlight = 0
+    let most = 0
+    const resolver = {
+      async resolveTxt(name: string, options: { signal: AbortSignal }): Promise<string[]> {
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise((resolve) => setImmediate(resolve))
+        inFlight--
+        return zone.resolveTxt(name, options)
+      },
+    }
+    await new DnsClient({ resolver, ...FAST }).syncTree(tree.url)
+    expect(most).toBe(4)
+    most = 0
+    await new DnsClient({ resolver, ...FAST, maxQueriesInFlight: 2 }).syncTree(tree.url)
+    expect(most).toBe(2)
   })
 })
 
