@@ -6,6 +6,7 @@
  */
 import { generatePrivateKey } from '@devp2p/crypto'
 import type { ENode } from '@devp2p/enode'
+import type { NodeSource } from '@devp2p/p2p'
 import { ManualClock, seededRandom } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
 import {
@@ -182,6 +183,12 @@ describe('randomNodes', () => {
     controller.abort()
     expect((await next).done).toBe(true)
     expect(clock.pending).toBe(0)
+  })
+
+  it('is a p2p NodeSource (structurally: discovery does not import p2p)', () => {
+    const tree = signTree(buildTree({ seq: 1n }), generatePrivateKey(), 'p.test')
+    const source: NodeSource = new DnsClient({ resolver: new FakeResolver() }).nodes([tree.url])
+    expect(typeof source.randomNodes).toBe('function')
   })
 
   it('nodes() refuses no URLs and bad URLs at once', () => {
