@@ -78,8 +78,8 @@ export class DnsClient {
   readonly #concurrency: number
 
   /**
-   * @throws RangeError for a limit that is not a positive number (integers for counts).
-   * @throws Error from `node:dns` when a server in `servers` is not an IP with an optional port.
+   * @throws RangeError for a limit that is not a positive number (integers for counts), or
+   *   a server in `servers` that is not an IP address with an optional port.
    */
   constructor(options: DnsClientOptions = {}) {
     const clock = options.clock ?? systemClock

@@ -5,7 +5,7 @@
  */
 import { BoundedMap, type Clock, type Logger } from '@devp2p/common'
 import { DiscoveryError } from '../errors.js'
-import { MAX_TXT_RECORDS_PER_NAME, ROOT_PREFIX } from './constants.js'
+import { MAX_ENTRY_TEXT_CHARS, MAX_TXT_RECORDS_PER_NAME, ROOT_PREFIX } from './constants.js'
 import {
   isTreeText,
   type LinkEntry,
@@ -106,6 +106,13 @@ export class EntryFetcher {
     const texts = await this.#query(name, signal)
     const text = texts.find(isTreeText)
     if (text === undefined) throw new DiscoveryError('ENTRY_NOT_FOUND', `no tree entry at ${name}`)
+    if (text.length > MAX_ENTRY_TEXT_CHARS) {
+      // refused before hashing: a server's 64 KiB answer costs us no keccak over it
+      throw new DiscoveryError(
+        'INVALID_ENTRY',
+        `the entry at ${name} is over ${MAX_ENTRY_TEXT_CHARS} characters`,
+      )
+    }
     if (!hashMatches(text, hash)) {
       throw new DiscoveryError('HASH_MISMATCH', `the entry at ${name} does not hash to its name`)
     }

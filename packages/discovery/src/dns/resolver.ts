@@ -3,6 +3,7 @@
  * through `node:dns/promises` (`systemResolver`), optionally pointed at given servers.
  */
 import { Resolver } from 'node:dns/promises'
+import { isIP } from 'node:net'
 
 /** A source of TXT records (a fake one in tests, a DNS-over-HTTPS client, ...). */
 export interface DnsResolver {
@@ -32,25 +33,21 @@ const ABSENT = new Set(['ENOTFOUND', 'ENODATA'])
 
 /**
  * A resolver on `node:dns/promises` (c-ares). Each query gets its own `Resolver`, so
- * aborting one query cancels only that one.
+ * aborting one query cancels only that one. Nothing is read or opened until the first
+ * query.
  *
- * @throws TypeError / Error (from `setServers`) when a server is not an IP address with an
- *   optional port.
+ * @throws RangeError when a server is not an IP address with an optional port.
  */
 export function systemResolver(options: SystemResolverOptions = {}): DnsResolver {
-  const { servers } = options
-  const make = (): Resolver => {
-    const resolver = new Resolver({
-      timeout: options.tryTimeoutMs ?? 1_000,
-      tries: options.tries ?? 3,
-    })
-    if (servers !== undefined) resolver.setServers([...servers])
-    return resolver
-  }
-  make() // check the servers now, not at the first query
+  const servers = options.servers === undefined ? undefined : [...options.servers]
+  for (const server of servers ?? []) checkServer(server)
   return {
     async resolveTxt(name, { signal }) {
-      const resolver = make()
+      const resolver = new Resolver({
+        timeout: options.tryTimeoutMs ?? 1_000,
+        tries: options.tries ?? 3,
+      })
+      if (servers !== undefined) resolver.setServers(servers)
       const cancel = (): void => resolver.cancel()
       signal.addEventListener('abort', cancel, { once: true })
       try {
@@ -63,5 +60,19 @@ export function systemResolver(options: SystemResolverOptions = {}): DnsResolver
         signal.removeEventListener('abort', cancel)
       }
     },
+  }
+}
+
+/** `ip`, `ipv4:port` or `[ipv6]:port`, as `setServers` takes them. */
+function checkServer(server: string): void {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server)
+  const withPort = /^([^:]+):(\d{1,5})$/.exec(server)
+  const [host, port] = bracketed
+    ? [bracketed[1]!, bracketed[2]]
+    : withPort
+      ? [withPort[1]!, withPort[2]]
+      : [server, undefined]
+  if (isIP(host) === 0 || (port !== undefined && Number(port) > 65535)) {
+    throw new RangeError(`not a DNS server address (ip or ip:port): ${JSON.stringify(server)}`)
   }
 }

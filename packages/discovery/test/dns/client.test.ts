@@ -177,6 +177,24 @@ describe('syncTree: what a served tree can get wrong', () => {
     expect(resolver.queries).toEqual([])
   })
 
+  it('an answer over MAX_ENTRY_TEXT_CHARS is INVALID_ENTRY', async () => {
+    const { tree, txt } = served('huge.test')
+    const [hash] = [...tree.entries].find(([, t]) => t.startsWith('enr:'))!
+    txt[`${hash}.huge.test`] = `enr:${'A'.repeat(65_000)}`
+    const err = await failure(client(new FakeResolver(txt)).syncTree(tree.url))
+    expect(err.code).toBe('INVALID_ENTRY')
+    expect(err.message).toMatch(/over 1024/)
+  })
+
+  it('servers must be IP addresses with an optional port', () => {
+    for (const ok of ['127.0.0.1', '127.0.0.1:5353', '::1', '[::1]:53']) {
+      expect(() => new DnsClient({ servers: [ok] })).not.toThrow()
+    }
+    for (const bad of ['localhost', '127.0.0.1:70000', '[::1', 'x:53']) {
+      expect(() => new DnsClient({ servers: [bad] })).toThrow(RangeError)
+    }
+  })
+
   it('bad options are RangeErrors', () => {
     expect(() => new DnsClient({ rateLimitPerS: 0 })).toThrow(RangeError)
     expect(() => new DnsClient({ rateBurst: 1.5 })).toThrow(RangeError)
