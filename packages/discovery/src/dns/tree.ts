@@ -7,9 +7,10 @@ import { publicKeyFromPrivate } from '@devp2p/crypto'
 import { Enr } from '@devp2p/enode'
 import { DiscoveryError } from '../errors.js'
 import { BRANCH_PREFIX, MAX_BRANCH_CHILDREN } from './constants.js'
+import { base64urlDecode } from './encoding.js'
 import { formatEntry, formatLink, parseLink, type RootEntry } from './entries.js'
 import { entryHash } from './hash.js'
-import { signRoot } from './root-signature.js'
+import { signRoot, verifyRoot } from './root-signature.js'
 
 /** A tree before its root is signed. */
 export interface UnsignedTree {
@@ -123,4 +124,39 @@ export function signTree(tree: UnsignedTree, privateKey: Uint8Array, domain: str
   const url = formatLink(publicKeyFromPrivate(privateKey, { compressed: true }), domain)
   const root = signRoot(tree, privateKey)
   return { ...tree, root, url, domain }
+}
+
+/**
+ * A tree with a signature made earlier (geth's `Tree.SetSignature`, what `devp2p dns
+ * to-txt` does with the `signature` of enrtree-info.json): the signature must verify
+ * with the key of `url` over this tree's root.
+ *
+ * @param signature 65 bytes, or their unpadded base64url.
+ * @throws DiscoveryError `INVALID_ENTRY` when `url` is not a tree URL, `BAD_SIGNATURE`
+ *   when the signature is malformed or does not verify.
+ */
+export function attachSignature(
+  tree: UnsignedTree,
+  url: string,
+  signature: Uint8Array | string,
+): DnsTree {
+  const link = parseLink(url)
+  const bytes = typeof signature === 'string' ? base64urlDecode(signature) : signature
+  if (bytes?.length !== 65) {
+    throw new DiscoveryError('BAD_SIGNATURE', 'the signature is not 65 bytes (r ‖ s ‖ v)')
+  }
+  const root: RootEntry = {
+    type: 'root',
+    eRoot: tree.eRoot,
+    lRoot: tree.lRoot,
+    seq: tree.seq,
+    signature: Uint8Array.from(bytes),
+  }
+  if (!verifyRoot(root, link.publicKey)) {
+    throw new DiscoveryError(
+      'BAD_SIGNATURE',
+      `the signature is not by the key of ${url} over this tree`,
+    )
+  }
+  return { ...tree, root, url: formatLink(link.publicKey, link.domain), domain: link.domain }
 }

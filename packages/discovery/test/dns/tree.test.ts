@@ -5,6 +5,7 @@
 import { generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
 import { describe, expect, it } from 'vitest'
 import {
+  attachSignature,
   buildTree,
   DnsClient,
   entryHash,
@@ -122,6 +123,37 @@ describe('signTree and treeToTxt', () => {
       new Set(records.map((r) => r.encodeText())),
     )
     expect(tree.entries).toEqual(signed.entries)
+  })
+})
+
+describe("attachSignature (geth's SetSignature)", () => {
+  const unsigned = buildTree({ seq: 4n, records: makeRecords(3) })
+  const signed = signTree(unsigned, treeKey, 'sig.test')
+
+  it('takes back a signature made earlier, as base64url or bytes', () => {
+    const text = Buffer.from(signed.root.signature).toString('base64url')
+    expect(treeToTxt(attachSignature(unsigned, signed.url, text))).toEqual(treeToTxt(signed))
+    expect(attachSignature(unsigned, signed.url, signed.root.signature).url).toBe(signed.url)
+  })
+
+  it('refuses a signature over another tree, by another key, or malformed', () => {
+    const other = buildTree({ seq: 5n, records: makeRecords(3) })
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f()
+      } catch (err) {
+        return (err as { code?: string }).code
+      }
+    }
+    expect(code(() => attachSignature(other, signed.url, signed.root.signature))).toBe(
+      'BAD_SIGNATURE',
+    )
+    const stranger = signTree(unsigned, generatePrivateKey(), 'sig.test')
+    expect(code(() => attachSignature(unsigned, stranger.url, signed.root.signature))).toBe(
+      'BAD_SIGNATURE',
+    )
+    expect(code(() => attachSignature(unsigned, signed.url, 'abc'))).toBe('BAD_SIGNATURE')
+    expect(code(() => attachSignature(unsigned, 'enrtree://x', 'abc'))).toBe('INVALID_ENTRY')
   })
 })
 
