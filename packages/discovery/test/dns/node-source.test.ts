@@ -100,6 +100,12 @@ describe('randomNodes', () => {
       .randomNodes({ signal: controller.signal })
       [Symbol.asyncIterator]()
     expect(await collect(it, 3)).toEqual(idsOf(good.records))
+    await collect(it, 100, 50)
+    // the bad root is not asked again before its retry time (5 s, on the fake clock)
+    expect(resolver.queries.filter((q) => q === 'bad.test')).toHaveLength(1)
+    clock.advance(5_000)
+    await collect(it, 100, 50)
+    expect(resolver.queries.filter((q) => q === 'bad.test')).toHaveLength(2)
     controller.abort()
   })
 
