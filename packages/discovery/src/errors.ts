@@ -1,6 +1,6 @@
 /**
  * Why discovery refused a packet or a request failed. One class for the whole package
- * (v4 and the shared table); the `code` says what happened.
+ * (v4, the shared table and DNS node lists); the `code` says what happened.
  *
  * Bytes from the network (`decodePacket`):
  * - `TOO_SMALL`: fewer than 98 bytes (hash, signature and type); nothing was hashed.
@@ -25,6 +25,23 @@
  * - `CLOSED`: the service was stopped (before or while the request ran), or `start()`
  *   was called after `stop()`.
  *
+ * DNS node lists (`@devp2p/discovery/dns`, EIP-1459), for text from DNS servers:
+ * - `INVALID_ENTRY`: a TXT text that is not a tree entry of the expected kind: an unknown
+ *   prefix, bad syntax, base32 or base64url, a hash of the wrong size, a public key not on
+ *   the curve, a bad domain, or longer than `MAX_ENTRY_TEXT_CHARS`.
+ * - `BAD_RECORD`: an `enr:` leaf that is not a valid, signed node record (`cause`: the
+ *   `EnrError`).
+ * - `BAD_SIGNATURE`: the root's signature does not verify with the tree's public key.
+ * - `HASH_MISMATCH`: an entry does not hash to the subdomain it was found at.
+ * - `ENTRY_NOT_FOUND`: no root at the tree's domain, or no entry at a subdomain.
+ * - `UNEXPECTED_ENTRY`: an entry in the wrong place (a link in the node subtree, a node in
+ *   the link subtree, a root below the root).
+ * - `TREE_TOO_LARGE`: more entries than `MAX_TREE_ENTRIES` or branches nested deeper than
+ *   `MAX_TREE_DEPTH`.
+ * - `RESOLVE_FAILED`: the DNS query failed (server failure, refused, no network); `cause` is
+ *   the resolver's error. `TIMEOUT`: no answer within `DNS_TIMEOUT_MS`.
+ * - `ABORTED`: the caller's `AbortSignal` fired (`cause`: its reason).
+ *
  * Misuse of an argument (a packet we cannot encode, a target of the wrong length) throws
  * `TypeError` or `RangeError` instead.
  */
@@ -41,6 +58,13 @@ export type DiscoveryErrorCode =
   | 'INVALID_RESPONSE'
   | 'NOT_STARTED'
   | 'CLOSED'
+  | 'INVALID_ENTRY'
+  | 'HASH_MISMATCH'
+  | 'ENTRY_NOT_FOUND'
+  | 'UNEXPECTED_ENTRY'
+  | 'TREE_TOO_LARGE'
+  | 'RESOLVE_FAILED'
+  | 'ABORTED'
 
 /** The codes caused by the bytes of a packet: thrown by `decodePacket`. */
 export type PacketErrorCode = Extract<
@@ -55,7 +79,25 @@ export type PacketErrorCode = Extract<
 >
 
 /** The codes of a failed request or a service that is not running. */
-export type RequestErrorCode = Exclude<DiscoveryErrorCode, PacketErrorCode>
+export type RequestErrorCode = Extract<
+  DiscoveryErrorCode,
+  'TIMEOUT' | 'TOO_MANY_REQUESTS' | 'INVALID_RESPONSE' | 'NOT_STARTED' | 'CLOSED'
+>
+
+/** The codes of DNS node lists (`@devp2p/discovery/dns`): bad tree text, failed queries. */
+export type DnsErrorCode = Extract<
+  DiscoveryErrorCode,
+  | 'INVALID_ENTRY'
+  | 'BAD_RECORD'
+  | 'BAD_SIGNATURE'
+  | 'HASH_MISMATCH'
+  | 'ENTRY_NOT_FOUND'
+  | 'UNEXPECTED_ENTRY'
+  | 'TREE_TOO_LARGE'
+  | 'RESOLVE_FAILED'
+  | 'TIMEOUT'
+  | 'ABORTED'
+>
 
 const PACKET_CODES: ReadonlySet<DiscoveryErrorCode> = new Set<PacketErrorCode>([
   'TOO_SMALL',
