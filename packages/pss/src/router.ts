@@ -214,18 +214,27 @@ export class PssRouter {
   /**
    * A hint for whoever chooses which nodes to dial (discovery's candidates): whether a
    * connection to `id` would fill a Kademlia bin, i.e. fewer than `binPeers` connected peers
-   * share exactly as many leading bits with us as `id` does. Routing by XOR distance needs
-   * that shape: with a peer in every bin, each hop shares at least one more bit with the
-   * destination; over uniformly random peers it dead-ends (see the README's Simulation).
-   * `false` for our own id and for a peer already connected.
+   * share exactly as many leading bits with us as `id` does, or whether `id` is in our
+   * nearest neighbourhood (a bin as deep as our deepest peer's, or deeper), which is
+   * connected in full as Swarm's hive did. Routing by XOR distance needs that shape: with
+   * a peer in every bin, each hop shares at least one more bit with the destination, and
+   * the last hops run among neighbours; over uniformly random peers it dead-ends (see
+   * the README's Simulation). `false` for our own id and for a peer already connected.
    */
   wantsPeer(id: Uint8Array, binPeers = DEFAULT_BIN_PEERS): boolean {
     if (id.length !== MAX_ADDRESS_BYTES || this.#peers.has(toHex(id))) return false
     const bin = proximity(this.#self, id)
     if (bin === MAX_ADDRESS_BYTES * 8) return false
     let inBin = 0
-    for (const p of this.#peers.values()) if (proximity(this.#self, p.id) === bin) inBin++
-    return inBin < binPeers
+    let deepest = -1
+    for (const p of this.#peers.values()) {
+      const po = proximity(this.#self, p.id)
+      if (po === bin) inBin++
+      if (po > deepest) deepest = po
+    }
+    // our nearest neighbourhood (as deep as our deepest peer, or deeper) is connected in
+    // full, as Swarm's hive did: the last hops of a message run inside it
+    return inBin < binPeers || bin >= deepest
   }
 
   /** Removes a peer; whether it was there. */

@@ -33,6 +33,7 @@ describe('kademliaCandidates', () => {
   it('passes on only the candidates in a bin the router wants filled', async () => {
     const router = new PssRouter({ self: id(0x00), clock: new ManualClock() })
     router.addPeer(id(0x80), () => true) // bin 0 is full
+    router.addPeer(id(0x02), () => true) // and our deepest peer is in bin 6
     const wanted = kademliaCandidates(sourceOf([0xc0, 0x40, 0x81, 0x20, 0x01]), (x) =>
       router.wantsPeer(x),
     )

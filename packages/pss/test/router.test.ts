@@ -148,16 +148,22 @@ describe('PssRouter: routing', () => {
 })
 
 describe('PssRouter: wantsPeer (the Kademlia dial hint)', () => {
-  it('wants a candidate while its proximity bin holds fewer than binPeers peers', () => {
+  it('wants a candidate while its proximity bin holds fewer than binPeers peers, or in our deepest bin', () => {
     const { router, add } = setup()
-    // SELF is 0x00…: 0x80… is in bin 0, 0x40… in bin 1, 0x01… in bin 7
+    // SELF is 0x00…: 0x80… is in bin 0, 0x40… in bin 1, 0x02… in bin 6, 0x01… in bin 7
     expect(router.wantsPeer(id([0x80]))).toBe(true)
     add(id([0x80]))
+    // bin 0 is our deepest: every node is a neighbour while we know no closer peer
+    expect(router.wantsPeer(id([0xc0]))).toBe(true)
+    add(id([0x40]))
     expect(router.wantsPeer(id([0xc0]))).toBe(false)
     expect(router.wantsPeer(id([0xc0]), 2)).toBe(true)
-    expect(router.wantsPeer(id([0x40]))).toBe(true)
-    add(id([0x40]))
+    expect(router.wantsPeer(id([0x41]))).toBe(true)
+    add(id([0x02]))
     expect(router.wantsPeer(id([0x41]))).toBe(false)
+    expect(router.wantsPeer(id([0x04]))).toBe(true)
+    // the nearest neighbourhood (bin 6 and deeper) is connected in full
+    expect(router.wantsPeer(id([0x03]))).toBe(true)
     expect(router.wantsPeer(id([0x01]))).toBe(true)
     router.removePeer(id([0x80]))
     expect(router.wantsPeer(id([0xc0]))).toBe(true)
