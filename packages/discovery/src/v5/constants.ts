@@ -86,3 +86,16 @@ export const NODES_RECORD_BYTES_PER_MESSAGE =
 export const KEY_AGREEMENT_TEXT = 'discovery v5 key agreement'
 /** Prefix of the id-signature's input. */
 export const ID_PROOF_TEXT = 'discovery v5 identity proof'
+
+/** Sessions kept, the least recently used dropped first (geth: 1024); keyed by node id and ip:port. */
+export const SESSION_CACHE_MAX_ENTRIES = 1024
+/** Bytes of a message nonce taken by the session's counter; the rest is random (discv5-theory.md). */
+export const NONCE_COUNTER_BYTES = 4
+/** How long a WHOAREYOU we sent can be answered (geth's handshakeTimeout; the spec: 1 s). */
+export const CHALLENGE_TTL_MS = 1000
+/**
+ * Challenges awaiting a handshake, at most; the oldest (the nearest to expiry) dropped
+ * first. Each costs about 300 bytes; a flood of packets from forged addresses that evicts
+ * a real peer's challenge within its second only makes that peer try again.
+ */
+export const CHALLENGE_CACHE_MAX_ENTRIES = 4096
