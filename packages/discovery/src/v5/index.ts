@@ -13,7 +13,8 @@
  * - {@link encodeMessagePacket}, {@link encodeRandomPacket}, {@link encodeWhoareyouPacket},
  *   {@link encodeHandshakePacket}: the packets we send.
  * - {@link encodeMessage} / {@link decodeMessage}: the message plaintexts;
- *   {@link nodesMessages} splits a FINDNODE answer into NODES messages that fit.
+ *   {@link nodesMessages} splits a FINDNODE answer into NODES messages that fit, and
+ *   {@link verifyNodesRecords} checks the records of one that answers our request.
  *
  * Every problem with bytes from the network is a {@link DiscoveryError} with a `code`;
  * misuse (wrong sizes of our own keys and ids, values out of range) is a `TypeError` or
@@ -77,7 +78,7 @@ export type {
   TalkReqMessage,
   TalkRespMessage,
 } from './message-types.js'
-export { nodesMessages } from './nodes-messages.js'
+export { nodesMessages, verifyNodesRecords } from './nodes-messages.js'
 export { decodePacket, decryptMessage } from './packet-decode.js'
 export type {
   HandshakePacketInput,

@@ -2,7 +2,7 @@
  * Encoding and strict decoding of the six messages: `message-type ‖ rlp(message-data)`,
  * the plaintext inside a packet. Pure functions, no I/O.
  */
-import { Enr, EnrError, ipFromBytes, ipToBytes } from '@devp2p/enode'
+import { ipFromBytes, ipToBytes } from '@devp2p/enode'
 import { decode, decodeAs, encode, RlpError, type RlpInput, type RlpValue, t } from '@devp2p/rlp'
 import { DiscoveryError } from '../errors.js'
 import {
@@ -12,7 +12,7 @@ import {
   MAX_REQUEST_ID_BYTES,
   MESSAGE_TYPES,
 } from './constants.js'
-import type { Message, MessageType, NodesMessage } from './message-types.js'
+import type { Message, MessageType } from './message-types.js'
 
 const schemas = {
   ping: t.struct('ping', { requestId: t.bytes, enrSeq: t.uint64 }),
@@ -57,20 +57,12 @@ function readIp(bytes: Uint8Array): string {
   return ipFromBytes(mapped ? bytes.subarray(12) : bytes)
 }
 
-/** The records of a NODES message: invalid ones skipped, items that are not lists refused. */
-function readRecords(items: RlpValue[]): { records: Enr[]; skipped: number } {
-  const records: Enr[] = []
-  let skipped = 0
-  for (const item of items) {
+/** The records of a NODES message as bytes; an item that is not a list is refused. */
+function readRecords(items: RlpValue[]): Uint8Array[] {
+  return items.map((item) => {
     if (!Array.isArray(item)) throw malformed('nodes.records: a record that is not a list')
-    try {
-      records.push(Enr.decode(encode(item)))
-    } catch (err) {
-      if (!(err instanceof EnrError)) throw err
-      skipped++
-    }
-  }
-  return { records, skipped }
+    return encode(item)
+  })
 }
 
 function readBody(type: MessageType, body: Uint8Array): Message {
@@ -103,9 +95,7 @@ function readBody(type: MessageType, body: Uint8Array): Message {
       if (m.total > MAX_NODES_TOTAL) {
         throw malformed(`nodes.total: ${m.total} is above ${MAX_NODES_TOTAL}`)
       }
-      const { records, skipped } = readRecords(m.records)
-      const message: NodesMessage = { type, requestId, total: m.total, records }
-      return skipped === 0 ? message : { ...message, skipped }
+      return { type, requestId, total: m.total, records: readRecords(m.records) }
     }
     case 'talkreq': {
       const m = decodeAs(schemas.talkreq, body)
@@ -171,6 +161,19 @@ function checkSeq(seq: bigint): bigint {
   return seq
 }
 
+/** An encoded record as an RLP value to embed: it must be one RLP list. */
+function recordValue(bytes: Uint8Array): RlpValue {
+  let value: RlpValue
+  try {
+    value = decode(bytes)
+  } catch (err) {
+    if (err instanceof RlpError) throw new TypeError('nodes.records: not an encoded record')
+    throw err
+  }
+  if (!Array.isArray(value)) throw new TypeError('nodes.records: not an encoded record')
+  return value
+}
+
 /** The RLP list of a message's data. */
 function bodyOf(message: Message): RlpInput[] {
   const id = checkRequestId(message.requestId)
@@ -191,7 +194,7 @@ function bodyOf(message: Message): RlpInput[] {
       return [
         id,
         checkUint('nodes.total', message.total, MAX_NODES_TOTAL),
-        message.records.map((record) => decode(record.encode())),
+        message.records.map(recordValue),
       ]
     case 'talkreq':
       return [id, message.protocol, message.request]
@@ -209,7 +212,8 @@ function bodyOf(message: Message): RlpInput[] {
  * @returns a new array owned by the caller.
  * @throws {RangeError} for a request id over 8 bytes, a distance outside 0–256 (or more
  *   than 257 of them), a port over 65535, a `total` over 255, an `enrSeq` outside uint64.
- * @throws {TypeError} for an unknown type or a `pong.ip` that is not an IP address.
+ * @throws {TypeError} for an unknown type, a `pong.ip` that is not an IP address, or a
+ *   NODES record that is not one RLP list.
  */
 export function encodeMessage(message: Message): Uint8Array {
   const body = encode(bodyOf(message))

@@ -3,7 +3,6 @@
  * Every message starts with a request id of at most 8 bytes: a request's is chosen by
  * the requester, and its responses carry the same one.
  */
-import type { Enr } from '@devp2p/enode'
 import type { MESSAGE_TYPES } from './constants.js'
 
 /** PING (0x01): liveness check, with the sender's record sequence number. */
@@ -33,19 +32,19 @@ export interface FindNodeMessage {
 }
 
 /**
- * NODES (0x04): one of `total` messages answering a FINDNODE. Records that are not
- * valid ENRs (bad signature, unknown scheme, over 300 bytes, ...) are left out and
- * counted in `skipped`, as discv4's Neighbors entries are; whether the rest lie at the
- * requested distances is for the requester to check.
+ * NODES (0x04): one of `total` messages answering a FINDNODE. The records are the
+ * encoded ENRs as sent, each an RLP list, **not yet verified**: decoding does no public-key
+ * work, so an unsolicited NODES costs no signature checks. Once the message answers a
+ * request of ours, `verifyNodesRecords` turns them into `Enr`s (skipping invalid ones);
+ * whether those lie at the requested distances is the requester's check.
  */
 export interface NodesMessage {
   readonly type: 'nodes'
   readonly requestId: Uint8Array
   /** How many NODES messages answer the request (0–255 on the wire). */
   readonly total: number
-  readonly records: readonly Enr[]
-  /** Records in the message that did not verify; absent when none. */
-  readonly skipped?: number
+  /** Encoded records (`Enr.encode()`); `nodesMessages` fills them from `Enr`s. */
+  readonly records: readonly Uint8Array[]
 }
 
 /** TALKREQ (0x05): an application request for the protocol named `protocol`. */

@@ -1,7 +1,8 @@
 /**
- * The answer to a FINDNODE split into NODES messages that each fit one packet.
+ * NODES answers: a FINDNODE answer split into messages that each fit one packet, and the
+ * records of a received answer verified.
  */
-import type { Enr } from '@devp2p/enode'
+import { Enr, EnrError } from '@devp2p/enode'
 import {
   MAX_NODES_MESSAGES,
   MAX_NODES_RECORDS,
@@ -24,17 +25,17 @@ export function nodesMessages(requestId: Uint8Array, records: readonly Enr[]): N
   if (requestId.length > MAX_REQUEST_ID_BYTES) {
     throw new RangeError(`requestId must be at most ${MAX_REQUEST_ID_BYTES} bytes`)
   }
-  const groups: Enr[][] = [[]]
+  const groups: Uint8Array[][] = [[]]
   let used = 0
   for (const record of records.slice(0, MAX_NODES_RECORDS)) {
-    const size = record.size
-    if (used + size > NODES_RECORD_BYTES_PER_MESSAGE) {
+    const bytes = record.encode()
+    if (used + bytes.length > NODES_RECORD_BYTES_PER_MESSAGE) {
       if (groups.length === MAX_NODES_MESSAGES) continue // a smaller record may still fit
       groups.push([])
       used = 0
     }
-    groups[groups.length - 1]!.push(record)
-    used += size
+    groups[groups.length - 1]!.push(bytes)
+    used += bytes.length
   }
   return groups.map((group) => ({
     type: 'nodes',
@@ -42,4 +43,30 @@ export function nodesMessages(requestId: Uint8Array, records: readonly Enr[]): N
     total: groups.length,
     records: group,
   }))
+}
+
+/**
+ * The records of a NODES message that answers a request of ours, decoded and verified
+ * (EIP-778: at most 300 bytes, "v4" scheme, a valid signature). Records that fail are
+ * left out and counted, as discv4's unusable Neighbors entries are: one bad record does
+ * not spoil the others. Checking that the records lie at the requested distances, and
+ * relay-address rules, is the caller's next step.
+ *
+ * @returns the valid records in order, and how many were skipped.
+ */
+export function verifyNodesRecords(message: Pick<NodesMessage, 'records'>): {
+  records: Enr[]
+  skipped: number
+} {
+  const records: Enr[] = []
+  let skipped = 0
+  for (const bytes of message.records) {
+    try {
+      records.push(Enr.decode(bytes))
+    } catch (err) {
+      if (!(err instanceof EnrError)) throw err
+      skipped++
+    }
+  }
+  return { records, skipped }
 }

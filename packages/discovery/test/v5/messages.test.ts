@@ -1,6 +1,7 @@
 /**
  * The six messages: exact encodings written out from discv5-wire.md, strict decoding
- * (every refusal a DiscoveryError with its code), misuse on encoding, and NODES packing.
+ * (every refusal a DiscoveryError with its code), misuse on encoding, NODES packing and
+ * the verification of received records.
  */
 import { generatePrivateKey } from '@devp2p/crypto'
 import { Enr } from '@devp2p/enode'
@@ -14,7 +15,9 @@ import {
   MAX_NODES_MESSAGES,
   MAX_NODES_RECORDS,
   type Message,
+  type NodesMessage,
   nodesMessages,
+  verifyNodesRecords,
 } from '../../src/v5/index.js'
 import { expectCode } from './helpers.js'
 
@@ -58,18 +61,24 @@ describe('encodeMessage writes message-type ‖ rlp(message-data)', () => {
     expect(decodeMessage(unhex(expected))).toEqual(message)
   })
 
-  it('NODES carries each record’s RLP as it is', () => {
+  it('NODES carries each record’s RLP as it is, unverified until asked', () => {
     const bytes = encodeMessage({
       type: 'nodes',
       requestId: unhex('07'),
       total: 2,
-      records: [record],
+      records: [record.encode()],
     })
     expect(hex(bytes)).toContain(hex(record.encode()))
     const back = decodeMessage(bytes)
-    expect(back.type === 'nodes' && hex(back.records[0]!.encode())).toBe(hex(record.encode()))
-    expect(back).toMatchObject({ total: 2, requestId: unhex('07') })
-    expect('skipped' in back).toBe(false)
+    expect(back).toEqual({
+      type: 'nodes',
+      requestId: unhex('07'),
+      total: 2,
+      records: [record.encode()],
+    })
+    const { records, skipped } = verifyNodesRecords(back as NodesMessage)
+    expect(records.map((r) => r.encodeText())).toEqual([record.encodeText()])
+    expect(skipped).toBe(0)
   })
 })
 
@@ -132,23 +141,22 @@ describe('decodeMessage reads', () => {
     })
   })
 
-  it('a NODES record that does not verify is skipped and counted, the valid ones kept', () => {
+  it('a NODES record that does not verify decodes, and verifyNodesRecords skips and counts it', () => {
     const forged = record.encode()
     forged[10]! ^= 1 // inside the signature
-    const body = Uint8Array.from([
-      ...encodeMessage({
+    const tooLong = Uint8Array.from([0xf9, 0x01, 0x2a, ...new Uint8Array(298)]) // a list of 301 bytes
+    const decoded = decodeMessage(
+      encodeMessage({
         type: 'nodes',
         requestId: unhex('01'),
         total: 1,
-        records: [record, record],
+        records: [forged, record.encode(), tooLong],
       }),
-    ])
-    // swap the second record's bytes for the forged ones (same length)
-    const at = hex(body).lastIndexOf(hex(record.encode())) / 2
-    body.set(forged, at)
-    const decoded = decodeMessage(body)
-    expect(decoded).toMatchObject({ type: 'nodes', skipped: 1 })
-    expect(decoded.type === 'nodes' && decoded.records.map((r) => r.seq)).toEqual([3n])
+    )
+    expect(decoded.type === 'nodes' && decoded.records.length).toBe(3)
+    const { records, skipped } = verifyNodesRecords(decoded as NodesMessage)
+    expect(records.map((r) => r.seq)).toEqual([3n])
+    expect(skipped).toBe(2)
   })
 
   it('owns its bytes: changing the plaintext afterwards changes nothing', () => {
@@ -196,6 +204,16 @@ describe('encodeMessage refuses misuse', () => {
       RangeError,
     ],
     ['a total of 256', { type: 'nodes', requestId: id, total: 256, records: [] }, RangeError],
+    [
+      'a NODES record that is not a list',
+      { type: 'nodes', requestId: id, total: 1, records: [unhex('8180')] },
+      TypeError,
+    ],
+    [
+      'a NODES record that is not RLP',
+      { type: 'nodes', requestId: id, total: 1, records: [unhex('c5')] },
+      TypeError,
+    ],
   ])('%s', (_name, message, error) => {
     expect(() => encodeMessage(message)).toThrow(error)
   })
@@ -254,7 +272,7 @@ describe('nodesMessages', () => {
         type: 'nodes',
         requestId: new Uint8Array(8),
         total: 1,
-        records: [big, big, big, big],
+        records: [big, big, big, big].map((r) => r.encode()),
       }),
     ).toThrow(RangeError)
   })
@@ -264,7 +282,7 @@ describe('nodesMessages', () => {
     const records = [...Array.from({ length: 15 }, () => big), record]
     const messages = nodesMessages(unhex('01'), records)
     expect(messages.length).toBe(5)
-    expect(messages[4]!.records.at(-1)).toBe(record)
+    expect(hex(messages[4]!.records.at(-1)!)).toBe(hex(record.encode()))
   })
 
   it('refuses a request id over 8 bytes', () => {

@@ -81,7 +81,7 @@ const message: fc.Arbitrary<Message> = fc.oneof(
     type: fc.constant('nodes' as const),
     requestId,
     total: fc.integer({ min: 0, max: 255 }),
-    records: fc.array(fc.constantFrom(a, b), { maxLength: 3 }),
+    records: fc.array(fc.constantFrom(a.encode(), b.encode()), { maxLength: 3 }),
   }),
   fc.record({ type: fc.constant('talkreq' as const), requestId, protocol: bytes, request: bytes }),
   fc.record({ type: fc.constant('talkresp' as const), requestId, response: bytes }),
@@ -91,13 +91,7 @@ describe('messages', () => {
   it('round-trip through encodeMessage and decodeMessage', () => {
     fc.assert(
       fc.property(message, (m) => {
-        const back = decodeMessage(encodeMessage(m))
-        if (m.type === 'nodes' && back.type === 'nodes') {
-          expect(back.records.map((r) => r.encodeText())).toEqual(
-            m.records.map((r) => r.encodeText()),
-          )
-          expect({ ...back, records: [] }).toEqual({ ...m, records: [] })
-        } else expect(back).toEqual(m)
+        expect(decodeMessage(encodeMessage(m))).toEqual(m)
       }),
       { numRuns: 500 },
     )
