@@ -53,3 +53,12 @@ export const NODE_KEY_DIR_MODE = 0o700
  * after a successful create; younger ones may belong to a concurrent creator.
  */
 export const NODE_KEY_TEMP_STALE_MS = 60_000
+
+/** Size of an AES block, and so of an AES-CTR IV (the initial counter block). */
+export const AES_BLOCK_BYTES = 16
+/** Size of an AES-GCM nonce as devp2p uses it (96 bits, GCM's native size). */
+export const AES_GCM_NONCE_BYTES = 12
+/** Size of the AES-GCM authentication tag appended to the ciphertext. */
+export const AES_GCM_TAG_BYTES = 16
+/** Longest HKDF-SHA256 output (RFC 5869: 255 blocks of the hash). */
+export const MAX_HKDF_SHA256_BYTES = 255 * SHA256_BYTES

@@ -12,6 +12,9 @@
  *   (65 + 16 + 32 bytes).
  * - `ECIES_MAC_MISMATCH`: the ECIES MAC does not match: the message was altered, was not
  *   encrypted to this key, or the shared MAC data differs. Nothing was decrypted.
+ * - `AES_GCM_AUTH_FAILED`: an AES-GCM input is shorter than its 16-byte tag, or the tag
+ *   does not match (another key or nonce, altered ciphertext or associated data).
+ *   Nothing was returned.
  * - `KEY_FILE_MISSING`: {@link loadNodeKey} found no key file.
  * - `KEY_FILE_CORRUPT`: a node key file exists but does not hold exactly 64 hex
  *   characters of a valid secp256k1 private key. The file is left untouched.
@@ -23,6 +26,7 @@ export type CryptoErrorCode =
   | 'INVALID_SIGNATURE'
   | 'ECIES_MESSAGE_TOO_SHORT'
   | 'ECIES_MAC_MISMATCH'
+  | 'AES_GCM_AUTH_FAILED'
   | 'KEY_FILE_MISSING'
   | 'KEY_FILE_CORRUPT'
   | 'KEY_FILE_IO'

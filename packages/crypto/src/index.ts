@@ -1,7 +1,7 @@
 /**
- * secp256k1 keys, keccak256, ECDH, recoverable signatures, ECIES and the node key file,
- * exactly as devp2p (RLPx, discv4, discv5, ENR) uses them, wire-compatible with
- * go-ethereum.
+ * secp256k1 keys, keccak256, ECDH, recoverable signatures, ECIES, the node key file, and
+ * discv5's HKDF-SHA256, AES-128-CTR and AES-128-GCM, exactly as devp2p (RLPx, discv4,
+ * discv5, ENR) uses them, wire-compatible with go-ethereum.
  *
  * Fast where it counts: libsecp256k1 through the optional `secp256k1` addon when it
  * loads, WASM keccak, and node:crypto for AES, SHA-256 and HMAC; portable @noble code
@@ -29,10 +29,14 @@
  *
  * @packageDocumentation
  */
+export { aes128Ctr, aes128GcmDecrypt, aes128GcmEncrypt } from './aes.js'
 export type { BackendChoice, CryptoBackends } from './backend.js'
 export { cryptoBackends, useBackend } from './backend.js'
 export { equalBytes, randomBytes } from './bytes.js'
 export {
+  AES_BLOCK_BYTES,
+  AES_GCM_NONCE_BYTES,
+  AES_GCM_TAG_BYTES,
   COMPACT_SIGNATURE_BYTES,
   COMPRESSED_PUBLIC_KEY_BYTES,
   DIGEST_BYTES,
@@ -53,6 +57,7 @@ export {
   compressPublicKey,
   decodePublicKey,
   ecdh,
+  ecdhCompressed,
   generatePrivateKey,
   isValidPrivateKey,
   publicKeyFromPrivate,
@@ -61,3 +66,4 @@ export {
   validatePublicKey,
   verify,
 } from './secp256k1.js'
+export { hkdfSha256, sha256 } from './sha256.js'

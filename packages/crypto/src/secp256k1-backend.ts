@@ -41,4 +41,11 @@ export interface Secp256k1Backend {
    * constant time; `undefined` when `sec1` is not a valid point.
    */
   ecdh(privateKey: Uint8Array, sec1: Uint8Array): Uint8Array | undefined
+
+  /**
+   * The shared point privateKey × publicKey in SEC1 compressed form (33 bytes: 02 or 03
+   * by the parity of y, then x), computed in constant time; `undefined` when `sec1` is
+   * not a valid point. discv5's handshake uses this form.
+   */
+  ecdhCompressed(privateKey: Uint8Array, sec1: Uint8Array): Uint8Array | undefined
 }

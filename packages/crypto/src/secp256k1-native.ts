@@ -36,6 +36,13 @@ export const nativeLoadError: unknown = loaded.error
 const ecdhX = new Uint8Array(32)
 const ecdhY = new Uint8Array(32)
 const returnX = (x: Uint8Array): Uint8Array => x
+/** The shared point compressed: the parity of y picks the prefix, then x. */
+const compressPoint = (x: Uint8Array, y: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(33)
+  out[0] = 0x02 | (y[31]! & 1)
+  out.set(x, 1)
+  return out
+}
 
 function createNative(lib: Lib): Secp256k1Backend {
   return {
@@ -89,6 +96,20 @@ function createNative(lib: Lib): Secp256k1Backend {
         // libsecp256k1 hashes the shared point with SHA-256 by default; devp2p uses the
         // raw x coordinate, so the hash function just returns x.
         lib.ecdh(sec1, privateKey, { hashfn: returnX, xbuf: ecdhX, ybuf: ecdhY }, out)
+        return out
+      } catch {
+        return undefined
+      } finally {
+        ecdhX.fill(0)
+        ecdhY.fill(0)
+      }
+    },
+
+    ecdhCompressed(privateKey, sec1) {
+      const out = new Uint8Array(33)
+      try {
+        // as in ecdh: the hash function is what shapes the output, here the compressed point
+        lib.ecdh(sec1, privateKey, { hashfn: compressPoint, xbuf: ecdhX, ybuf: ecdhY }, out)
         return out
       } catch {
         return undefined

@@ -71,4 +71,12 @@ export const nobleSecp256k1: Secp256k1Backend = {
       return undefined
     }
   },
+
+  ecdhCompressed(privateKey, sec1) {
+    try {
+      return secp256k1.getSharedSecret(privateKey, sec1, true)
+    } catch {
+      return undefined
+    }
+  },
 }

@@ -282,3 +282,21 @@ export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array 
   if (x === undefined) throw invalidPublicKey('not a point on secp256k1')
   return x
 }
+
+/**
+ * Elliptic-curve Diffie–Hellman as discovery v5 uses it: the shared point
+ * privateKey × publicKey in SEC1 compressed form, `02|03 ‖ x` (the prefix is the parity
+ * of y). Computed in constant time with respect to the private key.
+ *
+ * @param publicKey 33, 64 or 65 bytes, validated (on the curve, coordinates < p) before use.
+ * @returns the 33-byte shared secret, owned by the caller.
+ * @throws CryptoError `INVALID_PUBLIC_KEY` when the public key is not a valid point.
+ * @throws TypeError when an argument is not a `Uint8Array`.
+ * @throws RangeError when `privateKey` is not 32 bytes with 0 < k < n.
+ */
+export function ecdhCompressed(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  assertPrivateKey(privateKey)
+  const point = secp.ecdhCompressed(privateKey, toSec1ForCall(publicKey))
+  if (point === undefined) throw invalidPublicKey('not a point on secp256k1')
+  return point
+}

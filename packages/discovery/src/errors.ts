@@ -1,8 +1,8 @@
 /**
  * Why discovery refused a packet or a request failed. One class for the whole package
- * (v4, the shared table and DNS node lists); the `code` says what happened.
+ * (v4, v5, the shared table and DNS node lists); the `code` says what happened.
  *
- * Bytes from the network (`decodePacket`):
+ * Bytes from the network (v4 `decodePacket`; for v5 see below):
  * - `TOO_SMALL`: fewer than 98 bytes (hash, signature and type); nothing was hashed.
  * - `TOO_LARGE`: more than 1280 bytes; nothing was hashed.
  * - `BAD_HASH`: the first 32 bytes are not keccak256 of the rest. Not a discv4 packet
@@ -14,6 +14,25 @@
  * - `BAD_SIGNATURE`: no public key recovers from the signature.
  * - `BAD_RECORD`: (ENRResponse) the node record is invalid, or not the record of the
  *   node that signed the packet.
+ *
+ * Bytes from the network, discovery v5 (`decodePacket`, `decryptMessage`,
+ * `decodeMessage`, `acceptHandshake`):
+ * - `TOO_SMALL` / `TOO_LARGE`: outside 63–1280 bytes, or a message or handshake packet
+ *   with fewer than 48 bytes after the static header.
+ * - `BAD_HEADER`: the unmasked static header is not discv5's (another protocol, or a
+ *   packet for another node id), a flag other than 0–2, or an authdata size that does
+ *   not fit the packet or its flag.
+ * - `BAD_HANDSHAKE`: handshake authdata whose signature or key size is not the "v4"
+ *   scheme's (64, 33), or an ephemeral key that is not a curve point.
+ * - `DECRYPT_FAILED`: the message does not authenticate with the session key (for an
+ *   ordinary packet: answer with WHOAREYOU), or is empty.
+ * - `UNKNOWN_TYPE`: a message type other than 1–6.
+ * - `MALFORMED`: the message is not strict RLP of its type's shape (extra elements
+ *   included), or a field is out of range (a request id over 8 bytes, a distance over
+ *   256, a port over 65535, ...).
+ * - `BAD_SIGNATURE`: the handshake's id-signature does not verify.
+ * - `BAD_RECORD`: the handshake's record is invalid, not its sender's, or missing when
+ *   we have none.
  *
  * Requests (`ping`, `requestEnr`, lookups' FindNode) and the service's lifecycle:
  * - `TIMEOUT`: no (complete) reply within `RESPONSE_TIMEOUT_MS`.
@@ -53,6 +72,9 @@ export type DiscoveryErrorCode =
   | 'MALFORMED'
   | 'BAD_SIGNATURE'
   | 'BAD_RECORD'
+  | 'BAD_HEADER'
+  | 'BAD_HANDSHAKE'
+  | 'DECRYPT_FAILED'
   | 'TIMEOUT'
   | 'TOO_MANY_REQUESTS'
   | 'INVALID_RESPONSE'
@@ -66,7 +88,7 @@ export type DiscoveryErrorCode =
   | 'RESOLVE_FAILED'
   | 'ABORTED'
 
-/** The codes caused by the bytes of a packet: thrown by `decodePacket`. */
+/** The codes caused by the bytes of a packet: thrown by `decodePacket` (v4 and v5) and v5's decoders. */
 export type PacketErrorCode = Extract<
   DiscoveryErrorCode,
   | 'TOO_SMALL'
@@ -76,6 +98,9 @@ export type PacketErrorCode = Extract<
   | 'MALFORMED'
   | 'BAD_SIGNATURE'
   | 'BAD_RECORD'
+  | 'BAD_HEADER'
+  | 'BAD_HANDSHAKE'
+  | 'DECRYPT_FAILED'
 >
 
 /** The codes of a failed request or a service that is not running. */
@@ -107,6 +132,9 @@ const PACKET_CODES: ReadonlySet<DiscoveryErrorCode> = new Set<PacketErrorCode>([
   'MALFORMED',
   'BAD_SIGNATURE',
   'BAD_RECORD',
+  'BAD_HEADER',
+  'BAD_HANDSHAKE',
+  'DECRYPT_FAILED',
 ])
 
 /**

@@ -3,11 +3,15 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
-/** The block after `<!-- readme-example -->` in `packageDir`'s README.md. */
-export function readmeExample(packageDir: string): string {
+/**
+ * The block after `<!-- readme-example -->` in `packageDir`'s README.md, or after
+ * `<!-- <marker> -->` for a README with more than one runnable example.
+ */
+export function readmeExample(packageDir: string, marker = 'readme-example'): string {
   const readme = readFileSync(join(packageDir, 'README.md'), 'utf8')
-  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```/.exec(readme)
-  if (!match) throw new Error(`${packageDir}/README.md has no block after <!-- readme-example -->`)
+  const start = readme.indexOf(`<!-- ${marker} -->\n\`\`\`ts\n`)
+  const match = start < 0 ? null : /```ts\n([\s\S]*?)```/.exec(readme.slice(start))
+  if (!match) throw new Error(`${packageDir}/README.md has no block after <!-- ${marker} -->`)
   return match[1] as string
 }
 
@@ -16,9 +20,13 @@ export function readmeExample(packageDir: string): string {
  * package (so its imports resolve to the package's source) and run with the workspace's
  * tsx; resolves with what it printed. Rejects if it fails or runs over `timeoutMs`.
  */
-export async function runReadmeExample(packageDir: string, timeoutMs = 50_000): Promise<string> {
-  const file = join(packageDir, `.readme-example-${process.pid}.ts`)
-  writeFileSync(file, readmeExample(packageDir))
+export async function runReadmeExample(
+  packageDir: string,
+  timeoutMs = 50_000,
+  marker = 'readme-example',
+): Promise<string> {
+  const file = join(packageDir, `.${marker}-${process.pid}.ts`)
+  writeFileSync(file, readmeExample(packageDir, marker))
   try {
     // tsx is a devDependency of the workspace root
     const tsx = join(packageDir, '..', '..', 'node_modules', '.bin', 'tsx')
