@@ -41,7 +41,7 @@
 import { pathToFileURL } from 'node:url'
 import { ManualClock, seededRandom } from '@devp2p/testing'
 import { compareXor, toHex } from '../src/address.js'
-import { DEFAULT_BIN_PEERS, DEFAULT_TTL_S } from '../src/constants.js'
+import { ADMIT_BIN_PEERS, DEFAULT_BIN_PEERS, DEFAULT_TTL_S } from '../src/constants.js'
 import { encodeMessage } from '../src/message.js'
 import { PssRouter, type PssRouterOptions } from '../src/router.js'
 
@@ -298,11 +298,15 @@ export function runSimulation(input: SimConfig): SimResult {
     b.router.removePeer(a.id)
   }
 
-  /** Whether `c` takes a connection from `from`: a free slot, reserved ones for wanted peers. */
+  /**
+   * Whether `c` takes a connection from `from`: a free slot, or a reserved one for a peer
+   * its router wants with one more peer per bin (`ADMIT_BIN_PEERS`, as `pss.protocol`'s
+   * `wantsPeer`): whoever dials `c` wants it, and `c`'s bin may already be full.
+   */
   function admits(c: SimNode, from: SimNode): boolean {
     if (c.links.size >= cfg.maxPeers) return false
     if (c.links.size < cfg.maxPeers - cfg.reservedPeers) return true
-    return c.router.wantsPeer(from.id, cfg.binPeers)
+    return c.router.wantsPeer(from.id, cfg.binPeers + ADMIT_BIN_PEERS - DEFAULT_BIN_PEERS)
   }
 
   /** Dials up to `count` candidates that `accept`s, drawn at random from the live nodes. */

@@ -41,6 +41,13 @@ export const DEFAULT_FANOUT = 1
  * simulation, filling `maxPeers` near the neighbourhood.
  */
 export const DEFAULT_BIN_PEERS = 1
+/**
+ * `pss.protocol.wantsPeer`, which the p2p server asks before it gives a node one of its
+ * reserved slots: one more peer per bin than we dial for. A node that dials us wants
+ * us (our bin for it may be full while its bin for us is empty); the simulation's
+ * `mixed` topology then delivered every message without churn (with 1, 99.3–99.8 %).
+ */
+export const ADMIT_BIN_PEERS = 2
 /** At most this many sends (forwards, attempts included) per inbound message: no amplification. */
 export const MAX_FORWARDS_PER_MESSAGE = 16
 

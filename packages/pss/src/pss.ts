@@ -5,6 +5,7 @@ import type { NodeSource, Protocol } from '@devp2p/p2p'
 import { checkBytes, toHex } from './address.js'
 import { PssApi, pssApiSpec } from './api.js'
 import {
+  ADMIT_BIN_PEERS,
   DEFAULT_TTL_S,
   FLAG_RAW,
   MAX_ADDRESS_BYTES,
@@ -159,12 +160,14 @@ export class Pss {
           this.#log.debug({ outboxRefused }, 'pss: a peer outbox is full, messages dropped')
       },
     })
-    // the server keeps its reserved slots (`reservedPeers`) for the peers our bins want
-    const wantsPeer = (id: Uint8Array): boolean => this.wantsPeer(id)
+    // the server keeps its reserved slots (`reservedPeers`) for the peers our bins want,
+    // a little more leniently than we dial (ADMIT_BIN_PEERS): whoever dials us wants us
+    const wantsPeer = (id: Uint8Array): boolean => this.#router.wantsPeer(id, ADMIT_BIN_PEERS)
+    const wanted = (id: Uint8Array): boolean => this.wantsPeer(id)
     this.protocol =
       dialCandidates === undefined
         ? { ...protocol, wantsPeer }
-        : { ...protocol, wantsPeer, dialCandidates: kademliaCandidates(dialCandidates, wantsPeer) }
+        : { ...protocol, wantsPeer, dialCandidates: kademliaCandidates(dialCandidates, wanted) }
   }
 
   /**
