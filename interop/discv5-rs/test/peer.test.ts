@@ -73,6 +73,21 @@ describe('discv5peer', () => {
     expect((await a.table()).sort()).toEqual([b.enr, c.enr].sort())
   })
 
+  it('keeps commands in flight apart: each answer reaches its own caller', async () => {
+    const [a, b, c] = await Promise.all([startRustPeer(), startRustPeer(), startRustPeer()])
+    const words = ['one', 'two', 'three', 'four', 'five', 'six'].map((w) => text.encode(w))
+    const [echoes, pongB, pongC, own] = await Promise.all([
+      Promise.all(words.map((w, i) => a.talkreq(i % 2 ? b.enr : c.enr, text.encode('echo'), w))),
+      a.ping(b.enr),
+      a.ping(c.enr),
+      a.findnode(c.enr, [0]),
+    ])
+    expect(echoes).toEqual(words)
+    expect(pongB).toEqual({ enrSeq: 1n, ip: '127.0.0.1', port: a.port })
+    expect(pongC).toEqual(pongB)
+    expect(own).toEqual([c.enr])
+  })
+
   it('refuses bad commands with a typed error and goes on serving', async () => {
     const a = await startRustPeer()
     const b = await startRustPeer()
