@@ -49,9 +49,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Silent unless `RUST_LOG` is set; then the crate's tracing goes to stderr.
+/// Silent unless `RUST_LOG` is set (and not empty); then the crate's tracing goes to stderr.
 fn init_logging() {
-    if std::env::var_os("RUST_LOG").is_none() {
+    if std::env::var_os("RUST_LOG").is_none_or(|filter| filter.is_empty()) {
         return;
     }
     tracing_subscriber::fmt()

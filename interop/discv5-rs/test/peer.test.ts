@@ -114,6 +114,16 @@ describe('discv5peer', () => {
     await expect(gone.table()).rejects.toMatchObject({ code: 'RUST_PEER_EXITED' })
   })
 
+  it("is silent by default; RUST_LOG sends the crate's tracing to stderr, not stdout", async () => {
+    const quiet = await startRustPeer()
+    const loud = await startRustPeer({ env: { RUST_LOG: 'discv5=debug' } })
+    expect((await loud.ping(quiet.enr)).enrSeq).toBe(1n)
+    expect(await quiet.stop()).toBe(0)
+    expect(await loud.stop()).toBe(0)
+    expect(quiet.stderr()).toBe('')
+    expect(loud.stderr()).toMatch(/DEBUG discv5::/)
+  })
+
   for (const how of ['stdin', 'SIGTERM', 'SIGINT'] as const) {
     it(`exits 0 and frees its port when stopped by ${how}`, async () => {
       const peer = await startRustPeer()
