@@ -33,6 +33,12 @@ export const LOOKUP_ALPHA = 3
 export const MAX_FINDNODE_FAILURES = 5
 /** How often the table is refreshed with a self lookup and random ones (geth: 30 min). */
 export const REFRESH_INTERVAL_MS = 30 * 60_000
+/**
+ * When the table is empty (the bootnodes did not answer, or every node was dropped), it
+ * is seeded and refreshed again after this long, then twice as long each time it is
+ * still empty, up to {@link REFRESH_INTERVAL_MS}; geth would wait for its next refresh.
+ */
+export const EMPTY_TABLE_RETRY_MIN_MS = 5_000
 /** Random lookups of one refresh, after the self lookup (geth: 3). */
 export const REFRESH_RANDOM_LOOKUPS = 3
 /** Revalidation pings one table node every 0 to this many ms, 5 s on average (geth: 10 s). */

@@ -1,12 +1,14 @@
 /**
  * Keeping the table full and alive, as go-ethereum does: seeding from the bootnodes and
  * the node database, a refresh (a self lookup and random lookups) at start and every
- * {@link REFRESH_INTERVAL_MS}, and a revalidation loop that pings one table node at a
- * time and drops a node only when its liveness checks have run out.
+ * {@link REFRESH_INTERVAL_MS} (sooner, from {@link EMPTY_TABLE_RETRY_MIN_MS} with a
+ * backoff, while the table is empty), and a revalidation loop that pings one table node
+ * at a time and drops a node only when its liveness checks have run out.
  */
 import type { Clock, Logger, TimerHandle } from '@devp2p/common'
 import { ENode, type NodeDB } from '@devp2p/enode'
 import {
+  EMPTY_TABLE_RETRY_MIN_MS,
   REFRESH_INTERVAL_MS,
   REFRESH_RANDOM_LOOKUPS,
   REVALIDATE_INTERVAL_MS,
@@ -38,6 +40,8 @@ export class TableMaintenance {
   #revalidating: Promise<void> | undefined
   #refreshTimer: TimerHandle | undefined
   #revalidateTimer: TimerHandle | undefined
+  /** The wait before the next refresh while the table is empty (doubles each time). */
+  #emptyRetryMs = EMPTY_TABLE_RETRY_MIN_MS
 
   constructor(options: MaintenanceOptions) {
     this.#o = options
@@ -47,7 +51,13 @@ export class TableMaintenance {
   async start(): Promise<void> {
     await this.seed()
     this.#scheduleRevalidation()
+    this.#o.kad.on('node:removed', this.#onRemoved)
     this.#background(this.refresh())
+  }
+
+  /** The last node left (say the bootnodes never answered): try again soon, not in 30 min. */
+  readonly #onRemoved = (): void => {
+    if (this.#o.kad.table.size === 0 && this.#refreshing === undefined) this.#scheduleRefresh()
   }
 
   /**
@@ -56,6 +66,7 @@ export class TableMaintenance {
    * such as a request's deadline, outlives `stop()`.
    */
   async stop(): Promise<void> {
+    this.#o.kad.off('node:removed', this.#onRemoved)
     this.#o.clock.clearTimeout(this.#refreshTimer)
     this.#o.clock.clearTimeout(this.#revalidateTimer)
     await Promise.all([this.#refreshing?.catch(noop), this.#revalidating?.catch(noop)])
@@ -73,7 +84,7 @@ export class TableMaintenance {
    * during a refresh returns the one in progress.
    */
   refresh(): Promise<void> {
-    const { kad, protocol, clock } = this.#o
+    const { kad, protocol } = this.#o
     this.#refreshing ??= (async () => {
       try {
         if (kad.table.size === 0) await this.seed()
@@ -84,16 +95,25 @@ export class TableMaintenance {
       } finally {
         kad.markRefreshed()
         this.#refreshing = undefined
-        if (kad.running) {
-          clock.clearTimeout(this.#refreshTimer)
-          this.#refreshTimer = clock.setTimeout(
-            () => this.#background(this.refresh()),
-            REFRESH_INTERVAL_MS,
-          )
-        }
+        this.#scheduleRefresh()
       }
     })()
     return this.#refreshing
+  }
+
+  /** The next refresh: in REFRESH_INTERVAL_MS, or sooner (with a backoff) while the table is empty. */
+  #scheduleRefresh(): void {
+    const { kad, clock } = this.#o
+    if (!kad.running) return
+    let delay = REFRESH_INTERVAL_MS
+    if (kad.table.size === 0) {
+      delay = this.#emptyRetryMs
+      this.#emptyRetryMs = Math.min(this.#emptyRetryMs * 2, REFRESH_INTERVAL_MS)
+    } else {
+      this.#emptyRetryMs = EMPTY_TABLE_RETRY_MIN_MS
+    }
+    clock.clearTimeout(this.#refreshTimer)
+    this.#refreshTimer = clock.setTimeout(() => this.#background(this.refresh()), delay)
   }
 
   #scheduleRevalidation(): void {

@@ -9,7 +9,11 @@ import { ENode, NodeDB } from '@devp2p/enode'
 import { ManualClock } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiscoveryError } from '../../src/errors.js'
-import { REVALIDATE_INTERVAL_MS } from '../../src/kad/constants.js'
+import {
+  EMPTY_TABLE_RETRY_MIN_MS,
+  REFRESH_INTERVAL_MS,
+  REVALIDATE_INTERVAL_MS,
+} from '../../src/kad/constants.js'
 import { Kademlia } from '../../src/kad/kademlia.js'
 import { TableMaintenance } from '../../src/kad/maintenance.js'
 import type { KadProtocol, LookupTarget } from '../../src/kad/protocol.js'
@@ -55,7 +59,7 @@ class ScriptedProtocol implements KadProtocol {
   }
 }
 
-async function setup() {
+async function setup(options: { bootnodes?: boolean } = {}) {
   const clock = new ManualClock()
   const db = await NodeDB.open({ clock, expireIntervalMs: 0 })
   const controller = new AbortController()
@@ -78,7 +82,7 @@ async function setup() {
     kad,
     protocol,
     db,
-    bootnodes: [remote],
+    bootnodes: options.bootnodes === false ? [] : [remote],
     clock,
     random: () => 0.5, // one revalidation every REVALIDATE_INTERVAL_MS / 2
     log: silentLogger,
@@ -98,6 +102,17 @@ async function setup() {
     expect(protocol.pings).toBe(before + 1)
   }
   return { kad, protocol, remote, removed, revalidate, maintenance, controller, clock }
+}
+
+/** Counts the refreshes (each starts with a lookup of our own id). */
+function countRefreshes(kad: Kademlia): { readonly count: number } {
+  const counter = { count: 0 }
+  const lookup = kad.lookup.bind(kad)
+  kad.lookup = (target) => {
+    if (target === kad.self) counter.count++
+    return lookup(target)
+  }
+  return counter
 }
 
 describe('revalidation (geth liveness checks)', () => {
@@ -167,5 +182,44 @@ describe('stop', () => {
     failEnr(new DiscoveryError('CLOSED', 'discovery is stopped'))
     await stopping
     expect(clock.pending).toBe(0)
+  })
+})
+
+describe('an empty table', () => {
+  it('is seeded again EMPTY_TABLE_RETRY_MIN_MS after its last node left, not at the next 30-min refresh', async () => {
+    const { kad, protocol, remote, revalidate, clock } = await setup()
+    protocol.alive = false
+    await revalidate() // the bootnode never answered: dropped, the table is empty
+    expect(kad.table.size).toBe(0)
+    clock.advance(EMPTY_TABLE_RETRY_MIN_MS - 1)
+    await settle()
+    expect(kad.table.get(remote.id)).toBeUndefined()
+    clock.advance(1)
+    await settle()
+    expect(kad.table.get(remote.id)).toBeDefined()
+  })
+
+  it('is refreshed again with a backoff while it stays empty, then every REFRESH_INTERVAL_MS', async () => {
+    const { kad, clock } = await setup({ bootnodes: false })
+    const refreshes = countRefreshes(kad)
+    expect(kad.table.size).toBe(0)
+    const waits = [1, 2, 4, 8].map((n) => n * EMPTY_TABLE_RETRY_MIN_MS)
+    for (const [i, wait] of waits.entries()) {
+      clock.advance(wait - 1)
+      await settle()
+      expect(refreshes.count).toBe(i)
+      clock.advance(1)
+      await settle()
+      expect(refreshes.count).toBe(i + 1)
+    }
+    // the backoff stops at the normal interval
+    for (let i = 0; i < 12; i++) {
+      clock.advance(REFRESH_INTERVAL_MS)
+      await settle()
+    }
+    const before = refreshes.count
+    clock.advance(REFRESH_INTERVAL_MS)
+    await settle()
+    expect(refreshes.count).toBe(before + 1)
   })
 })
