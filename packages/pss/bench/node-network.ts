@@ -1,0 +1,246 @@
+/**
+ * The network of bench/nodes.ts: real `Node`s of @devp2p/node in one process, each with
+ * its own temporary data directory, listening on 127.0.0.1 port 0 (TCP for RLPx, UDP for
+ * discovery v4), the first one the others' bootnode, each running pss as a node service
+ * (`node.register(pss.service())`, which also dials the discovery candidates that fill
+ * its Kademlia bins). Nodes can leave (stopped) and join (new key, new directory) while
+ * it runs, for churn.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from '@devp2p/common'
+import { generatePrivateKey } from '@devp2p/crypto'
+import type { ENode } from '@devp2p/enode'
+import { Node } from '@devp2p/node'
+import { proximity, toHex } from '../src/address.js'
+import { Pss } from '../src/pss.js'
+import type { PssRouteEvent } from '../src/route-trace.js'
+import type { PssReceived } from '../src/subscription.js'
+
+/** How long a new node may take to find the bootnode before the next one starts. */
+const BOOTSTRAP_WAIT_MS = 5000
+const POLL_MS = 20
+
+/** One node of the network. */
+export interface NetNode {
+  /** `n0`, `n1`, … in the order they were made (joiners continue the count). */
+  readonly name: string
+  readonly node: Node
+  readonly pss: Pss
+  /** Node id (our pss overlay address), bytes and hex. */
+  readonly id: Uint8Array
+  readonly idHex: string
+  readonly publicKey: Uint8Array
+  /** False once it left (stopped). */
+  alive: boolean
+  /**
+   * Ids (hex) of the candidates pss's dial hint offered the server (its `dialCandidates`
+   * over the node's discovery): a dialed peer among them was dialed for a Kademlia bin.
+   */
+  readonly hinted: Set<string>
+}
+
+export interface NodeNetworkOptions {
+  readonly maxPeers: number
+  readonly dialRatio?: number
+  /** The topic every node subscribes to; what arrives goes to `onReceive`. */
+  readonly topic: Uint8Array
+  readonly onReceive: (at: NetNode, message: PssReceived) => void
+  /** Every node's pss route events (see `PssOptions.onRoute`). */
+  readonly onRoute: (at: NetNode, event: PssRouteEvent) => void
+  /** Told of every failed connection setup (p2p logs them), with its disconnect reason. */
+  readonly onSetupFailed?: (at: NetNode, reason: string, inbound: boolean) => void
+}
+
+/**
+ * A logger that only listens for p2p's "connection setup failed" lines (a dial refused
+ * because the other side was full says `too many peers`) and drops everything else.
+ */
+function setupFailureLogger(report: (reason: string, inbound: boolean) => void): Logger {
+  const listen = (obj: object, msg?: string): void => {
+    if (msg !== 'connection setup failed') return
+    const fields = obj as { reason?: unknown; inbound?: unknown }
+    report(String(fields.reason), fields.inbound === true)
+  }
+  const noop = (): void => {}
+  return { debug: listen, info: listen, warn: noop, error: noop }
+}
+
+/** N nodes of @devp2p/node running pss on loopback, found through discovery v4. */
+export class NodeNetwork {
+  // bounded: the nodes this harness made (N plus the joiners of a churn run)
+  readonly all: NetNode[] = []
+  // bounded: as `all`
+  readonly #byId = new Map<string, NetNode>()
+  // bounded: one per node made
+  readonly #dirs: string[] = []
+  readonly #o: NodeNetworkOptions
+  #bootnode: ENode | undefined
+
+  constructor(options: NodeNetworkOptions) {
+    this.#o = options
+  }
+
+  /** The nodes that have not left. */
+  live(): NetNode[] {
+    return this.all.filter((n) => n.alive)
+  }
+
+  /** The node of an id (hex), live or not. */
+  byId(idHex: string): NetNode | undefined {
+    return this.#byId.get(idHex)
+  }
+
+  /** Ids (hex) of a node's connected peers. */
+  peersOf(n: NetNode): string[] {
+    return n.alive ? n.node.server.peers().map((p) => p.idHex) : []
+  }
+
+  /**
+   * Starts the first node (the bootnode of the others), then `count - 1` more, one after
+   * the other (see {@link join}).
+   */
+  async start(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) await this.join()
+  }
+
+  /**
+   * Makes and starts one node (new key, new data directory); the first is the bootnode.
+   * Resolves once the node's discovery table holds a node (or BOOTSTRAP_WAIT_MS passed):
+   * nodes started all at once in one busy process miss the bootnode's answers (discovery
+   * waits 500 ms for one) and keep an empty table until their next refresh, 30 min on.
+   */
+  async join(): Promise<NetNode> {
+    const o = this.#o
+    const dir = await mkdtemp(join(tmpdir(), 'pss-nodes-'))
+    this.#dirs.push(dir)
+    const privateKey = generatePrivateKey()
+    const name = `n${this.all.length}`
+    let self: NetNode | undefined
+    const pss = new Pss({ privateKey, onRoute: (event) => self && o.onRoute(self, event) })
+    const node = new Node({
+      name,
+      privateKey,
+      dataDir: dir,
+      ipcPath: false,
+      p2p: {
+        listenAddr: '127.0.0.1:0',
+        maxPeers: o.maxPeers,
+        ...(o.dialRatio === undefined ? {} : { dialRatio: o.dialRatio }),
+      },
+      discovery: {
+        v4: {
+          listenAddr: '127.0.0.1:0',
+          bootnodes: this.#bootnode === undefined ? [] : [this.#bootnode],
+        },
+      },
+      ...(o.onSetupFailed === undefined
+        ? {}
+        : {
+            logger: setupFailureLogger((reason, inbound) => {
+              if (self) o.onSetupFailed!(self, reason, inbound)
+            }),
+          }),
+    })
+    const service = pss.service()
+    // bounded: ids of this network's nodes (N plus joiners)
+    const hinted = new Set<string>()
+    node.register({
+      ...service,
+      dialCandidates: (discovery) => {
+        const wanted = service.dialCandidates(discovery)
+        return {
+          async *randomNodes(options) {
+            for await (const candidate of wanted.randomNodes(options)) {
+              hinted.add(candidate.idHex)
+              yield candidate
+            }
+          },
+        }
+      },
+    })
+    const id = pss.baseAddr()
+    const created: NetNode = {
+      name,
+      node,
+      pss,
+      id,
+      idHex: toHex(id),
+      publicKey: pss.publicKey(),
+      alive: true,
+      hinted,
+    }
+    self = created
+    this.all.push(created)
+    this.#byId.set(created.idHex, created)
+    await node.start()
+    if (this.#bootnode === undefined) this.#bootnode = node.discovery!.self()
+    else {
+      const until = performance.now() + BOOTSTRAP_WAIT_MS
+      while (node.discovery!.tableSize === 0 && performance.now() < until) await sleep(POLL_MS)
+    }
+    void this.#receive(created)
+    return created
+  }
+
+  async #receive(n: NetNode): Promise<void> {
+    // ends when the node stops (a node stops its services, and pss.stop() ends subscriptions)
+    for await (const message of n.pss.subscribe(this.#o.topic)) {
+      this.#o.onReceive(n, message)
+    }
+  }
+
+  /** Stops a node (it leaves the network); its directory is removed at `stop()`. */
+  async leave(n: NetNode): Promise<void> {
+    n.alive = false
+    await n.node.stop()
+  }
+
+  /** Stops every node (the bootnode last) and removes their data directories. */
+  async stop(): Promise<void> {
+    for (const n of this.live().reverse()) await this.leave(n)
+    await Promise.all(this.#dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
+  }
+}
+
+/** Peer counts of the live nodes. */
+export function degrees(net: NodeNetwork): number[] {
+  return net.live().map((n) => n.node.server.peerCount)
+}
+
+/**
+ * For each live node: how many Kademlia proximity-order bins its peers fill, and how many
+ * it could fill (the bins in which some other live node lies).
+ */
+export function binsFilled(net: NodeNetwork): { filled: number; possible: number }[] {
+  const live = net.live()
+  return live.map((n) => {
+    const possible = new Set(live.filter((m) => m !== n).map((m) => proximity(n.id, m.id)))
+    const filled = new Set(
+      net.peersOf(n).flatMap((idHex) => {
+        const peer = net.byId(idHex)
+        return peer === undefined ? [] : [proximity(n.id, peer.id)]
+      }),
+    )
+    return { filled: filled.size, possible: possible.size }
+  })
+}
+
+/** Hops from the node `from` to every live node it can reach over connections (BFS). */
+export function hopsFrom(net: NodeNetwork, from: NetNode): Map<string, number> {
+  const hops = new Map([[from.idHex, 0]])
+  // bounded: each live node is queued at most once
+  const queue = [from]
+  for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
+    for (const idHex of net.peersOf(at)) {
+      const peer = net.byId(idHex)
+      if (peer === undefined || !peer.alive || hops.has(idHex)) continue
+      hops.set(idHex, hops.get(at.idHex)! + 1)
+      queue.push(peer)
+    }
+  }
+  return hops
+}
