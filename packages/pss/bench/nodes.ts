@@ -31,7 +31,7 @@ import { equalBytes } from '@devp2p/crypto'
 import { seededRandom } from '@devp2p/testing'
 import { stringToTopic } from '../src/topic.js'
 import { greedyPath } from './greedy-model.js'
-import { binsFilled, degrees, hopsFrom, NodeNetwork } from './node-network.js'
+import { binsFilled, degrees, hopsFrom, type NetNode, NodeNetwork } from './node-network.js'
 import { describeFailure, type Hop, type Sent, traceOf } from './node-trace.js'
 
 /** Messages that did not arrive printed one per line (the rest are only counted). */
@@ -54,6 +54,12 @@ export interface NodesSimConfig {
   readonly settleTimeoutMs: number
   /** How long after the last send messages may still arrive. */
   readonly deadlineMs: number
+  /**
+   * Send only to recipients the routing rule reaches over the connections of the moment
+   * (bench/greedy-model.ts), to test that the network delivers every message routing can
+   * (the test does); by default any node that is not the sender's peer.
+   */
+  readonly routableOnly?: boolean
   /** Progress and the diagnosis go here (default: nowhere). */
   readonly print?: (line: string) => void
 }
@@ -74,6 +80,8 @@ const POLL_MS = 100
 const pct = (x: number) => `${(100 * x).toFixed(x === 1 ? 0 : 1)} %`
 
 export interface Summary {
+  /** How many values. */
+  readonly count: number
   readonly mean: number
   readonly median: number
   readonly min: number
@@ -123,9 +131,10 @@ export interface NodesSimResult {
 }
 
 export function summary(values: readonly number[]): Summary {
-  if (values.length === 0) return { mean: 0, median: 0, min: 0, max: 0 }
+  if (values.length === 0) return { count: 0, mean: 0, median: 0, min: 0, max: 0 }
   const sorted = [...values].sort((a, b) => a - b)
   return {
+    count: sorted.length,
     mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
     median: sorted[Math.floor(sorted.length / 2)]!,
     min: sorted[0]!,
@@ -253,19 +262,9 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
     for (let i = 0; i < cfg.messages; i++) {
       const wait = tSend + i * gapMs - performance.now()
       if (wait > 0) await sleep(wait)
-      const live = net.live()
-      const from = pick(live)
-      const peers = new Set(net.peersOf(from))
-      const others = live.filter((n) => n !== from && !peers.has(n.idHex))
-      const to = pick(others.length > 0 ? others : live.filter((n) => n !== from))
+      const { from, to, path } = pickPair(net, pick, cfg.routableOnly === true)
       const payload = new Uint8Array(4)
       new DataView(payload.buffer).setUint32(0, i)
-      const path = greedyPath(
-        (idHex) => net.peersOf(net.byId(idHex)!),
-        (idHex) => net.byId(idHex)!.id,
-        from.idHex,
-        to.idHex,
-      )
       const m: Sent = {
         index: i,
         from,
@@ -338,6 +337,46 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
     churn.abort()
     await net.stop()
   }
+}
+
+/** Tries at most this many senders for one with a recipient routing reaches (`routableOnly`). */
+const MAX_SENDER_TRIES = 1000
+
+/**
+ * A sender and a recipient that is not its peer (when there is one), and the path the
+ * routing rule takes between them over the connections now (`undefined`: none). With
+ * `routableOnly`, only a pair with a path.
+ *
+ * @throws Error when `routableOnly` finds no such pair.
+ */
+function pickPair(
+  net: NodeNetwork,
+  pick: <T>(list: readonly T[]) => T,
+  routableOnly: boolean,
+): { from: NetNode; to: NetNode; path: string[] | undefined } {
+  const live = net.live()
+  const pathOf = (from: NetNode, to: NetNode) =>
+    greedyPath(
+      (idHex) => net.peersOf(net.byId(idHex)!),
+      (idHex) => net.byId(idHex)!.id,
+      from.idHex,
+      to.idHex,
+    )
+  for (let tries = 0; tries < MAX_SENDER_TRIES; tries++) {
+    const from = pick(live)
+    const peers = new Set(net.peersOf(from))
+    const others = live.filter((n) => n !== from && !peers.has(n.idHex))
+    if (!routableOnly) {
+      const to = pick(others.length > 0 ? others : live.filter((n) => n !== from))
+      return { from, to, path: pathOf(from, to) }
+    }
+    const routable = others.flatMap((to) => {
+      const path = pathOf(from, to)
+      return path === undefined ? [] : [{ from, to, path }]
+    })
+    if (routable.length > 0) return pick(routable)
+  }
+  throw new Error('no sender has a recipient that is not its peer and that routing reaches')
 }
 
 // ---------------------------------------------------------------- the table
