@@ -15,6 +15,7 @@ import type { Logger } from '@devp2p/common'
 import { generatePrivateKey } from '@devp2p/crypto'
 import type { ENode } from '@devp2p/enode'
 import { Node } from '@devp2p/node'
+import type { NodeSource } from '@devp2p/p2p'
 import { proximity, toHex } from '../src/address.js'
 import { Pss } from '../src/pss.js'
 import type { PssRouteEvent } from '../src/route-trace.js'
@@ -46,24 +47,34 @@ export interface NetNode {
 export interface NodeNetworkOptions {
   readonly maxPeers: number
   readonly dialRatio?: number
+  /**
+   * Where the Kademlia peers come from: `pss` (default) is `pss.service()`'s hint alone,
+   * discovery's random nodes that fill a bin; `own-lookup` adds, as an experiment, the
+   * nodes closest to us (a discovery lookup of our own key, every LOOKUP_PAUSE_MS),
+   * deepest bin first: what the in-memory simulation's own-id lookup stands for.
+   */
+  readonly hint?: 'pss' | 'own-lookup'
   /** The topic every node subscribes to; what arrives goes to `onReceive`. */
   readonly topic: Uint8Array
   readonly onReceive: (at: NetNode, message: PssReceived) => void
   /** Every node's pss route events (see `PssOptions.onRoute`). */
   readonly onRoute: (at: NetNode, event: PssRouteEvent) => void
-  /** Told of every failed connection setup (p2p logs them), with its disconnect reason. */
-  readonly onSetupFailed?: (at: NetNode, reason: string, inbound: boolean) => void
+  /**
+   * Told of every failed connection setup (p2p logs them): the error's message (it says
+   * whether we or the remote refused, and why) and whether we dialed.
+   */
+  readonly onSetupFailed?: (at: NetNode, error: string, inbound: boolean) => void
 }
 
 /**
  * A logger that only listens for p2p's "connection setup failed" lines (a dial refused
  * because the other side was full says `too many peers`) and drops everything else.
  */
-function setupFailureLogger(report: (reason: string, inbound: boolean) => void): Logger {
+function setupFailureLogger(report: (error: string, inbound: boolean) => void): Logger {
   const listen = (obj: object, msg?: string): void => {
     if (msg !== 'connection setup failed') return
-    const fields = obj as { reason?: unknown; inbound?: unknown }
-    report(String(fields.reason), fields.inbound === true)
+    const fields = obj as { err?: unknown; inbound?: unknown }
+    report(String(fields.err), fields.inbound === true)
   }
   const noop = (): void => {}
   return { debug: listen, info: listen, warn: noop, error: noop }
@@ -140,8 +151,8 @@ export class NodeNetwork {
       ...(o.onSetupFailed === undefined
         ? {}
         : {
-            logger: setupFailureLogger((reason, inbound) => {
-              if (self) o.onSetupFailed!(self, reason, inbound)
+            logger: setupFailureLogger((error, inbound) => {
+              if (self) o.onSetupFailed!(self, error, inbound)
             }),
           }),
     })
@@ -162,6 +173,11 @@ export class NodeNetwork {
         }
       },
     })
+    if (o.hint === 'own-lookup') {
+      node.register({
+        dialCandidates: () => ownLookupCandidates(node, pss, hinted),
+      })
+    }
     const id = pss.baseAddr()
     const created: NetNode = {
       name,
@@ -203,6 +219,33 @@ export class NodeNetwork {
   async stop(): Promise<void> {
     for (const n of this.live().reverse()) await this.leave(n)
     await Promise.all(this.#dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
+  }
+}
+
+/** Pause between two lookups of our own key in the `own-lookup` experiment. */
+const LOOKUP_PAUSE_MS = 2000
+
+/**
+ * Dial candidates from lookups of the node's own key (its neighbourhood, as discovery
+ * finds it), the deepest Kademlia bin first, those pss wants (`pss.wantsPeer`); their ids
+ * are added to `hinted`.
+ */
+function ownLookupCandidates(node: Node, pss: Pss, hinted: Set<string>): NodeSource {
+  const self = pss.baseAddr()
+  return {
+    async *randomNodes({ signal }) {
+      while (!signal.aborted && node.discovery !== undefined) {
+        const found = await node.discovery.lookup(pss.publicKey(), { signal })
+        found.sort((a, b) => proximity(self, b.id) - proximity(self, a.id))
+        for (const candidate of found) {
+          if (signal.aborted) return
+          if (!pss.wantsPeer(candidate.id)) continue
+          hinted.add(candidate.idHex)
+          yield candidate
+        }
+        await sleep(LOOKUP_PAUSE_MS, undefined, { signal }).catch(() => {})
+      }
+    },
   }
 }
 

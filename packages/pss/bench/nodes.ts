@@ -8,7 +8,8 @@
  *   (tsx --conditions=@devp2p/source bench/nodes.ts)
  * Environment: SIM_NODES (32), SIM_MAX_PEERS (8: with geth's dial ratio each node dials 2,
  * so the network is sparse), SIM_MESSAGES (200), SIM_RATE (messages per second, 20),
- * SIM_DIAL_RATIO (the p2p server's, default p2p's 3), SIM_CHURN (fraction of the nodes stopped and replaced by new ones per minute while
+ * SIM_DIAL_RATIO (the p2p server's, default p2p's 3), SIM_HINT (`own-lookup`: an
+ * experiment, Kademlia candidates from lookups of each node's own key as well), SIM_CHURN (fraction of the nodes stopped and replaced by new ones per minute while
  * messages are sent, 0), SIM_SEED (1: who sends to whom), SIM_SETTLE_MS (how long peer
  * counts must stay unchanged to call the topology settled, 3000), SIM_DEADLINE_MS (how
  * long after the last send messages may still arrive, 15000).
@@ -42,6 +43,8 @@ export interface NodesSimConfig {
   readonly maxPeers: number
   /** The p2p server's `dialRatio` (p2p's default 3: a third of maxPeers are dialed). */
   readonly dialRatio?: number
+  /** Where Kademlia peers come from (see `NodeNetworkOptions.hint`; default `pss`). */
+  readonly hint?: 'pss' | 'own-lookup'
   readonly messages: number
   /** Messages sent per second. */
   readonly ratePerS: number
@@ -124,7 +127,11 @@ export interface NodesSimResult {
   readonly failureKinds: Readonly<Record<string, number>>
   /** Every node's pss drops, summed by reason. */
   readonly drops: Readonly<Record<string, number>>
-  /** Failed p2p connection setups by reason (`too many peers`: refused, the node was full). */
+  /**
+   * Failed p2p connection setups by direction and error (`too many peers`: refused, a
+   * node was full; a dialer's own refusal is a second dial that connected after the
+   * first filled the slot: p2p dials twice as many candidates as it has free slots).
+   */
   readonly setupFailures: Readonly<Record<string, number>>
   readonly joined: number
   readonly left: number
@@ -160,6 +167,7 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
   const net = new NodeNetwork({
     maxPeers: cfg.maxPeers,
     ...(cfg.dialRatio === undefined ? {} : { dialRatio: cfg.dialRatio }),
+    ...(cfg.hint === undefined ? {} : { hint: cfg.hint }),
     topic,
     onRoute(at, event) {
       if (event.from === undefined && sending !== undefined) {
@@ -179,8 +187,8 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
       if (message.from === undefined || !equalBytes(message.from, m.from.publicKey)) return
       m.arrivedAt = performance.now()
     },
-    onSetupFailed(_at, reason, inbound) {
-      const key = `${reason} (${inbound ? 'inbound' : 'dialed'})`
+    onSetupFailed(_at, error, inbound) {
+      const key = `${inbound ? 'inbound' : 'dialed'}: ${error}`
       setupFailures[key] = (setupFailures[key] ?? 0) + 1
     },
   })
@@ -419,6 +427,7 @@ async function main(): Promise<void> {
   const cfg: NodesSimConfig = {
     nodes: envNumber('SIM_NODES', d.nodes),
     maxPeers: envNumber('SIM_MAX_PEERS', d.maxPeers),
+    ...(process.env.SIM_HINT === 'own-lookup' ? { hint: 'own-lookup' as const } : {}),
     ...(process.env.SIM_DIAL_RATIO ? { dialRatio: envNumber('SIM_DIAL_RATIO', 3) } : {}),
     messages: envNumber('SIM_MESSAGES', d.messages),
     ratePerS: envNumber('SIM_RATE', d.ratePerS),
@@ -431,7 +440,8 @@ async function main(): Promise<void> {
   }
   console.log(
     `pss on ${cfg.nodes} real nodes (TCP + discovery v4 on 127.0.0.1), maxPeers ${cfg.maxPeers}` +
-      `${cfg.dialRatio === undefined ? '' : `, dialRatio ${cfg.dialRatio}`}, ` +
+      `${cfg.dialRatio === undefined ? '' : `, dialRatio ${cfg.dialRatio}`}` +
+      `${cfg.hint === 'own-lookup' ? ', hint plus own-id lookups' : ''}, ` +
       `${cfg.messages} messages at ${cfg.ratePerS}/s, churn ${pct(cfg.churnPerMinute)}/min, seed ${cfg.seed}\n`,
   )
   const r = await runNodesSim(cfg)
