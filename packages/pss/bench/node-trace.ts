@@ -4,6 +4,7 @@
  * where and why it stopped.
  */
 
+import { compareXor, proximity } from '../src/address.js'
 import type { PssRouteEvent } from '../src/route-trace.js'
 import type { NetNode, NodeNetwork } from './node-network.js'
 
@@ -81,7 +82,7 @@ export function describeFailure(
   m: Sent,
   net: NodeNetwork,
   distance: number | undefined,
-): { kind: FailureKind; line: string } {
+): { kind: FailureKind; line: string; turn?: Turn } {
   const who = `#${m.index} ${m.from.name} → ${m.to.name} (${
     distance === undefined ? 'not reachable over the connections now' : `${distance} hops apart`
   }; ${m.routableHops === undefined ? 'not routable' : `routable in ${m.routableHops} hops`} when sent)`
@@ -111,8 +112,40 @@ export function describeFailure(
       ends.push(`sent by ${nameOf(net, e.at)} to ${nameOf(net, to)}, never routed there`)
     }
   }
+  const turn = turnOf(m, net)
+  const turned =
+    turn === undefined
+      ? ''
+      : `; turned away at ${turn.at}: no peer in bin ${turn.bin} of its own, the recipient's (${turn.nodesInBin} node${turn.nodesInBin === 1 ? '' : 's'} there)`
   return {
     kind: kinds.size === 1 ? [...kinds][0]! : kinds.size === 0 ? 'unknown' : 'several',
-    line: `${who}: went ${path.join(' → ')}; ${ends.join('; ') || 'no end seen'}`,
+    line: `${who}: went ${path.join(' → ')}; ${ends.join('; ') || 'no end seen'}${turned}`,
+    ...(turn === undefined ? {} : { turn }),
   }
+}
+
+/**
+ * Where a message first moved away from its recipient: the node that passed it to a peer
+ * farther from the recipient than itself, because none of its peers was in the Kademlia
+ * bin (proximity order, seen from it) the recipient is in; and how many live nodes that
+ * bin holds (the recipient among them).
+ */
+export interface Turn {
+  readonly at: string
+  readonly bin: number
+  readonly nodesInBin: number
+}
+
+function turnOf(m: Sent, net: NodeNetwork): Turn | undefined {
+  const target = m.to.id
+  for (const e of m.events) {
+    const at = net.byId(e.at)
+    const next = e.to[0] === undefined ? undefined : net.byId(e.to[0])
+    if (e.dropped !== undefined || at === undefined || next === undefined) continue
+    if (compareXor(target, next.id, at.id) <= 0) continue
+    const bin = proximity(at.id, target)
+    const nodesInBin = net.live().filter((n) => n !== at && proximity(at.id, n.id) === bin).length
+    return { at: at.name, bin, nodesInBin }
+  }
+  return undefined
 }

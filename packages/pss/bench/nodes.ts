@@ -125,6 +125,11 @@ export interface NodesSimResult {
   readonly failures: readonly string[]
   /** How the messages that did not arrive ended (see `FailureKind`), counted. */
   readonly failureKinds: Readonly<Record<string, number>>
+  /**
+   * Of the messages that did not arrive, by how many nodes the recipient's bin held
+   * where the message first moved away from it (see `Turn`; `none`: it never did).
+   */
+  readonly turnBinSizes: Readonly<Record<string, number>>
   /** Every node's pss drops, summed by reason. */
   readonly drops: Readonly<Record<string, number>>
   /**
@@ -311,6 +316,11 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
       .map((m) => describeFailure(m, net, hopsFrom(net, m.from).get(m.to.idHex)))
     const failureKinds: Record<string, number> = {}
     for (const { kind } of described) failureKinds[kind] = (failureKinds[kind] ?? 0) + 1
+    const turns: Record<string, number> = {}
+    for (const { turn } of described) {
+      const key = turn === undefined ? 'none' : String(turn.nodesInBin)
+      turns[key] = (turns[key] ?? 0) + 1
+    }
     const tx = traces.reduce((a, t) => a + t.tx, 0)
     return {
       config: cfg,
@@ -336,6 +346,7 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
       maxTx: Math.max(0, ...traces.map((t) => t.tx)),
       failures: described.map((f) => f.line),
       failureKinds,
+      turnBinSizes: turns,
       drops,
       setupFailures,
       joined,
@@ -450,6 +461,9 @@ async function main(): Promise<void> {
   console.log(`pss drops: ${JSON.stringify(r.drops)}`)
   console.log(`failed connection setups: ${JSON.stringify(r.setupFailures)}`)
   console.log(`not delivered, by how they ended: ${JSON.stringify(r.failureKinds)}`)
+  console.log(
+    `not delivered, by the nodes in the recipient's bin where they first moved away from it: ${JSON.stringify(r.turnBinSizes)}`,
+  )
   for (const line of r.failures.slice(0, FAILURES_PRINTED)) console.log(`not delivered: ${line}`)
   if (r.failures.length > FAILURES_PRINTED)
     console.log(`… and ${r.failures.length - FAILURES_PRINTED} more`)
