@@ -401,8 +401,8 @@ function pickPair(
 // ---------------------------------------------------------------- the table
 
 export const NODES_TABLE_HEADER = [
-  '| N | maxPeers | churn | peers mean / min / max | bins filled (of those with nodes) | delivered | routable when sent: delivered | hops mean / max | log2 N | latency ms mean / median / max | tx per delivered (max) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| N | maxPeers | dial hint | churn | peers mean / min / max | bins filled (of those with nodes) | delivered | routable when sent: delivered | hops mean / max | log2 N | latency ms mean / median / max | tx per delivered (max) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ].join('\n')
 
 /** One row of the printed table. */
@@ -412,6 +412,7 @@ export function nodesTableRow(r: NodesSimResult): string {
   const cells = [
     String(c.nodes),
     String(c.maxPeers),
+    c.hint === 'own-lookup' ? 'pss + own-id lookups' : 'pss',
     c.churnPerMinute === 0 ? 'none' : `${pct(c.churnPerMinute)}/min`,
     `${r.degree.mean.toFixed(1)} / ${r.degree.min} / ${r.degree.max}`,
     `${r.binsFilled.mean.toFixed(1)} of ${r.binsPossible.mean.toFixed(1)}`,
