@@ -177,6 +177,8 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
             }
           })()
         : Promise.resolve()
+    // a failed join is thrown where the churn is awaited, not as an unhandled rejection
+    churning.catch(() => {})
 
     // 3. messages, each to a node that is not the sender's peer
     const gapMs = 1000 / cfg.ratePerS
