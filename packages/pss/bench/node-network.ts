@@ -22,8 +22,10 @@ import type { PssRouteEvent } from '../src/route-trace.js'
 import type { PssReceived } from '../src/subscription.js'
 
 /** How long a new node may take to find the bootnode before the next one starts. */
-const BOOTSTRAP_WAIT_MS = 5000
+const BOOTSTRAP_WAIT_MS = 10_000
 const POLL_MS = 20
+/** How long a new node's discovery table may stay empty before it is told to refresh. */
+const REFRESH_EMPTY_MS = 1000
 
 /** One node of the network. */
 export interface NetNode {
@@ -111,18 +113,25 @@ export class NodeNetwork {
   }
 
   /**
-   * Starts the first node (the bootnode of the others), then `count - 1` more, one after
-   * the other (see {@link join}).
+   * Starts the first node (the bootnode of the others), then `count - 1` more: one after
+   * the other (`sequential`), or all at once (`together`), see {@link join}.
    */
-  async start(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) await this.join()
+  async start(count: number, how: 'sequential' | 'together'): Promise<void> {
+    await this.join()
+    if (how === 'together') {
+      await Promise.all(Array.from({ length: count - 1 }, () => this.join()))
+    } else {
+      for (let i = 1; i < count; i++) await this.join()
+    }
   }
 
   /**
    * Makes and starts one node (new key, new data directory); the first is the bootnode.
    * Resolves once the node's discovery table holds a node (or BOOTSTRAP_WAIT_MS passed):
    * nodes started all at once in one busy process miss the bootnode's answers (discovery
-   * waits 500 ms for one) and keep an empty table until their next refresh, 30 min on.
+   * waits 500 ms for one) and keep an empty table until their next refresh, 30 min on, so
+   * a node whose table is still empty after REFRESH_EMPTY_MS is told to refresh (which
+   * seeds it from the bootnode again).
    */
   async join(): Promise<NetNode> {
     const o = this.#o
@@ -195,8 +204,16 @@ export class NodeNetwork {
     await node.start()
     if (this.#bootnode === undefined) this.#bootnode = node.discovery!.self()
     else {
-      const until = performance.now() + BOOTSTRAP_WAIT_MS
-      while (node.discovery!.tableSize === 0 && performance.now() < until) await sleep(POLL_MS)
+      const disc = node.discovery!
+      const start = performance.now()
+      let refreshAt = start + REFRESH_EMPTY_MS
+      while (disc.tableSize === 0 && performance.now() - start < BOOTSTRAP_WAIT_MS) {
+        if (performance.now() >= refreshAt) {
+          refreshAt += REFRESH_EMPTY_MS
+          void disc.refresh().catch(() => {})
+        }
+        await sleep(POLL_MS)
+      }
     }
     void this.#receive(created)
     return created

@@ -6,6 +6,12 @@
 export interface NodesSimConfig {
   readonly nodes: number
   readonly maxPeers: number
+  /**
+   * How the nodes start: one after the other, each once it found the bootnode
+   * (`sequential`, default: the topology then follows the start order somewhat), or all
+   * at once (`together`: at 64 nodes in one process many never find the bootnode).
+   */
+  readonly start?: 'sequential' | 'together'
   /** The p2p server's `dialRatio` (p2p's default 3: a third of maxPeers are dialed). */
   readonly dialRatio?: number
   /** Where Kademlia peers come from (see `NodeNetworkOptions.hint`; default `pss`). */

@@ -8,6 +8,8 @@
  *   (tsx --conditions=@devp2p/source bench/nodes.ts)
  * Environment: SIM_NODES (32), SIM_MAX_PEERS (8: with geth's dial ratio each node dials 2,
  * so the network is sparse), SIM_MESSAGES (200), SIM_RATE (messages per second, 20),
+ * SIM_START (`together`: every node at once instead of one after the other, each once
+ * it found the bootnode),
  * SIM_DIAL_RATIO (the p2p server's, default p2p's 3), SIM_HINT (`own-lookup`: an
  * experiment, Kademlia candidates from lookups of each node's own key as well), SIM_CHURN (fraction of the nodes stopped and replaced by new ones per minute while
  * messages are sent, 0), SIM_SEED (1: who sends to whom), SIM_SETTLE_MS (how long peer
@@ -112,17 +114,18 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
   const churn = new AbortController()
   try {
     const t0 = performance.now()
-    await net.start(cfg.nodes)
+    await net.start(cfg.nodes, cfg.start ?? 'sequential')
     print(`${cfg.nodes} nodes started in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
-    // 2. the topology settles: no node's peer count changes for settleQuietMs
+    // 2. the topology settles: every node has a peer and no peer count changes for settleQuietMs
     const t1 = performance.now()
     let last = ''
     let quietSince = t1
     let settled = false
     while (performance.now() - t1 < cfg.settleTimeoutMs) {
       const now = degrees(net).join(',')
-      if (now !== last) {
+      // a node without a peer is still looking (a handshake storm can hold every count at 0)
+      if (now !== last || degrees(net).includes(0)) {
         last = now
         quietSince = performance.now()
       } else if (performance.now() - quietSince >= cfg.settleQuietMs) {
@@ -153,6 +156,18 @@ export async function runNodesSim(input: Partial<NodesSimConfig> = {}): Promise<
     print(
       `dialed connections: ${dialed.length} (each node may dial ${net.live()[0]!.node.server.maxDialedPeers}), ` +
         `${dialed.filter(Boolean).length} of them to a candidate pss's Kademlia hint offered`,
+    )
+    // nodes that started close together are peers more often than at random when the
+    // slots fill up: the topology then follows the start order, not the ids
+    const order = new Map(net.live().map((n, i) => [n.idHex, i]))
+    const gaps = net
+      .live()
+      .flatMap((n) =>
+        net.peersOf(n).map((p) => Math.abs(order.get(n.idHex)! - (order.get(p) ?? 0))),
+      )
+    print(
+      `start-order distance between peers: mean ${summary(gaps).mean.toFixed(1)} ` +
+        `(${(net.live().length + 1) / 3 < 1 ? 0 : ((net.live().length + 1) / 3).toFixed(1)} if peers were random)`,
     )
     for (const n of net.live().filter((n) => n.node.server.peerCount === 0)) {
       print(
@@ -282,6 +297,7 @@ async function main(): Promise<void> {
   const cfg: NodesSimConfig = {
     nodes: envNumber('SIM_NODES', d.nodes),
     maxPeers: envNumber('SIM_MAX_PEERS', d.maxPeers),
+    ...(process.env.SIM_START === 'together' ? { start: 'together' as const } : {}),
     ...(process.env.SIM_HINT === 'own-lookup' ? { hint: 'own-lookup' as const } : {}),
     ...(process.env.SIM_DIAL_RATIO ? { dialRatio: envNumber('SIM_DIAL_RATIO', 3) } : {}),
     messages: envNumber('SIM_MESSAGES', d.messages),
@@ -296,7 +312,8 @@ async function main(): Promise<void> {
   console.log(
     `pss on ${cfg.nodes} real nodes (TCP + discovery v4 on 127.0.0.1), maxPeers ${cfg.maxPeers}` +
       `${cfg.dialRatio === undefined ? '' : `, dialRatio ${cfg.dialRatio}`}` +
-      `${cfg.hint === 'own-lookup' ? ', hint plus own-id lookups' : ''}, ` +
+      `${cfg.hint === 'own-lookup' ? ', hint plus own-id lookups' : ''}` +
+      `${cfg.start === 'together' ? ', started all at once' : ''}, ` +
       `${cfg.messages} messages at ${cfg.ratePerS}/s, churn ${pct(cfg.churnPerMinute)}/min, seed ${cfg.seed}\n`,
   )
   const r = await runNodesSim(cfg)
