@@ -212,14 +212,15 @@ export class DialScheduler {
 
   /**
    * Dials that may start now: twice the free dialed slots (some dials fail), at most
-   * maxActiveDials in flight. A preferred source may also dial into the reserved slots; a
-   * plain one gets none once only reserved slots are left. Static nodes: as before.
+   * maxActiveDials in flight. A preferred source (nodes a protocol wants) may dial into
+   * any free slot, past the dialed share; a plain one gets none once only reserved slots
+   * are left. Static nodes: as before.
    */
   #freeSlots(kind: 'static' | 'preferred' | 'plain'): number {
     const { maxDialed, dialed, size, maxPeers, reserved } = this.#o.peers
     if (kind === 'plain' && size >= maxPeers - reserved) return 0
-    const limit = kind === 'preferred' ? maxDialed + reserved : maxDialed
-    const slots = Math.min((limit - dialed) * 2, this.#o.maxActiveDials)
+    const free = kind === 'preferred' && reserved > 0 ? maxPeers - size : maxDialed - dialed
+    const slots = Math.min(free * 2, this.#o.maxActiveDials)
     return slots - this.#dialing.size
   }
 

@@ -31,9 +31,10 @@ export interface PeerSetOptions {
  * trusted ids, and the checks a new connection passes before and after its Hello.
  *
  * Reserved slots: once maxPeers − reserved peers are connected, only a peer a protocol
- * wants is admitted, inbound within its share, dialed (dynamic) up to maxDialed +
- * reserved. Our own dials may exceed their share that way, since we chose whom to dial;
- * inbound peers never do, so the dial ratio's defence against eclipse attacks stands.
+ * wants is admitted: inbound within its share, dialed (dynamic) into any free slot. Our
+ * own dials of wanted peers may exceed the dialed share, since we chose whom to dial
+ * (and a protocol wants few: pss one per Kademlia bin); inbound peers never do, so the
+ * dial ratio's defence against eclipse attacks stands.
  *
  * bounded: at most maxPeers peers, plus trusted ones (local configuration).
  */
@@ -142,8 +143,8 @@ export class PeerSet {
     const share = kind === 'inbound' ? inbound < this.maxInbound : dialed < this.maxDialed
     if (open && share) return existing
     // a reserved slot, or (our dials only) one past the dialed share: for wanted peers
-    const room = kind === 'inbound' ? share : dialed < this.maxDialed + this.reserved
-    if (room && this.#wanted(id)) return existing
+    // (reservedPeers 0 turns all of it off: geth's limits)
+    if (this.reserved > 0 && (kind === 'dynamic' || share) && this.#wanted(id)) return existing
     throw P2pError.local(DisconnectReason.TooManyPeers)
   }
 

@@ -51,9 +51,9 @@ export interface ServerOptions {
    * The last slots of maxPeers, kept for peers a protocol wants (`Protocol.wantsPeer`):
    * another peer is refused ("too many peers") once maxPeers − reservedPeers are
    * connected, and our dials of a protocol's `dialCandidates` (or of a source added with
-   * `addNodeSource(source, { preferred: true })`) may exceed maxPeers / dialRatio by this
-   * many. Inbound peers never exceed their share. Default: maxPeers / 5 when a protocol
-   * has `wantsPeer`, else 0 (geth's behaviour).
+   * `addNodeSource(source, { preferred: true })`) may take any free slot, past
+   * maxPeers / dialRatio. Inbound peers never exceed their share. Default: maxPeers / 5
+   * when a protocol has `wantsPeer`, else 0 (geth's behaviour).
    */
   readonly reservedPeers?: number
   /**

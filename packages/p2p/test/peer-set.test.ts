@@ -172,18 +172,26 @@ describe('PeerSet', () => {
     expect(refusal(set, 9, 'static')).toBe(DisconnectReason.TooManyPeers)
   })
 
-  it('our wanted dials go past the dialed share by at most the reserve', () => {
+  it('our wanted dials may take any free slot, past the dialed share; plain ones may not', () => {
+    const wanted = new Set([id(20), id(21), id(22)])
     const set = new PeerSet({
-      ...{ self: SELF, maxPeers: 12, dialRatio: 3, noDial: false, trusted: [] },
-      ...{ reserved: 2, wanted: () => true },
+      ...{ self: SELF, maxPeers: 7, dialRatio: 3, noDial: false, trusted: [] },
+      ...{ reserved: 1, wanted: (peer: NodeIdHex) => wanted.has(peer) },
     })
-    for (let n = 1; n <= 4; n++) set.add(fakePeer(n, false))
+    for (let n = 1; n <= 2; n++) set.add(fakePeer(n, false))
     expect(set.dialed).toBe(set.maxDialed)
+    expect(refusal(set, 3, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
     expect(refusal(set, 20, 'dynamic')).toBeUndefined()
     set.add(fakePeer(20, false))
     set.add(fakePeer(21, false))
-    expect(refusal(set, 22, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
-    expect(refusal(set, 22, 'inbound')).toBeUndefined()
+    set.add(fakePeer(22, false))
+    set.add(fakePeer(4, true))
+    // 6 of 7: the last slot is reserved; a wanted inbound peer would fit its share, a plain one not
+    expect(refusal(set, 5, 'inbound')).toBe(DisconnectReason.TooManyPeers)
+    wanted.add(id(5))
+    expect(refusal(set, 5, 'inbound')).toBeUndefined()
+    set.add(fakePeer(5, true))
+    expect(refusal(set, 23, 'dynamic')).toBe(DisconnectReason.TooManyPeers)
   })
 
   it('without a reserve, wanted or not makes no difference (geth behaviour)', () => {

@@ -48,6 +48,11 @@ export const DEFAULT_BIN_PEERS = 1
  * `mixed` topology then delivered every message without churn (with 1, 99.3–99.8 %).
  */
 export const ADMIT_BIN_PEERS = 2
+/**
+ * How often our dial candidates include a lookup of our own key (our nearest neighbours,
+ * whom random lookups rarely find), when discovery can look up (`kademliaCandidates`).
+ */
+export const NEIGHBOURHOOD_LOOKUP_INTERVAL_MS = 30_000
 /** At most this many sends (forwards, attempts included) per inbound message: no amplification. */
 export const MAX_FORWARDS_PER_MESSAGE = 16
 

@@ -14,7 +14,7 @@ import {
   MAX_SUBSCRIPTION_BUFFER,
   TOPIC_BYTES,
 } from './constants.js'
-import { kademliaCandidates } from './dial-candidates.js'
+import { kademliaCandidates, type NeighbourhoodOptions } from './dial-candidates.js'
 import { Encryption, type EnvelopeDrops, type Sealed } from './encryption.js'
 import type { Opened } from './envelope/types.js'
 import type { AcceptedHandshake, HandshakeKeys } from './handshake/index.js'
@@ -26,71 +26,10 @@ import {
   type RunProtocolOptions,
   runProtocolOverPss,
 } from './protocol-over-pss.js'
+import type { PssNodeStats, PssOptions, PssService } from './pss-options.js'
 import { type PssRouteEvent, RouteTracer } from './route-trace.js'
 import { PssRouter, type PssRouterOptions, type PssStats } from './router.js'
 import { type PssReceived, type PssSubscription, Subscription } from './subscription.js'
-
-/** Options of {@link Pss}. Routing limits are {@link PssRouterOptions}'. */
-export interface PssOptions extends Omit<PssRouterOptions, 'self' | 'clock' | 'logger'> {
-  /** The node's key: our overlay address is its node id. */
-  readonly privateKey: Uint8Array
-  readonly clock?: Clock
-  /** Default silent; pino or `consoleLogger` from `@devp2p/common` fit. */
-  readonly logger?: Logger
-  /**
-   * Whether to answer a node's key-exchange request for `topic` (see {@link Pss.handshake}).
-   * Default: answer none, so a stranger cannot make us store keys; a chat passes
-   * `() => true` or checks a list of public keys.
-   */
-  readonly acceptHandshake?: (publicKey: Uint8Array, topic: Uint8Array) => boolean
-  /**
-   * Told of each key-exchange request we answered: the peer, the topic and the key ids
-   * (`sendSym(h.sendKeyId, h.topic, …)` answers the peer).
-   */
-  readonly onHandshakeAccepted?: (handshake: AcceptedHandshake) => void
-  /**
-   * Told what this node did with every message, ours and received: its digest, the peer
-   * it came from, the peers that took it, whether it was for us or why it was dropped.
-   * For watching routing (the demo draws each message's path with it); it costs a
-   * keccak256 per message, so leave it unset otherwise. A hook that throws is logged.
-   */
-  readonly onRoute?: (event: PssRouteEvent) => void
-  /** `MAX_OUTBOX_MESSAGES` per peer. */
-  readonly maxOutboxMessages?: number
-  /** `MAX_OUTBOX_BYTES` per peer. */
-  readonly maxOutboxBytes?: number
-  /** `MAX_SUBSCRIPTION_BUFFER` messages per subscription. */
-  readonly maxSubscriptionBuffer?: number
-  /**
-   * Where to find peers, e.g. a `Discv4` (its `randomNodes()`): `pss.protocol` then offers
-   * the server, as its `dialCandidates`, those of them that fill one of our Kademlia bins
-   * ({@link PssRouter.wantsPeer}), the topology pss's routing needs (the README's
-   * Simulation: over uniformly random peers, messages dead-end).
-   */
-  readonly dialCandidates?: NodeSource
-}
-
-/** {@link PssStats} plus the counters of the parts around the router. */
-export interface PssNodeStats extends PssStats, EnvelopeDrops {
-  /** Messages dropped from subscriptions whose consumer was behind. */
-  readonly subscriptionDropped: number
-}
-
-/** A node service: what `node.register(pss.service())` takes. */
-export interface PssService {
-  readonly protocols: readonly Protocol[]
-  readonly apis: readonly {
-    readonly namespace: string
-    readonly service: object
-    readonly spec?: typeof pssApiSpec
-  }[]
-  /**
-   * The node's discovery candidates that fill one of our Kademlia bins, dialed besides
-   * discovery's own ({@link Pss.wantsPeer}): the topology pss's routing needs.
-   */
-  dialCandidates(discovery: NodeSource): NodeSource
-  stop(): void
-}
 
 /**
  * pss on one node: the `pss` devp2p protocol (`pss.protocol`, for a `Server`'s
@@ -167,7 +106,11 @@ export class Pss {
     this.protocol =
       dialCandidates === undefined
         ? { ...protocol, wantsPeer }
-        : { ...protocol, wantsPeer, dialCandidates: kademliaCandidates(dialCandidates, wanted) }
+        : {
+            ...protocol,
+            wantsPeer,
+            dialCandidates: kademliaCandidates(dialCandidates, wanted, this.#self()),
+          }
   }
 
   /**
@@ -186,6 +129,11 @@ export class Pss {
   /** Our overlay address: our 32-byte node id (a copy). */
   baseAddr(): Uint8Array {
     return this.#router.self
+  }
+
+  /** Who we are, for the lookups of our own neighbourhood among the dial candidates. */
+  #self(): NeighbourhoodOptions {
+    return { publicKey: this.publicKey(), id: this.baseAddr(), clock: this.#clock }
   }
 
   /**
@@ -313,7 +261,8 @@ export class Pss {
     return {
       protocols: [this.protocol],
       apis: [{ namespace: 'pss', service: new PssApi(this), spec: pssApiSpec }],
-      dialCandidates: (discovery) => kademliaCandidates(discovery, (id) => this.wantsPeer(id)),
+      dialCandidates: (discovery) =>
+        kademliaCandidates(discovery, (id) => this.wantsPeer(id), this.#self()),
       stop: () => this.stop(),
     }
   }

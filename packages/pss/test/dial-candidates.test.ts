@@ -4,6 +4,7 @@ import { nodeIdFromPublicKey } from '@devp2p/enode'
 import { type NodeSource, Server } from '@devp2p/p2p'
 import { ManualClock } from '@devp2p/testing'
 import { describe, expect, it } from 'vitest'
+import { NEIGHBOURHOOD_LOOKUP_INTERVAL_MS } from '../src/constants.js'
 import { kademliaCandidates } from '../src/dial-candidates.js'
 import { Pss } from '../src/pss.js'
 import { PssRouter } from '../src/router.js'
@@ -39,6 +40,36 @@ describe('kademliaCandidates', () => {
     )
     // 0xc0 and 0x81 are in bin 0; 0x40 (bin 1), 0x20 (bin 2) and 0x01 (bin 7) are wanted
     expect(await firsts(wanted)).toEqual([0x40, 0x20, 0x01])
+  })
+
+  it('with a source that can look up, offers our neighbourhood first (deepest bin first), then again every NEIGHBOURHOOD_LOOKUP_INTERVAL_MS', async () => {
+    const clock = new ManualClock()
+    const self = { publicKey: new Uint8Array(64).fill(9), id: id(0x00), clock }
+    const lookups: Uint8Array[] = []
+    let randomFirst = 0x80
+    const source = {
+      async *randomNodes() {
+        for (;;) yield { id: id(randomFirst++) } as unknown as ENode
+      },
+      async lookup(target: Uint8Array) {
+        lookups.push(target)
+        // bins 1, 7, 3 and 0 (0x81 is not wanted)
+        return [0x40, 0x01, 0x10, 0x81].map((first) => ({ id: id(first) }) as unknown as ENode)
+      },
+    }
+    const controller = new AbortController()
+    const wanted = kademliaCandidates(source, (x) => x[0] !== 0x81, self)
+    const it = wanted.randomNodes({ signal: controller.signal })[Symbol.asyncIterator]()
+    const next = async () => (await it.next()).value!.id[0]
+    expect([await next(), await next(), await next()]).toEqual([0x01, 0x10, 0x40])
+    expect(lookups).toEqual([self.publicKey])
+    // then discovery's random nodes, 0x81 skipped
+    expect([await next(), await next()]).toEqual([0x80, 0x82])
+    clock.advance(NEIGHBOURHOOD_LOOKUP_INTERVAL_MS)
+    expect(await next()).toBe(0x01)
+    expect(lookups).toHaveLength(2)
+    controller.abort()
+    await it.return?.()
   })
 
   it('ends when the signal aborts', async () => {

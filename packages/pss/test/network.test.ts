@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { PEER_BURST_MSGS } from '../src/constants.js'
 import type { AcceptedHandshake } from '../src/handshake/index.js'
 import { encodeMessage } from '../src/message.js'
-import { Pss, type PssOptions } from '../src/pss.js'
+import { Pss } from '../src/pss.js'
+import type { PssOptions } from '../src/pss-options.js'
 import { stringToTopic } from '../src/topic.js'
 
 interface TestNode {
