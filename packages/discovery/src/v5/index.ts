@@ -113,5 +113,6 @@ export type {
 export type { Discv5Pong } from './requests.js'
 export type { SessionKeys } from './session-keys.js'
 export { deriveSessionKeys, signIdNonce, verifyIdSignature } from './session-keys.js'
+export { SharedUdpTransport } from './shared-transport.js'
 export type { Discv5Stats } from './stats.js'
 export type { TalkHandler, TalkRequester } from './talk.js'

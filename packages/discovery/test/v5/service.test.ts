@@ -91,6 +91,28 @@ describe('Discv5 between two of our nodes', () => {
     expect(a.stats.timeouts + b.stats.timeouts).toBe(0)
   })
 
+  it('a node that lost its sessions (restarted) is challenged and the session made again', async () => {
+    const net = new MemoryNetwork()
+    const a = await node(net, 1)
+    const bKey = generatePrivateKey()
+    const start = async () => {
+      const b = await createDiscv5({ privateKey: bKey, transport: net.bind(ipOf(2), 30303) })
+      running.push(b)
+      await b.start()
+      return b
+    }
+    await a.start()
+    const b1 = await start()
+    await a.ping(b1.self())
+    await stopDiscv5(b1)
+    const b2 = await start()
+    const pong = await a.ping(b2.self()) // sealed in the old session: b2 answers with a WHOAREYOU
+    expect(pong.enrSeq).toBe(b2.localNode.seq)
+    expect(b2.stats.whoareyouSent).toBe(1)
+    expect(a.stats.handshakes).toBe(2)
+    expect(a.stats.timeouts).toBe(0)
+  })
+
   it('requests waiting for the handshake all go out once it is made', async () => {
     const { a, b } = await pair()
     const pongs = await Promise.all([a.ping(b.self()), a.ping(b.self()), a.ping(b.self())])
