@@ -69,6 +69,7 @@ export function composeParts(config: V5PartsConfig): Discv5Parts {
     stats,
     knownRecord: (id) => kad?.table.get(id)?.node.record,
     onMessage: (inbound) => handlers?.onMessage(inbound),
+    signal,
   })
   const pending = new PendingRequests(clock, stats, signal, layer)
   const requests = new V5Requests({ localNode, pending, random, netRestrict })

@@ -62,6 +62,8 @@ export interface SessionLayerOptions {
   readonly knownRecord: (id: NodeId) => Enr | undefined
   /** Every message that arrived and opened. Must not throw. */
   readonly onMessage: (inbound: InboundMessage) => void
+  /** Aborted when the service stops: nothing is sent after it. */
+  readonly signal: AbortSignal
 }
 
 /** What the layer remembers of a call it sent. */
@@ -170,8 +172,10 @@ export class SessionLayer {
     const pending = this.#handshaking.get(key)
     if (!pending) return
     if (pending.starter === call) {
-      // the handshake it started never came: the next waiter starts another
+      // the handshake it started never came: the next waiter starts another (unless the
+      // service stops: then every call ends, and none is sent again)
       this.#handshaking.delete(key)
+      if (this.#o.signal.aborted) return
       for (const next of pending.queued) {
         this.#calls.delete(next)
         this.send(next)
@@ -350,6 +354,7 @@ export class SessionLayer {
   }
 
   #transmit(bytes: Uint8Array, to: UdpAddress): void {
+    if (this.#o.signal.aborted) return
     this.#o.stats.packetsOut++
     this.#o.stats.bytesOut += bytes.length
     this.#o.transport.send(bytes, to)

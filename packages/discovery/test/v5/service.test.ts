@@ -209,6 +209,26 @@ describe('Discv5 on a network of our nodes', () => {
 })
 
 describe('Discv5 lifecycle', () => {
+  it('stop ends requests waiting for a handshake without sending anything more', async () => {
+    const net = new MemoryNetwork()
+    const a = await node(net, 1)
+    await a.start()
+    const silent = net.bind('1.0.9.1', 30303) // bound, never answers
+    const ghost = ENode.fromPublicKey(ENode.fromRecord(a.localNode.record).publicKey, {
+      ip: silent.address.ip,
+      udp: silent.address.port,
+    })
+    const pings = [a.ping(ghost), a.ping(ghost), a.ping(ghost)].map((p) =>
+      p.catch((e: DiscoveryError) => e.code),
+    )
+    await net.idle()
+    const sent = net.sent
+    expect(sent).toBe(1) // one random packet starts the handshake; the others wait for it
+    await a.stop()
+    expect(await Promise.all(pings)).toEqual(['CLOSED', 'CLOSED', 'CLOSED'])
+    expect(net.sent).toBe(sent)
+  })
+
   it('NOT_STARTED before start, CLOSED after stop; stop is idempotent; no handle left', async () => {
     const before = activeHandles()
     const db = await import('@devp2p/enode').then((m) => m.NodeDB.open())
