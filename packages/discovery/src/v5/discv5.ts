@@ -160,10 +160,7 @@ export class Discv5 extends EventEmitter<Discv5Events> {
     return this.#localNode.node
   }
 
-  /**
-   * The bound UDP address (also after `stop()`: where it was bound).
-   * @throws DiscoveryError `NOT_STARTED` before `start()` bound the socket.
-   */
+  /** The bound UDP address. @throws DiscoveryError `NOT_STARTED` before `start()`. */
   get address(): UdpAddress {
     if (!this.#transport) throw new DiscoveryError('NOT_STARTED', 'discovery is not started')
     return this.#transport.address
