@@ -3,6 +3,7 @@ import { ENode, logDistance } from '@devp2p/enode'
 import {
   activeHandles,
   extraHandles,
+  ManualClock,
   MemoryNetwork,
   seededRandom,
   settleEventLoop,
@@ -166,6 +167,40 @@ describe('Discv5 between two of our nodes', () => {
 })
 
 describe('Discv5 on a network of our nodes', () => {
+  it('revalidation: a PONG with a newer seq makes the table fetch the record (FINDNODE 0)', async () => {
+    const net = new MemoryNetwork()
+    const clock = new ManualClock()
+    const mk = async (i: number, bootnodes: ENode[] = []) => {
+      const disc = await createDiscv5({
+        privateKey: generatePrivateKey(),
+        transport: net.bind(ipOf(i), 30303),
+        bootnodes,
+        clock,
+        random: seededRandom(i + 1),
+      })
+      running.push(disc)
+      await disc.start()
+      return disc
+    }
+    const b = await mk(2)
+    const a = await mk(1, [b.self()])
+    await a.refresh()
+    expect(a.tableNodes().map((n) => n.seq)).toEqual([b.localNode.seq])
+    b.localNode.set('foo', Uint8Array.of(1))
+    const updated = b.localNode.seq
+    // small steps (the network answers between them, well within the 700 ms timeout)
+    // until the revalidation timer (0–10 s) has fired and its record fetch is done
+    for (let i = 0; i < 200 && a.tableNodes()[0]?.seq !== updated; i++) {
+      clock.advance(100)
+      for (let j = 0; j < 3; j++) {
+        await net.idle()
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    }
+    expect(a.tableNodes()[0]?.seq).toBe(updated)
+    expect(a.tableNodes()[0]?.record?.get('foo')).toEqual(Uint8Array.of(1))
+  })
+
   it('FINDNODE answers only records at the requested distances, at most 16', async () => {
     const { boot, nodes } = await network(12)
     const distances = [...new Set(nodes.map((n) => logDistance(boot.id, n.id)))]
