@@ -212,12 +212,9 @@ describe('Discv5 on a network of our nodes', () => {
     const expected = boot
       .tableNodes()
       .filter((n) => asked.includes(logDistance(boot.id, n.id)) && n.idHex !== nodes[0]!.idHex)
-    expect(found.map((n) => n.idHex).sort()).toEqual(
-      expected
-        .map((n) => n.idHex)
-        .sort()
-        .slice(0, found.length),
-    )
+    // every node of the table at those distances but the asker, up to 16
+    expect(found.length).toBe(Math.min(16, expected.length))
+    for (const n of found) expect(expected.map((e) => e.idHex)).toContain(n.idHex)
   })
 
   it('lookups converge on a 20-node network: every node finds the others by id', async () => {
