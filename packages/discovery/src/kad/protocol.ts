@@ -1,8 +1,8 @@
 /**
  * The seam between the shared Kademlia part (table, lookups, maintenance, the
  * dial-candidate stream) and a discovery protocol: the protocol implements
- * {@link KadProtocol}, the shared part never sees a packet. Discovery v4 is the one
- * implementation today; discv5 (planned) plugs in the same way.
+ * {@link KadProtocol}, the shared part never sees a packet. Discovery v4 and v5 both
+ * implement it (v5's lookup target key is the node id itself).
  */
 import type { ENode, Enr, NodeId } from '@devp2p/enode'
 
@@ -10,7 +10,7 @@ import type { ENode, Enr, NodeId } from '@devp2p/enode'
 export interface LookupTarget {
   /** The 32-byte point of the id space distances are measured to. */
   readonly id: NodeId
-  /** What the protocol's FindNode carries: in v4 a 64-byte public key whose keccak256 is `id`. */
+  /** What the protocol's FindNode carries: in v4 a 64-byte public key whose keccak256 is `id`; in v5 `id`. */
   readonly key: Uint8Array
 }
 

@@ -3,6 +3,7 @@
  * discv5-theory.md), with go-ethereum's choices where the spec leaves one open. The
  * table's, the lookups' and the maintenance's are in `../kad/constants.ts`.
  */
+import { MAX_RECORD_BYTES } from '@devp2p/enode'
 
 /** The largest packet anyone may send or we accept, in bytes (discv5-wire.md "UDP Communication"). */
 export const MAX_PACKET_BYTES = 1280
@@ -99,3 +100,53 @@ export const CHALLENGE_TTL_MS = 1000
  * a real peer's challenge within its second only makes that peer try again.
  */
 export const CHALLENGE_CACHE_MAX_ENTRIES = 4096
+
+/** The UDP listen address of the service when none is given. */
+export const DEFAULT_LISTEN_ADDR = ':30303'
+/** The request ids we choose: random, the most the spec allows (geth: 8). */
+export const REQUEST_ID_BYTES = MAX_REQUEST_ID_BYTES
+/**
+ * How long we wait for the (next) response to a request (geth's respTimeoutV5: 700 ms);
+ * it starts again when we send the handshake a WHOAREYOU asked for, and at each NODES
+ * message of a multi-message answer.
+ */
+export const RESPONSE_TIMEOUT_MS = 700
+/**
+ * Our requests awaiting responses, at most; beyond it a request fails at once with
+ * `TOO_MANY_REQUESTS`. Requests waiting for a handshake with their node count too.
+ */
+export const MAX_PENDING_REQUESTS = 2048
+/**
+ * TALKREQ handlers running at once; a TALKREQ beyond it is dropped unanswered (the
+ * requester times out), so a flood cannot queue work without end.
+ */
+export const MAX_TALK_HANDLERS_IN_FLIGHT = 200
+/**
+ * How long a TALKREQ handler may take: after it its slot is freed and its answer
+ * dropped (the requester has given up by then: `RESPONSE_TIMEOUT_MS`).
+ */
+export const TALK_HANDLER_TIMEOUT_MS = RESPONSE_TIMEOUT_MS
+/**
+ * Relayed records whose UDP port is at most this are not used (geth's `errLowPort`,
+ * as discv4's Neighbors).
+ */
+export const MIN_RELAYED_UDP_PORT = 1024
+/**
+ * Distances of the FINDNODE one lookup step sends: the target's log distance to the
+ * asked node, then its neighbours (geth's lookupRequestLimit).
+ */
+export const LOOKUP_DISTANCES = 3
+/**
+ * The largest request message (plaintext) we send: what fits a handshake packet that
+ * carries our record (masking IV, static header, authdata with signature, key and a
+ * record of up to 300 bytes, the tag), since any request may have to go in one.
+ */
+export const MAX_REQUEST_MESSAGE_BYTES =
+  MAX_PACKET_BYTES -
+  (MASKING_IV_BYTES +
+    STATIC_HEADER_BYTES +
+    HANDSHAKE_AUTHDATA_HEAD_BYTES +
+    ID_SIGNATURE_BYTES +
+    EPHEMERAL_KEY_BYTES +
+    MAX_RECORD_BYTES +
+    MESSAGE_TAG_BYTES)

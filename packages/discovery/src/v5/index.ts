@@ -45,21 +45,32 @@
  * @packageDocumentation
  */
 
-export type { DiscoveryErrorCode, PacketErrorCode } from '../errors.js'
+export type { DiscoveryErrorCode, PacketErrorCode, RequestErrorCode } from '../errors.js'
 export { DiscoveryError } from '../errors.js'
+export type { LookupOptions, LookupStats } from '../kad/lookup.js'
+export type { NetRestrict } from '../kad/protocol.js'
+export type { BucketNodeSnapshot } from '../kad/table-snapshot.js'
+export type { DatagramTransport, UdpAddress } from '../v4/transport.js'
+export { UdpTransport } from '../v4/transport.js'
 export {
   MAX_DISTANCE,
   MAX_NODES_MESSAGES,
   MAX_NODES_RECORDS,
   MAX_PACKET_BYTES,
   MAX_REQUEST_ID_BYTES,
+  MAX_REQUEST_MESSAGE_BYTES,
+  MAX_TALK_HANDLERS_IN_FLIGHT,
   MESSAGE_TYPES,
   MIN_PACKET_BYTES,
   NONCE_BYTES,
   PACKET_FLAGS,
   PROTOCOL_ID,
   PROTOCOL_VERSION,
+  RESPONSE_TIMEOUT_MS,
+  SESSION_CACHE_MAX_ENTRIES,
 } from './constants.js'
+export type { Discv5Events, Discv5Options } from './discv5.js'
+export { Discv5 } from './discv5.js'
 export type {
   AcceptedHandshake,
   AcceptHandshakeOptions,
@@ -99,5 +110,9 @@ export type {
   PacketKind,
   WhoareyouPacket,
 } from './packet-types.js'
+export type { Discv5Pong } from './requests.js'
 export type { SessionKeys } from './session-keys.js'
 export { deriveSessionKeys, signIdNonce, verifyIdSignature } from './session-keys.js'
+export { SharedUdpTransport } from './shared-transport.js'
+export type { Discv5Stats } from './stats.js'
+export type { TalkHandler, TalkRequester } from './talk.js'

@@ -30,17 +30,30 @@ export class Session {
   readonly writeKey: Uint8Array
   /** Opens what the remote sends. */
   readonly readKey: Uint8Array
+  /**
+   * The read key of the session this one replaced, tried when `readKey` fails: when both
+   * nodes start a handshake at once, each ends up writing with the keys of the handshake
+   * it accepted last, which the other made first (the crossed-handshake race).
+   */
+  readonly previousReadKey: Uint8Array | undefined
   /** The remote's record, when the handshake brought or found one. */
   readonly record: Enr | undefined
   #sent = 0
 
   /** @throws {RangeError} when a key is not 16 bytes. */
-  constructor(keys: { writeKey: Uint8Array; readKey: Uint8Array; record?: Enr | undefined }) {
-    if (keys.writeKey.length !== SESSION_KEY_BYTES || keys.readKey.length !== SESSION_KEY_BYTES) {
+  constructor(keys: {
+    writeKey: Uint8Array
+    readKey: Uint8Array
+    previousReadKey?: Uint8Array | undefined
+    record?: Enr | undefined
+  }) {
+    const sizes = [keys.writeKey, keys.readKey, keys.previousReadKey ?? keys.readKey]
+    if (sizes.some((key) => key.length !== SESSION_KEY_BYTES)) {
       throw new RangeError(`session keys must be ${SESSION_KEY_BYTES} bytes`)
     }
     this.writeKey = keys.writeKey
     this.readKey = keys.readKey
+    this.previousReadKey = keys.previousReadKey
     this.record = keys.record
   }
 
