@@ -1,6 +1,7 @@
 import type { Logger } from '@devp2p/common'
 import { Command, CommanderError } from 'commander'
 import { discv4Command } from './commands/discv4.js'
+import { dnsCommand } from './commands/dns.js'
 import { enrdumpCommand } from './commands/enrdump.js'
 import { keyCommand } from './commands/key.js'
 import { dumpconfigCommand, nodeCommand } from './commands/node.js'
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
   enrdumpCommand(program, io)
   rpcCommand(program, io)
   discv4Command(program, io, log)
+  dnsCommand(program, io, log)
   rlpxCommand(program, io)
   nodeCommand(program, io, log)
   dumpconfigCommand(program, io)

@@ -7,7 +7,8 @@ import { CliError, type CliIo } from '../io.js'
 export interface NodeJson {
   seq: number
   record: string
-  score: number
+  /** Liveness checks passed (geth omits it when 0, as `dns sync` writes nodes). */
+  score?: number
   firstResponse: string
   lastResponse: string
   lastCheck: string
