@@ -7,14 +7,9 @@ import { keyCommand } from './commands/key.js'
 import { dumpconfigCommand, nodeCommand } from './commands/node.js'
 import { rlpxCommand } from './commands/rlpx.js'
 import { rpcCommand } from './commands/rpc.js'
+import { DEFAULT_VERBOSITY } from './constants.js'
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './io.js'
-import {
-  cliLogger,
-  DEFAULT_VERBOSITY,
-  type LogFormat,
-  parseLogFormat,
-  parseVerbosity,
-} from './logging.js'
+import { cliLogger, type LogFormat, parseLogFormat, parseVerbosity } from './logging.js'
 
 /** The `devp2p` program, its output going to `io`. */
 export function buildProgram(io: CliIo): Command {

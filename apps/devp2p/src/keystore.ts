@@ -10,12 +10,8 @@ import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
 import { equalBytes, keccak256 } from '@devp2p/crypto'
 import { scrypt as scryptJs } from '@noble/hashes/scrypt.js'
+import { KEYSTORE_MAX_PBKDF2_ROUNDS, KEYSTORE_MAX_SCRYPT_N } from './constants.js'
 import { CliError } from './io.js'
-
-/** A keystore's scrypt N above this is refused before any work (geth's standard N is 2^18). */
-const MAX_SCRYPT_N = 1 << 20
-/** A keystore's PBKDF2 iteration count above this is refused (geth's is 2^18). */
-const MAX_PBKDF2_ROUNDS = 1 << 22
 
 const HEX = /^[0-9a-fA-F]*$/
 
@@ -48,7 +44,7 @@ function deriveKey(crypto: Record<string, unknown>, password: string): Uint8Arra
   const dklen = intField(params.dklen, 'kdfparams.dklen', 64)
   if (dklen < 32) throw new CliError('keystore: kdfparams.dklen must be at least 32')
   if (crypto.kdf === 'scrypt') {
-    const N = intField(params.n, 'kdfparams.n', MAX_SCRYPT_N)
+    const N = intField(params.n, 'kdfparams.n', KEYSTORE_MAX_SCRYPT_N)
     const r = intField(params.r, 'kdfparams.r', 64)
     const p = intField(params.p, 'kdfparams.p', 16)
     if ((N & (N - 1)) !== 0 || N < 2)
@@ -63,7 +59,7 @@ function deriveKey(crypto: Record<string, unknown>, password: string): Uint8Arra
   }
   if (crypto.kdf === 'pbkdf2') {
     if (params.prf !== 'hmac-sha256') throw new CliError('keystore: pbkdf2 needs prf hmac-sha256')
-    const c = intField(params.c, 'kdfparams.c', MAX_PBKDF2_ROUNDS)
+    const c = intField(params.c, 'kdfparams.c', KEYSTORE_MAX_PBKDF2_ROUNDS)
     return pbkdf2Sync(password, salt, c, dklen, 'sha256')
   }
   throw new CliError(`keystore: unknown kdf ${JSON.stringify(crypto.kdf)}`)

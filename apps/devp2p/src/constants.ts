@@ -1,0 +1,23 @@
+/** The `devp2p` command's limits, intervals and defaults (listed in docs/LIMITS.md). */
+
+/** geth's `--verbosity`: 0 silent, 1 error, 2 warn, 3 info (default), 4 debug, 5 trace (as debug). */
+export const DEFAULT_VERBOSITY = 3
+
+/** How often `discv4 crawl` prints its progress line. */
+export const CRAWL_PROGRESS_INTERVAL_MS = 1_000
+/** How long the crawl waits before the next lookup when one brought no new node. */
+export const CRAWL_IDLE_PAUSE_MS = 1_000
+
+/**
+ * Messages per peer `--foobar` logs at info; the rest at debug, so a peer that floods
+ * "foo" cannot flood the operator's log (each is still answered, one at a time).
+ */
+export const FOO_INFO_LOGS_PER_PEER = 100
+
+/**
+ * A keystore's scrypt N above this is refused before any work (`dns sign`): geth's
+ * standard N is 2^18; 2^20 with r = 8 already needs 1 GiB.
+ */
+export const KEYSTORE_MAX_SCRYPT_N = 1 << 20
+/** A keystore's PBKDF2 iteration count above this is refused (geth's is 2^18). */
+export const KEYSTORE_MAX_PBKDF2_ROUNDS = 1 << 22
