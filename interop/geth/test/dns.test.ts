@@ -11,6 +11,11 @@
  *   stdin) and geth's `dns to-txt` exported is read by our `devp2p dns sync` and our
  *   client's node stream; our `dns to-txt` of geth's signed directory prints geth's bytes.
  *
+ * - geth's own `devp2p dns sync` command, run in a private network and mount namespace
+ *   (`unshare -nm`, as root; `-rnm` otherwise) where dnsmasq serves on that namespace's
+ *   127.0.0.1:53 and /etc/resolv.conf is bind-mounted to point there: geth's files equal
+ *   what our `dns sync` writes for the same tree, byte for byte.
+ *
  * Both directions assert the same node set: the records written into nodes.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,9 +25,9 @@ import { runCaptured } from '@devp2p/cli'
 import { generatePrivateKey } from '@devp2p/crypto'
 import { DnsClient } from '@devp2p/discovery/dns'
 import { Enr } from '@devp2p/enode'
-import { type Dnsmasq, startDnsmasq } from '@devp2p/testing'
+import { type Dnsmasq, dnsmasqConfig, findDnsmasq, startDnsmasq } from '@devp2p/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DNSCLIENT, killAll, runDevp2p, runToEnd } from './helpers/go.js'
+import { DEVP2P, DNSCLIENT, killAll, runDevp2p, runToEnd } from './helpers/go.js'
 import vector from './vectors/keystore-pbkdf2.json' with { type: 'json' }
 
 const ours = (...argv: string[]) => runCaptured(argv)
@@ -171,5 +176,54 @@ describe('DNS node lists with geth', () => {
       if (seen.size === ids.length) stop.abort()
     }
     expect([...seen].sort()).toEqual(ids)
+  })
+})
+
+describe("geth's devp2p dns sync command itself", () => {
+  it('writes, in a namespace whose resolver is dnsmasq, the same files as our dns sync', async () => {
+    const d = definition('ns.test', 0)
+    const keyFile = join(dir, 'ns.key')
+    writeFileSync(keyFile, hex(generatePrivateKey()))
+    expect((await ours('dns', 'sign', d, keyFile)).code).toBe(0)
+    const { url } = info(d)
+    const txt = JSON.parse((await ours('dns', 'to-txt', d)).out) as Record<string, string>
+
+    // ours, from dnsmasq on a free port of the host's loopback
+    dnsmasq = await startDnsmasq(txt)
+    const mine = join(dir, 'ns-ours')
+    const sync = await ours('dns', 'sync', '--dns-servers', dnsmasq.server, url, mine)
+    expect(sync.code, sync.err).toBe(0)
+
+    // geth's, in a private network namespace (its own loopback, nothing else listening):
+    // dnsmasq on 127.0.0.1:53 there, and the namespace's /etc/resolv.conf pointing at it
+    const ns = join(dir, 'ns')
+    mkdirSync(ns)
+    writeFileSync(join(ns, 'dnsmasq.conf'), `${dnsmasqConfig(txt)}\n`)
+    writeFileSync(join(ns, 'resolv.conf'), 'nameserver 127.0.0.1\n')
+    const theirs = join(dir, 'ns-geth')
+    const script = [
+      'set -e',
+      'ip link set lo up',
+      `mount --bind ${ns}/resolv.conf /etc/resolv.conf`,
+      `trap 'kill $(cat ${ns}/dnsmasq.pid)' EXIT`,
+      // daemon mode: it returns once its sockets are bound
+      `${findDnsmasq()} --port=53 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --local=/test/ --user=root --group=root --pid-file=${ns}/dnsmasq.pid --conf-file=${ns}/dnsmasq.conf`,
+      `${DEVP2P} dns sync ${url} ${theirs}`,
+    ].join('\n')
+    const asRoot = process.getuid?.() === 0
+    const run = await runToEnd('unshare', [asRoot ? '-nm' : '-rnm', 'sh', '-c', script], 60_000)
+    expect(
+      run.code,
+      `unshare (util-linux) with network and mount namespaces is needed: ${run.stdout}${run.stderr}`,
+    ).toBe(0)
+
+    const gethInfo = JSON.parse(readFileSync(join(theirs, 'enrtree-info.json'), 'utf8'))
+    const ourInfo = JSON.parse(readFileSync(join(mine, 'enrtree-info.json'), 'utf8'))
+    expect({ ...gethInfo, lastModified: '' }).toEqual({ ...ourInfo, lastModified: '' })
+    expect(gethInfo.seq).toBe(1)
+    // geth writes no newline at the end of nodes.json; otherwise the same bytes
+    const gethNodes = readFileSync(join(theirs, 'nodes.json'), 'utf8')
+    expect(readFileSync(join(mine, 'nodes.json'), 'utf8')).toBe(`${gethNodes}\n`)
+    expect(Object.keys(JSON.parse(gethNodes))).toEqual(ids)
   })
 })
