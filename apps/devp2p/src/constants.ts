@@ -15,9 +15,11 @@ export const CRAWL_IDLE_PAUSE_MS = 1_000
 export const FOO_INFO_LOGS_PER_PEER = 100
 
 /**
- * A keystore's scrypt N above this is refused before any work (`dns sign`): geth's
- * standard N is 2^18; 2^20 with r = 8 already needs 1 GiB.
+ * The most memory a keystore's scrypt may ask for (128·N·r bytes) before `dns sign`
+ * refuses it, before any work: geth's standard keystore (N = 2^18, r = 8) needs 256 MiB.
  */
-export const KEYSTORE_MAX_SCRYPT_N = 1 << 20
+export const KEYSTORE_MAX_SCRYPT_MEMORY_BYTES = 512 * 1024 * 1024
+/** A keystore's scrypt p (passes, each as costly as the first) above this is refused. */
+export const KEYSTORE_MAX_SCRYPT_P = 16
 /** A keystore's PBKDF2 iteration count above this is refused (geth's is 2^18). */
 export const KEYSTORE_MAX_PBKDF2_ROUNDS = 1 << 22

@@ -10,7 +10,11 @@ import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
 import { equalBytes, keccak256 } from '@devp2p/crypto'
 import { scrypt as scryptJs } from '@noble/hashes/scrypt.js'
-import { KEYSTORE_MAX_PBKDF2_ROUNDS, KEYSTORE_MAX_SCRYPT_N } from './constants.js'
+import {
+  KEYSTORE_MAX_PBKDF2_ROUNDS,
+  KEYSTORE_MAX_SCRYPT_MEMORY_BYTES,
+  KEYSTORE_MAX_SCRYPT_P,
+} from './constants.js'
 import { CliError } from './io.js'
 
 const HEX = /^[0-9a-fA-F]*$/
@@ -44,11 +48,17 @@ function deriveKey(crypto: Record<string, unknown>, password: string): Uint8Arra
   const dklen = intField(params.dklen, 'kdfparams.dklen', 64)
   if (dklen < 32) throw new CliError('keystore: kdfparams.dklen must be at least 32')
   if (crypto.kdf === 'scrypt') {
-    const N = intField(params.n, 'kdfparams.n', KEYSTORE_MAX_SCRYPT_N)
-    const r = intField(params.r, 'kdfparams.r', 64)
-    const p = intField(params.p, 'kdfparams.p', 16)
-    if ((N & (N - 1)) !== 0 || N < 2)
+    const N = intField(params.n, 'kdfparams.n', 2 ** 40)
+    const r = intField(params.r, 'kdfparams.r', 2 ** 20)
+    const p = intField(params.p, 'kdfparams.p', KEYSTORE_MAX_SCRYPT_P)
+    if (!Number.isInteger(Math.log2(N)) || N < 2) {
       throw new CliError('keystore: kdfparams.n must be a power of 2')
+    }
+    if (128 * N * r > KEYSTORE_MAX_SCRYPT_MEMORY_BYTES) {
+      throw new CliError(
+        `keystore: scrypt with n = ${N}, r = ${r} needs more than ${KEYSTORE_MAX_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB`,
+      )
+    }
     // OpenSSL (node:crypto) refuses N ≥ 2^(16·r), which Go's scrypt and the keystore
     // format allow (the Web3 Secret Storage test vector has r = 1, N = 2^18): those go to
     // the pure-JS scrypt, the usual ones (r = 8) to the native one
