@@ -7,10 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compressPublicKey, generatePrivateKey, publicKeyFromPrivate } from '@devp2p/crypto'
-import { parseLink, verifyRoot } from '@devp2p/discovery/dns'
+import { buildTree, parseLink, signTree, verifyRoot } from '@devp2p/discovery/dns'
 import { Enr } from '@devp2p/enode'
 import { type Dnsmasq, startDnsmasq } from '@devp2p/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { metaOf } from '../src/commands/tree-definition.js'
 import { cli } from './run-cli.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -280,6 +281,15 @@ describe('devp2p dns sync, from a real DNS server on 127.0.0.1', () => {
       /--dns-servers/,
     )
     expect((await cli('dns', 'sync', '--timeout', 'soon', url)).code).toBe(2)
+  })
+})
+
+describe('enrtree-info.json numbers', () => {
+  it('refuses a synced seq above 2^53 - 1 rather than write it rounded', () => {
+    const big = signTree(buildTree({ seq: 2n ** 60n + 1n }), treeKey, 'big.test')
+    expect(() => metaOf(big)).toThrow(/above 2\^53 - 1/)
+    const max = signTree(buildTree({ seq: 2n ** 53n - 1n }), treeKey, 'max.test')
+    expect(metaOf(max).seq).toBe(2 ** 53 - 1)
   })
 })
 

@@ -168,8 +168,16 @@ export async function loadSignedTree(dir: string): Promise<DnsTree> {
   }
 }
 
-/** The metadata of a signed tree (geth's `treeToDefinition`), stamped now. */
+/**
+ * The metadata of a signed tree (geth's `treeToDefinition`), stamped now.
+ * @throws CliError for a seq above 2^53 - 1, which a JSON number here cannot hold exactly.
+ */
 export function metaOf(tree: DnsTree, now = Date.now()): TreeMeta {
+  if (tree.seq > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new CliError(
+      `the tree's seq ${tree.seq} is above 2^53 - 1, which enrtree-info.json here cannot hold`,
+    )
+  }
   return {
     url: tree.url,
     seq: Number(tree.seq),
