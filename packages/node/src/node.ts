@@ -204,6 +204,7 @@ export class Node {
           new DnsClient({ ...options, logger, clock }).nodes(urls),
         )
         server.addNodeSource(source)
+        logger.info({ urls }, 'dialing nodes of DNS node lists')
       }
 
       const rpc = new RpcServer({ ...config.rpc, logger, clock })

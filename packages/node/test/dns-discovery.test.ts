@@ -16,7 +16,7 @@ import {
 } from '@devp2p/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Node } from '../src/index.js'
-import { cleanup, peerEvent, testNode } from './support.js'
+import { cleanup, peerEvent, recordingLogger, testNode } from './support.js'
 
 /** A protocol that keeps its peers (nodes without a shared one drop as "useless peer"). */
 const idle: Protocol = {
@@ -58,12 +58,20 @@ async function servedList(domain: string): Promise<{ url: string; targets: Node[
 describe('a node with discovery.dns', () => {
   it('dials the nodes of a DNS node list (no discovery v4), and both become its peers', async () => {
     const { url, targets } = await servedList('peers.test')
+    const logger = recordingLogger()
     const node = testNode({
       discovery: { v4: false, dns: { urls: [url], servers: [dnsmasq!.server] } },
+      logger,
     })
     node.registerProtocols([idle])
     const joined = targets.map((t) => peerEvent(t, (ev) => ev.type === 'add'))
     await node.start()
+    // an operator sees at info that the lists are in use
+    expect(logger.lines).toContainEqual({
+      level: 'info',
+      msg: 'dialing nodes of DNS node lists',
+      obj: { urls: [url] },
+    })
     const events = await Promise.all(joined)
     const self = node.server.self().idHex
     for (const ev of events) expect(ev.peer).toBe(self)
