@@ -203,6 +203,7 @@ describe("geth's devp2p dns sync command itself", () => {
     const theirs = join(dir, 'ns-geth')
     const script = [
       'set -e',
+      'PATH=/usr/sbin:/sbin:$PATH',
       'ip link set lo up',
       `mount --bind ${ns}/resolv.conf /etc/resolv.conf`,
       `trap 'kill $(cat ${ns}/dnsmasq.pid)' EXIT`,
