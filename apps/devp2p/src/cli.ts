@@ -1,19 +1,15 @@
 import type { Logger } from '@devp2p/common'
 import { Command, CommanderError } from 'commander'
 import { discv4Command } from './commands/discv4.js'
+import { dnsCommand } from './commands/dns.js'
 import { enrdumpCommand } from './commands/enrdump.js'
 import { keyCommand } from './commands/key.js'
 import { dumpconfigCommand, nodeCommand } from './commands/node.js'
 import { rlpxCommand } from './commands/rlpx.js'
 import { rpcCommand } from './commands/rpc.js'
+import { DEFAULT_VERBOSITY } from './constants.js'
 import { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo } from './io.js'
-import {
-  cliLogger,
-  DEFAULT_VERBOSITY,
-  type LogFormat,
-  parseLogFormat,
-  parseVerbosity,
-} from './logging.js'
+import { cliLogger, type LogFormat, parseLogFormat, parseVerbosity } from './logging.js'
 
 /** The `devp2p` program, its output going to `io`. */
 export function buildProgram(io: CliIo): Command {
@@ -44,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   enrdumpCommand(program, io)
   rpcCommand(program, io)
   discv4Command(program, io, log)
+  dnsCommand(program, io, log)
   rlpxCommand(program, io)
   nodeCommand(program, io, log)
   dumpconfigCommand(program, io)

@@ -3,11 +3,7 @@ import type { Service } from '@devp2p/node'
 import { type Protocol, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 
-/**
- * Messages per peer logged at info; the rest at debug, so a peer that floods "foo" cannot
- * flood the operator's log (each is still answered, one at a time).
- */
-export const FOO_INFO_LOGS_PER_PEER = 100
+import { FOO_INFO_LOGS_PER_PEER } from './constants.js'
 
 /**
  * The devp2p tutorial's protocol, `foo/1` (one message code), as interop/geth's refpeer

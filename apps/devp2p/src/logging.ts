@@ -8,9 +8,6 @@ import {
 import { InvalidArgumentError } from 'commander'
 import type { CliIo } from './io.js'
 
-/** geth's `--verbosity`: 0 silent, 1 error, 2 warn, 3 info (default), 4 debug, 5 trace (as debug). */
-export const DEFAULT_VERBOSITY = 3
-
 const LEVEL_OF: Record<number, LogLevel> = {
   1: 'error',
   2: 'warn',

@@ -31,3 +31,11 @@ export function parsePositive(value: string): number {
     throw new InvalidArgumentError(`not a positive integer: ${value}`)
   return n
 }
+
+/** A non-negative integer flag (Go's `uint`), at most 2^53 - 1. */
+export function parseUint(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`not a non-negative integer: ${value}`)
+  return n
+}

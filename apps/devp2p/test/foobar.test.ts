@@ -2,7 +2,8 @@ import type { Peer } from '@devp2p/p2p'
 import { expectMsg, msgPipe, send } from '@devp2p/p2p'
 import { t } from '@devp2p/rlp'
 import { describe, expect, it } from 'vitest'
-import { FOO_INFO_LOGS_PER_PEER, fooProtocol } from '../src/foobar.js'
+import { FOO_INFO_LOGS_PER_PEER } from '../src/constants.js'
+import { fooProtocol } from '../src/foobar.js'
 import { cli, endpointLines, LOCAL_NODE, startCli } from './run-cli.js'
 
 describe('devp2p node --foobar', () => {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
+import { parseLink } from '@devp2p/discovery/dns'
 import { DEFAULT_HTTP_PORT, DEFAULT_WS_PORT } from '@devp2p/rpc'
 import { parse, stringify, TomlError } from 'smol-toml'
 import type { NodeConfig } from './config.js'
@@ -19,6 +20,10 @@ export interface NodeP2pToml {
   DiscAddr?: string
   NoDial?: boolean
   EnableMsgEvents?: boolean
+  /** DNS node lists to dial from, `enrtree://` URLs (ours; geth's is `[Eth] EthDiscoveryURLs`). */
+  DiscoveryDNS?: string[]
+  /** DNS servers for those lists, `ip` or `ip:port` (ours; default the system's). */
+  DiscoveryDNSServers?: string[]
 }
 
 /** `[Node]` of a node's TOML file: geth's `node.Config` keys. */
@@ -69,6 +74,8 @@ const P2P_KEYS: Record<keyof NodeP2pToml, Kind> = {
   DiscAddr: 'string',
   NoDial: 'boolean',
   EnableMsgEvents: 'boolean',
+  DiscoveryDNS: 'strings',
+  DiscoveryDNSServers: 'strings',
 }
 
 const EXPECTED: Record<Kind, string> = {
@@ -139,7 +146,19 @@ export function checkNodeConfigToml(
   if (node === undefined) return {}
   checkSection(node, NODE_KEYS, 'Node', where, ['P2P'])
   const section = node as Record<string, unknown>
-  if (section.P2P !== undefined) checkSection(section.P2P, P2P_KEYS, 'Node.P2P', where)
+  if (section.P2P !== undefined) {
+    checkSection(section.P2P, P2P_KEYS, 'Node.P2P', where)
+    for (const url of (section.P2P as NodeP2pToml).DiscoveryDNS ?? []) {
+      try {
+        parseLink(url)
+      } catch (err) {
+        throw new NodeError(
+          'CONFIG_INVALID',
+          `${where}: [Node.P2P] DiscoveryDNS: not an enrtree:// URL: ${JSON.stringify(url)} (${err instanceof Error ? err.message : String(err)})`,
+        )
+      }
+    }
+  }
   const out = structuredClone(section) as NodeSectionToml
   if (out.DataDir !== undefined) {
     if (out.DataDir === '')
@@ -181,7 +200,8 @@ const given = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: 
 /**
  * The {@link NodeConfig} a TOML configuration describes. As in geth's file, HTTP (WebSocket)
  * is served when `HTTPHost` (`WSHost`) is set and not empty; `NoDiscovery` turns discovery
- * v4 off; an empty `IPCPath` means no IPC.
+ * v4 off; an empty `IPCPath` means no IPC; `DiscoveryDNS` (with `DiscoveryDNSServers`)
+ * turns DNS node lists on.
  */
 export function nodeConfigFromToml(toml: NodeConfigToml): NodeConfig {
   const n = toml.Node ?? {}
@@ -217,7 +237,19 @@ export function nodeConfigFromToml(toml: NodeConfigToml): NodeConfig {
       ? { host: n.WSHost, port: n.WSPort ?? DEFAULT_WS_PORT, ...given('origins', n.WSOrigins) }
       : false,
     p2p,
-    discovery: { v4 },
+    discovery: {
+      v4,
+      ...(p.DiscoveryDNS === undefined || p.DiscoveryDNS.length === 0
+        ? {}
+        : {
+            dns: {
+              urls: p.DiscoveryDNS,
+              ...(p.DiscoveryDNSServers === undefined || p.DiscoveryDNSServers.length === 0
+                ? {}
+                : { servers: p.DiscoveryDNSServers }),
+            },
+          }),
+    },
   }
 }
 

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Clock, Logger } from '@devp2p/common'
+import { type DnsClientOptions, parseLink } from '@devp2p/discovery/dns'
 import type { Discv4Options } from '@devp2p/discovery/v4'
 import type { ServerOptions } from '@devp2p/p2p'
 import type { HttpRpcServerOptions, RpcServerOptions, WsRpcServerOptions } from '@devp2p/rpc'
@@ -16,6 +17,16 @@ export type NodeDiscv4Options = Omit<
   Discv4Options,
   'privateKey' | 'localNode' | 'db' | 'logger' | 'clock'
 >
+
+/**
+ * DNS node lists (EIP-1459) the node dials nodes from: the trees at `urls` (and the trees
+ * they link to), read through the system's DNS, or the `servers` given; the client's other
+ * options (rate, timeout, cache) as `DnsClient`'s.
+ */
+export type NodeDnsOptions = Omit<DnsClientOptions, 'logger' | 'clock'> & {
+  /** The lists, `enrtree://<key>@<domain>` (geth's `EthDiscoveryURLs`). */
+  readonly urls: readonly string[]
+}
 
 /** `new Node(config)`: geth's `node.Config` in camelCase, every field optional. */
 export interface NodeConfig {
@@ -39,7 +50,15 @@ export interface NodeConfig {
    * address (`:30303` when the server does not listen); `false` turns it off, options
    * (`bootnodes`, `listenAddr`, ...) configure it.
    */
-  readonly discovery?: { readonly v4?: boolean | NodeDiscv4Options }
+  readonly discovery?: {
+    readonly v4?: boolean | NodeDiscv4Options
+    /**
+     * DNS node lists (off by default, as without URLs): a `DnsClient` streams the lists'
+     * nodes (those with an IP and a TCP port) to the p2p server as dial candidates, beside
+     * discovery v4 or without it; the lists' roots are checked again every 30 minutes.
+     */
+    readonly dns?: NodeDnsOptions
+  }
   /**
    * The IPC socket path; relative paths are inside the data directory. Default
    * `<dataDir>/devp2p.ipc` with a data directory, none without; `''` or `false`: no IPC.
@@ -85,5 +104,28 @@ export function checkConfig(config: NodeConfig): void {
   const { ipcPath } = config
   if (ipcPath !== undefined && ipcPath !== false && typeof ipcPath !== 'string') {
     throw new TypeError('ipcPath must be a string or false')
+  }
+  const dns = config.discovery?.dns
+  if (dns !== undefined) checkDns(dns)
+}
+
+function checkDns(dns: NodeDnsOptions): void {
+  if (typeof dns !== 'object' || dns === null || !Array.isArray(dns.urls)) {
+    throw new TypeError('discovery.dns.urls must be an array of enrtree:// URLs')
+  }
+  for (const url of dns.urls) {
+    try {
+      parseLink(url)
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      throw new TypeError(`discovery.dns.urls: not a tree URL: ${JSON.stringify(url)} (${why})`)
+    }
+  }
+  const { servers } = dns
+  if (
+    servers !== undefined &&
+    (!Array.isArray(servers) || servers.some((s) => typeof s !== 'string'))
+  ) {
+    throw new TypeError('discovery.dns.servers must be an array of strings (ip or ip:port)')
   }
 }

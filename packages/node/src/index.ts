@@ -20,7 +20,7 @@
  */
 
 export type { PeerEventJson } from './admin-api.js'
-export type { NodeConfig, NodeDiscv4Options, NodeP2pOptions } from './config.js'
+export type { NodeConfig, NodeDiscv4Options, NodeDnsOptions, NodeP2pOptions } from './config.js'
 export type { NodeConfigToml, NodeP2pToml, NodeSectionToml } from './config-toml.js'
 export {
   loadNodeConfig,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { type Clock, type Logger, silentLogger, systemClock } from '@devp2p/common'
+import { DnsClient } from '@devp2p/discovery/dns'
 import { Discv4 } from '@devp2p/discovery/v4'
 import { LocalNode } from '@devp2p/enode'
 import { DEFAULT_LISTEN_ADDR, type Protocol, Server } from '@devp2p/p2p'
@@ -192,6 +193,18 @@ export class Node {
         // services' candidates are nodes their protocols want: they may use reserved slots
         for (const wanted of this.#services.dialCandidates)
           server.addNodeSource(wanted(disc), { preferred: true })
+      }
+
+      const dns = config.discovery?.dns
+      if (dns !== undefined && dns.urls.length > 0) {
+        const { urls, ...options } = dns
+        // the client holds no socket or timer of its own: its stream runs while the server
+        // pulls candidates, and the server's stop aborts it (and any query in flight)
+        const source = await this.#step('start DNS discovery', async () =>
+          new DnsClient({ ...options, logger, clock }).nodes(urls),
+        )
+        server.addNodeSource(source)
+        logger.info({ urls }, 'dialing nodes of DNS node lists')
       }
 
       const rpc = new RpcServer({ ...config.rpc, logger, clock })

@@ -93,6 +93,27 @@ describe('TOML configuration', () => {
     expect(parseNodeConfig('')).toEqual({ http: false, ws: false, p2p: {}, discovery: { v4: {} } })
   })
 
+  it('turns DNS node lists on with [Node.P2P] DiscoveryDNS (servers: DiscoveryDNSServers), beside NoDiscovery', () => {
+    const url =
+      'enrtree://AKA3AM6LPBYEUDMVNU3BSVQJ5AD45Y7YPOHJLEF6W26QOE4VTUDPE@all.mainnet.ethdisco.net'
+    const config = parseNodeConfig(
+      `[Node.P2P]\nNoDiscovery = true\nDiscoveryDNS = ["${url}"]\nDiscoveryDNSServers = ["127.0.0.1:5353"]\n`,
+    )
+    expect(config.discovery).toEqual({
+      v4: false,
+      dns: { urls: [url], servers: ['127.0.0.1:5353'] },
+    })
+    expect(parseNodeConfig(`[Node.P2P]\nDiscoveryDNS = ["${url}"]\n`).discovery?.dns).toEqual({
+      urls: [url],
+    })
+    expect(parseNodeConfig('[Node.P2P]\nDiscoveryDNS = []\n').discovery).toEqual({ v4: {} })
+    const err = codeOf(() => parseNodeConfig('[Node.P2P]\nDiscoveryDNS = ["enode://x"]\n'))
+    expect(err.code).toBe('CONFIG_INVALID')
+    expect(err.message).toMatch(
+      /\[Node\.P2P\] DiscoveryDNS: not an enrtree:\/\/ URL: "enode:\/\/x"/,
+    )
+  })
+
   it('takes a relative DataDir relative to the given folder', () => {
     expect(parseNodeConfig('[Node]\nDataDir = "data"\n', { baseDir: '/etc/devp2p' }).dataDir).toBe(
       '/etc/devp2p/data',

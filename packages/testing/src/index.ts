@@ -5,6 +5,8 @@
  */
 export type { BenchEntry, BenchFn, BenchOptions, BenchResult, BenchRow } from './bench.js'
 export { measure, runComparison } from './bench.js'
+export type { Dnsmasq, DnsmasqOptions } from './dnsmasq.js'
+export { dnsmasqConfig, findDnsmasq, startDnsmasq } from './dnsmasq.js'
 export { duplexPair } from './duplex-pair.js'
 export type {
   GethBench,

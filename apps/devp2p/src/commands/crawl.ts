@@ -1,13 +1,15 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import type { Discv4 } from '@devp2p/discovery/v4'
 import type { ENode, Enr } from '@devp2p/enode'
+import { CRAWL_IDLE_PAUSE_MS, CRAWL_PROGRESS_INTERVAL_MS } from '../constants.js'
 import { CliError, type CliIo } from '../io.js'
 
 /** One node of geth's `nodes.json` (`cmd/devp2p/nodeset.go`). */
 export interface NodeJson {
   seq: number
   record: string
-  score: number
+  /** Liveness checks passed (geth omits it when 0, as `dns sync` writes nodes). */
+  score?: number
   firstResponse: string
   lastResponse: string
   lastCheck: string
@@ -15,11 +17,6 @@ export interface NodeJson {
 
 /** geth's nodes.json: node id (hex) → what the crawler knows of it. */
 export type NodeSet = Record<string, NodeJson>
-
-/** How often the crawl prints its progress line. */
-export const CRAWL_PROGRESS_INTERVAL_MS = 1_000
-/** How long the crawl waits before the next lookup when one brought no new node. */
-export const CRAWL_IDLE_PAUSE_MS = 1_000
 
 /** Waits `ms`, or until `signal` aborts. */
 function idle(ms: number, signal: AbortSignal): Promise<void> {

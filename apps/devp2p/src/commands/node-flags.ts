@@ -19,6 +19,8 @@ export interface NodeFlags {
   bootnodes: string
   maxpeers: number
   nodiscover?: boolean
+  'discovery.dns'?: string
+  'discovery.dns.servers'?: string
   ipcpath?: string
   http?: boolean
   'http.addr': string
@@ -52,7 +54,15 @@ export function withNodeFlags(cmd: Command): Command {
     )
     .option('--bootnodes <nodes>', 'comma-separated enode URLs or ENRs for discovery', '')
     .option('--maxpeers <n>', 'most peers', parsePositive, 50)
-    .option('--nodiscover', 'no discovery v4')
+    .option('--nodiscover', 'no discovery (v4 and DNS node lists)')
+    .option(
+      '--discovery.dns <urls>',
+      'comma-separated enrtree:// URLs of DNS node lists to dial nodes from ("": none)',
+    )
+    .option(
+      '--discovery.dns.servers <servers>',
+      "DNS servers for those lists, ip or ip:port, comma-separated (ours; default: the system's)",
+    )
     .option('--ipcpath <path>', 'IPC socket (relative: inside --datadir; default devp2p.ipc there)')
     .option('--http', 'serve JSON-RPC over HTTP')
     .option('--http.addr <host>', 'HTTP listening interface', '127.0.0.1')
@@ -77,7 +87,16 @@ const NO_DEFAULT = new Set<keyof NodeFlags>([
   'http',
   'ws',
   'nodiscover',
+  'discovery.dns',
+  'discovery.dns.servers',
 ])
+
+/** A comma-separated flag as a list (`''`: an empty one). */
+const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 
 /** Every flag counts as given: a configuration from the flags alone. */
 const allGiven: GivenFlag = () => true
@@ -111,7 +130,16 @@ function layFlags(base: NodeConfigToml, flags: NodeFlags, given: GivenFlag): Nod
   else if (given('ws.addr') && node.WSHost) node.WSHost = flags['ws.addr']
   if (given('ws.port')) node.WSPort = flags['ws.port']
   if (given('maxpeers')) p2p.MaxPeers = flags.maxpeers
-  if (given('nodiscover') && flags.nodiscover === true) p2p.NoDiscovery = true
+  if (given('nodiscover') && flags.nodiscover === true) {
+    p2p.NoDiscovery = true
+    // as geth's --nodiscover, which also empties the DNS lists
+    p2p.DiscoveryDNS = []
+  } else if (given('discovery.dns') && flags['discovery.dns'] !== undefined) {
+    p2p.DiscoveryDNS = list(flags['discovery.dns'])
+  }
+  if (given('discovery.dns.servers') && flags['discovery.dns.servers'] !== undefined) {
+    p2p.DiscoveryDNSServers = list(flags['discovery.dns.servers'])
+  }
   if (given('bootnodes')) {
     p2p.BootstrapNodes =
       flags.bootnodes === '' ? [] : flags.bootnodes.split(',').map((s) => s.trim())

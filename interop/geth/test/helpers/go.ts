@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url'
 const BIN = fileURLToPath(new URL('../../bin/', import.meta.url))
 export const DEVP2P = `${BIN}devp2p`
 export const REFPEER = `${BIN}refpeer`
+/** geth's dnsdisc client with its resolver pointed at a given DNS server (cmd/dnsclient). */
+export const DNSCLIENT = `${BIN}dnsclient`
 
-for (const bin of [DEVP2P, REFPEER]) {
+for (const bin of [DEVP2P, REFPEER, DNSCLIENT]) {
   if (!existsSync(bin)) {
     throw new Error(`${bin} is missing: run \`npm run test:geth\`, which builds it with Go first`)
   }
@@ -55,17 +57,18 @@ export interface RunResult {
 
 /**
  * Runs `binary` with `args` to the end, collecting its output; killed (and rejected, the
- * output in the message) after `timeoutMs`.
+ * output in the message) after `timeoutMs`. `input` is written to its stdin (then closed).
  */
 export function runToEnd(
   binary: string,
   args: readonly string[],
   timeoutMs: number,
+  input = '',
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: 'pipe' })
     track(child)
-    child.stdin.end()
+    child.stdin.end(input)
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -90,9 +93,13 @@ export function runToEnd(
   })
 }
 
-/** Runs geth's `devp2p` with `args` to the end (killed after `timeoutMs`). */
-export function runDevp2p(args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
-  return runToEnd(DEVP2P, args, timeoutMs)
+/** Runs geth's `devp2p` with `args` to the end (killed after `timeoutMs`), `input` on stdin. */
+export function runDevp2p(
+  args: readonly string[],
+  timeoutMs = 60_000,
+  input = '',
+): Promise<RunResult> {
+  return runToEnd(DEVP2P, args, timeoutMs, input)
 }
 
 /** One JSON line from the refpeer (see cmd/refpeer/main.go for every event). */

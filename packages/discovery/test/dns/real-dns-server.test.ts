@@ -6,6 +6,7 @@
  * dnsmasq is not installed.
  */
 import { generatePrivateKey } from '@devp2p/crypto'
+import { type Dnsmasq, startDnsmasq } from '@devp2p/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildTree,
@@ -15,7 +16,6 @@ import {
   signTree,
   treeToTxt,
 } from '../../src/dns/index.js'
-import { type Dnsmasq, startDnsmasq } from './dnsmasq.js'
 import { EXAMPLE_URL, exampleZone, makeRecords } from './helpers.js'
 
 const key = generatePrivateKey()

@@ -1,6 +1,7 @@
 /**
  * A real DNS server on loopback for the tests: Debian's dnsmasq (package dnsmasq-base),
- * serving TXT records from a generated config file on a free port of 127.0.0.1.
+ * serving TXT records from a generated config file on a free port of 127.0.0.1. Shared by
+ * the DNS node list tests of discovery, the node, the `devp2p` command and interop/geth.
  *
  * dnsmasq has no "any free port" option, so a port is picked by binding UDP and TCP on
  * 127.0.0.1:0 and releasing them; when dnsmasq then finds the port taken (another
@@ -12,10 +13,23 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { splitTxt } from '../../src/dns/index.js'
 
 const ATTEMPTS = 8
 const START_TIMEOUT_MS = 10_000
+/** A DNS character-string holds at most 255 bytes; a longer TXT text is several of them. */
+const TXT_STRING_BYTES = 255
+/** The domains served by default (names under them without a record are NXDOMAIN). */
+const DEFAULT_DOMAINS = ['test', 'example.org']
+
+/** Options of {@link startDnsmasq}. */
+export interface DnsmasqOptions {
+  /**
+   * The domains dnsmasq answers for alone (`--local`): a name under one of them that has
+   * no record is NXDOMAIN, as from a real zone; without it dnsmasq, having no upstream,
+   * answers REFUSED. Default `test` and `example.org`.
+   */
+  readonly domains?: readonly string[]
+}
 
 /** A running dnsmasq. */
 export interface Dnsmasq {
@@ -40,12 +54,24 @@ export function findDnsmasq(): string {
   )
 }
 
+/**
+ * A TXT text as DNS character-strings of at most 255 bytes (dnsmasq joins nothing: the
+ * resolver does). The texts of the tests are ASCII, so bytes are characters.
+ */
+function txtStrings(text: string): string[] {
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new Error(`not printable ASCII: ${text}`)
+  const out: string[] = []
+  for (let i = 0; i < text.length; i += TXT_STRING_BYTES)
+    out.push(text.slice(i, i + TXT_STRING_BYTES))
+  return out.length === 0 ? [''] : out
+}
+
 /** dnsmasq config lines serving `records` (name → text), texts split into 255-byte strings. */
 export function dnsmasqConfig(records: Readonly<Record<string, string>>): string {
   return Object.entries(records)
     .map(([name, text]) => {
       if (/["\\\n]/.test(text) || /[,\s]/.test(name)) throw new Error(`cannot serve ${name}`)
-      const strings = splitTxt(text)
+      const strings = txtStrings(text)
         .map((s) => `"${s}"`)
         .join(',')
       return `txt-record=${name.replace(/\.$/, '')},${strings}`
@@ -53,8 +79,14 @@ export function dnsmasqConfig(records: Readonly<Record<string, string>>): string
     .join('\n')
 }
 
-/** Starts dnsmasq serving `records` on 127.0.0.1. */
-export async function startDnsmasq(records: Readonly<Record<string, string>>): Promise<Dnsmasq> {
+/**
+ * Starts dnsmasq serving `records` (name → TXT text) on a free port of 127.0.0.1.
+ * @throws Error when dnsmasq is not installed (never a skip) or does not start.
+ */
+export async function startDnsmasq(
+  records: Readonly<Record<string, string>>,
+  options: DnsmasqOptions = {},
+): Promise<Dnsmasq> {
   const binary = findDnsmasq()
   const dir = mkdtempSync(join(tmpdir(), 'devp2p-dnsmasq-'))
   const conf = join(dir, 'dnsmasq.conf')
@@ -72,10 +104,7 @@ export async function startDnsmasq(records: Readonly<Record<string, string>>): P
         '--no-resolv',
         '--no-hosts',
         '--log-facility=-',
-        // names under these domains that have no record are NXDOMAIN, as from a real zone
-        // (without it dnsmasq, having no upstream, answers REFUSED)
-        '--local=/test/',
-        '--local=/example.org/',
+        ...(options.domains ?? DEFAULT_DOMAINS).map((d) => `--local=/${d}/`),
         `--pid-file=${join(dir, 'dnsmasq.pid')}`,
         `--conf-file=${conf}`,
       ],
