@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { killAll, runDevp2p } from './helpers/go.js'
 import { type OurNode, startOurs } from './helpers/ours.js'
+import { parseTap } from './helpers/tap.js'
 
 /** The cases of go-ethereum v1.17.10's suite (cmd/devp2p/internal/v4test), in order. */
 const CASES = [
@@ -26,27 +27,6 @@ const CASES = [
   'Amplification/InvalidPongHash',
   'Amplification/WrongIP',
 ]
-
-/** One TAP result line: `ok 3 Ping/WrongFrom` or `not ok 6 Ping/PastExpiration`. */
-interface TapResult {
-  readonly ok: boolean
-  readonly name: string
-  /** The `#` lines that follow it: why it failed. */
-  readonly diagnostics: string
-}
-
-function parseTap(output: string): { plan: number | undefined; results: TapResult[] } {
-  let plan: number | undefined
-  const results: { ok: boolean; name: string; diagnostics: string[] }[] = []
-  for (const line of output.split('\n')) {
-    const planMatch = /^1\.\.(\d+)$/.exec(line)
-    const result = /^(not ok|ok) \d+ (.+)$/.exec(line)
-    if (planMatch) plan = Number(planMatch[1])
-    else if (result) results.push({ ok: result[1] === 'ok', name: result[2]!, diagnostics: [] })
-    else if (line.startsWith('#')) results.at(-1)?.diagnostics.push(line)
-  }
-  return { plan, results: results.map((r) => ({ ...r, diagnostics: r.diagnostics.join('\n') })) }
-}
 
 const suite = (remote: string, extra: string[] = []) =>
   runDevp2p([
