@@ -1,4 +1,5 @@
-import { type ENode, type NodeIdHex, nodeIdFromHex } from '@devp2p/enode'
+import type { Clock, Logger } from '@devp2p/common'
+import { type ENode, LocalNode, type NodeIdHex, nodeIdFromHex } from '@devp2p/enode'
 import type { RlpInput } from '@devp2p/rlp'
 import type { MsgReadWriter } from './msg.js'
 import type { Peer } from './peer.js'
@@ -104,4 +105,29 @@ export function wantedBy(protocols: readonly Protocol[]): (id: NodeIdHex) => boo
       }
     })
   }
+}
+
+/** @internal The protocols' `dialCandidates`, as preferred dial sources (see `reservedPeers`). */
+export function protocolDialSources(
+  protocols: readonly Protocol[],
+): { readonly source: NodeSource; readonly preferred: true }[] {
+  return protocols.flatMap((p) =>
+    p.dialCandidates ? [{ source: p.dialCandidates, preferred: true as const }] : [],
+  )
+}
+
+/**
+ * @internal Our record with the protocols' `attributes` (e.g. `eth`'s fork id): set on
+ * the `localNode` given in the options, or on a new in-memory one made with `key`.
+ */
+export async function recordWithAttributes(
+  localNode: LocalNode | undefined,
+  protocols: readonly Protocol[],
+  key: { readonly privateKey: Uint8Array; readonly clock: Clock; readonly logger: Logger },
+): Promise<LocalNode> {
+  const entries: Record<string, RlpInput> = {}
+  for (const protocol of protocols) Object.assign(entries, protocol.attributes ?? {})
+  if (localNode === undefined) return LocalNode.create({ ...key, entries })
+  for (const [name, value] of Object.entries(entries)) localNode.set(name, value)
+  return localNode
 }

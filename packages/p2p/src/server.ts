@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Socket } from 'node:net'
 import type { Logger } from '@devp2p/common'
-import { type ENode, type Enr, LocalNode } from '@devp2p/enode'
-import type { RlpInput } from '@devp2p/rlp'
+import type { ENode, Enr, LocalNode } from '@devp2p/enode'
 import { EventEmitter } from 'eventemitter3'
 import { DialScheduler, type DialSource } from './dial.js'
 import { DisconnectReason, disconnectReasonFor, disconnectReasonText, P2pError } from './errors.js'
@@ -13,7 +12,13 @@ import { type NodeInfo, nodeInfo } from './node-info.js'
 import { type Peer, type PeerInfo, runPeer } from './peer.js'
 import type { PeerEvent } from './peer-event.js'
 import { PeerSet } from './peer-set.js'
-import { type NodeSource, type Protocol, wantedBy } from './protocol.js'
+import {
+  type NodeSource,
+  type Protocol,
+  protocolDialSources,
+  recordWithAttributes,
+  wantedBy,
+} from './protocol.js'
 import {
   type NodeLike,
   resolveOptions,
@@ -183,16 +188,9 @@ export class Server extends EventEmitter<ServerEvents> {
     this.#state = 'starting'
     const config = this.#config
     try {
-      const entries: Record<string, RlpInput> = {}
-      for (const protocol of this.protocols) Object.assign(entries, protocol.attributes ?? {})
-      let localNode = this.#localNode
-      if (localNode) {
-        for (const [key, value] of Object.entries(entries)) localNode.set(key, value)
-      } else {
-        const { privateKey, clock } = config
-        localNode = await LocalNode.create({ privateKey, clock, logger: this.#log, entries })
-        this.#localNode = localNode
-      }
+      const key = { privateKey: config.privateKey, clock: config.clock, logger: this.#log }
+      const localNode = await recordWithAttributes(this.#localNode, this.protocols, key)
+      this.#localNode = localNode
       if (config.listen) {
         const bound = await this.#listener.listen(config.listen)
         this.#listenAddr = bound.listenAddr
@@ -217,12 +215,7 @@ export class Server extends EventEmitter<ServerEvents> {
 
   #startDialing(): void {
     const config = this.#config
-    const sources = [
-      ...this.#nodeSources,
-      ...this.protocols.flatMap((p) =>
-        p.dialCandidates ? [{ source: p.dialCandidates, preferred: true }] : [],
-      ),
-    ]
+    const sources = [...this.#nodeSources, ...protocolDialSources(this.protocols)]
     this.#dialer = new DialScheduler({
       self: config.selfId,
       peers: this.#peers,
