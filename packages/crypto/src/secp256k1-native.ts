@@ -45,6 +45,24 @@ const compressPoint = (x: Uint8Array, y: Uint8Array): Uint8Array => {
 }
 
 function createNative(lib: Lib): Secp256k1Backend {
+  /** ECDH with libsecp256k1, the shared point shaped by `hashfn`; undefined for a bad key. */
+  const sharedPoint = (
+    privateKey: Uint8Array,
+    sec1: Uint8Array,
+    hashfn: (x: Uint8Array, y: Uint8Array) => Uint8Array,
+    size: number,
+  ): Uint8Array | undefined => {
+    const out = new Uint8Array(size)
+    try {
+      lib.ecdh(sec1, privateKey, { hashfn, xbuf: ecdhX, ybuf: ecdhY }, out)
+      return out
+    } catch {
+      return undefined
+    } finally {
+      ecdhX.fill(0)
+      ecdhY.fill(0)
+    }
+  }
   return {
     name: 'native',
 
@@ -90,34 +108,10 @@ function createNative(lib: Lib): Secp256k1Backend {
       }
     },
 
-    ecdh(privateKey, sec1) {
-      const out = new Uint8Array(32)
-      try {
-        // libsecp256k1 hashes the shared point with SHA-256 by default; devp2p uses the
-        // raw x coordinate, so the hash function just returns x.
-        lib.ecdh(sec1, privateKey, { hashfn: returnX, xbuf: ecdhX, ybuf: ecdhY }, out)
-        return out
-      } catch {
-        return undefined
-      } finally {
-        ecdhX.fill(0)
-        ecdhY.fill(0)
-      }
-    },
-
-    ecdhCompressed(privateKey, sec1) {
-      const out = new Uint8Array(33)
-      try {
-        // as in ecdh: the hash function is what shapes the output, here the compressed point
-        lib.ecdh(sec1, privateKey, { hashfn: compressPoint, xbuf: ecdhX, ybuf: ecdhY }, out)
-        return out
-      } catch {
-        return undefined
-      } finally {
-        ecdhX.fill(0)
-        ecdhY.fill(0)
-      }
-    },
+    // libsecp256k1 hashes the shared point with SHA-256 by default; the hash function
+    // passed in is what shapes the output: devp2p's raw x, or discv5's compressed point
+    ecdh: (privateKey, sec1) => sharedPoint(privateKey, sec1, returnX, 32),
+    ecdhCompressed: (privateKey, sec1) => sharedPoint(privateKey, sec1, compressPoint, 33),
   }
 }
 
